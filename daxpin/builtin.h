@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef DAXPIN_BUILTIN_H
+#define DAXPIN_BUILTIN_H
+
+struct daxpin_ctx;
+
+/* Each returns an enum daxpin_exit value. */
+int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx);
+
+#endif

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef DAXPIN_TOPOLOGY_H
+#define DAXPIN_TOPOLOGY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A snapshot of the persistent-memory topology: ndctl regions with their
+ * namespaces, the device-dax devices behind them, and dax regions that have
+ * no ndctl namespace (hmem, CXL). Everything is read once by
+ * daxpin_topology_scan(); the snapshot never changes afterwards, so callers
+ * may walk it freely and free it with daxpin_topology_free().
+ */
+
+struct daxpin_ctx;
+
+/* A range of physical page frames that have struct pages. */
+struct daxpin_pfn_range {
+	uint64_t pfn;		/* first page frame number */
+	uint64_t count;		/* number of base pages */
+};
+
+enum daxpin_ns_mode {
+	DAXPIN_NS_MODE_RAW,
+	DAXPIN_NS_MODE_SECTOR,
+	DAXPIN_NS_MODE_FSDAX,
+	DAXPIN_NS_MODE_DEVDAX,
+	DAXPIN_NS_MODE_UNKNOWN,
+};
+
+/* Where the struct pages of a namespace live (ndctl's "map"). */
+enum daxpin_map {
+	DAXPIN_MAP_NONE,	/* no struct pages: raw or sector */
+	DAXPIN_MAP_MEM,
+	DAXPIN_MAP_DEV,
+};
+
+/* The driver a dax device is bound to. */
+enum daxpin_dax_driver {
+	DAXPIN_DRIVER_NONE,		/* disabled */
+	DAXPIN_DRIVER_DEVICE_DAX,	/* character device, mode "devdax" */
+	DAXPIN_DRIVER_KMEM,		/* hot-plugged as system RAM */
+	DAXPIN_DRIVER_FSDEV_DAX,	/* famfs (Linux 7.1+) */
+	DAXPIN_DRIVER_OTHER,
+};
+
+struct daxpin_mapping {
+	uint64_t start;		/* physical address, inclusive */
+	uint64_t end;		/* physical address, inclusive */
+	uint64_t page_offset;	/* offset in the device, in pages */
+};
+
+struct daxpin_mount {
+	char *target;		/* mount point, as seen by this process */
+	char *fstype;
+	char *source;
+	/* "always", "inode", "never", or NULL when the filesystem has no dax option */
+	char *dax;
+};
+
+struct daxpin_region;
+struct daxpin_namespace;
+
+struct daxpin_daxdev {
+	char *dev;		/* "dax0.0", also the chardev name */
+	unsigned int major, minor;
+	uint64_t size;
+	uint64_t resource;
+	unsigned long align;
+	int target_node;
+	enum daxpin_dax_driver driver;
+	char *driver_name;	/* as bound in sysfs; NULL when disabled */
+	struct daxpin_mapping *mappings;
+	size_t nr_mappings;
+	struct daxpin_pfn_range *ranges;
+	size_t nr_ranges;
+	int region_id;		/* the dax region */
+	struct daxpin_namespace *ns;	/* NULL without an ndctl namespace */
+};
+
+struct daxpin_namespace {
+	char *dev;		/* "namespace0.0" */
+	enum daxpin_ns_mode mode;
+	enum daxpin_map map;
+	bool enabled;
+	uint64_t size;		/* usable size, as ndctl reports it */
+	char uuid[37];		/* empty for label-less namespaces */
+	unsigned long align;	/* 0 when not applicable */
+	unsigned int sector_size;	/* 0 when not applicable */
+	char *blockdev;		/* "pmem0", NULL for devdax */
+	unsigned int blk_major, blk_minor;
+	struct daxpin_mount *mounts;	/* mounts of blockdev */
+	size_t nr_mounts;
+	struct daxpin_daxdev *daxdevs;	/* devdax only */
+	size_t nr_daxdevs;
+	struct daxpin_pfn_range *ranges;	/* fsdax: the data pages */
+	size_t nr_ranges;
+	struct daxpin_region *region;
+};
+
+struct daxpin_region {
+	char *dev;		/* "region0" */
+	uint64_t size;
+	uint64_t available_size;
+	unsigned long align;
+	const char *type;	/* "pmem", "blk" */
+	bool enabled;
+	struct daxpin_namespace *namespaces;
+	size_t nr_namespaces;
+};
+
+/* dax devices whose dax region belongs to no ndctl namespace (hmem, CXL) */
+struct daxpin_dax_region {
+	int id;
+	uint64_t size;
+	unsigned long align;
+	struct daxpin_daxdev *daxdevs;
+	size_t nr_daxdevs;
+};
+
+struct daxpin_topology {
+	struct daxpin_region *regions;
+	size_t nr_regions;
+	struct daxpin_dax_region *dax_regions;
+	size_t nr_dax_regions;
+};
+
+int daxpin_topology_scan(struct daxpin_ctx *ctx, struct daxpin_topology **topo);
+void daxpin_topology_free(struct daxpin_topology *topo);
+
+const char *daxpin_ns_mode_name(enum daxpin_ns_mode mode);
+const char *daxpin_map_name(enum daxpin_map map);
+/* The daxctl mode of a device: "devdax", "system-ram", "famfs", NULL if disabled */
+const char *daxpin_daxdev_mode_name(const struct daxpin_daxdev *dev);
+
+#endif

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef DAXPIN_PRIVATE_H
+#define DAXPIN_PRIVATE_H
+
+#include <syslog.h>
+#include <daxpin/daxpin.h>
+
+struct ndctl_ctx;
+struct daxctl_ctx;
+struct udev;
+
+#define DAXPIN_EXPORT __attribute__((visibility("default")))
+
+struct daxpin_ctx {
+	int refcount;
+	int log_priority;
+	daxpin_log_fn log_fn;
+	struct ndctl_ctx *ndctl;
+	struct udev *udev;
+};
+
+void daxpin_log(struct daxpin_ctx *ctx, int priority, const char *file,
+		int line, const char *fn, const char *format, ...)
+	__attribute__((format(printf, 6, 7)));
+
+#define daxpin_log_cond(ctx, prio, ...)                                       \
+	do {                                                                  \
+		if ((ctx)->log_priority >= (prio))                            \
+			daxpin_log(ctx, prio, __FILE__, __LINE__, __func__,   \
+				   __VA_ARGS__);                              \
+	} while (0)
+#define err(ctx, ...) daxpin_log_cond(ctx, LOG_ERR, __VA_ARGS__)
+#define info(ctx, ...) daxpin_log_cond(ctx, LOG_INFO, __VA_ARGS__)
+#define dbg(ctx, ...) daxpin_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
+
+#endif
