@@ -57,7 +57,7 @@ struct daxpin_mount {
 	char *fstype;
 	char *source;
 	/* "always", "inode", "never", or NULL when the filesystem has no dax option */
-	char *dax;
+	const char *dax;
 };
 
 struct daxpin_region;
@@ -132,7 +132,7 @@ void daxpin_topology_free(struct daxpin_topology *topo);
 
 const char *daxpin_ns_mode_name(enum daxpin_ns_mode mode);
 const char *daxpin_map_name(enum daxpin_map map);
-/* The daxctl mode of a device: "devdax", "system-ram", "famfs", NULL if disabled */
+/* The daxctl mode of a device: "devdax" (also when disabled), "system-ram", "famfs" */
 const char *daxpin_daxdev_mode_name(const struct daxpin_daxdev *dev);
 
 #endif

@@ -1,0 +1,463 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "exitcodes.h"
+#include "list.h"
+
+enum {
+	COL_NAME,
+	COL_TYPE,
+	COL_MODE,
+	COL_MAP,
+	COL_SIZE,
+	COL_ALIGN,
+	COL_DEV,
+	COL_MAJMIN,
+	COL_DRIVER,
+	COL_STATE,
+	COL_NODE,
+	COL_UUID,
+	COL_MOUNTPOINTS,
+	COL_DAX,
+	COL_PFNS,
+	COL_PAGES,
+};
+
+static const struct column list_columns[] = {
+	[COL_NAME] = { "NAME", 0.25, SCOLS_FL_TREE | SCOLS_FL_NOEXTREMES, "region, namespace or dax device name" },
+	[COL_TYPE] = { "TYPE", 6, 0, "region, dax_region, namespace or daxdev" },
+	[COL_MODE] = { "MODE", 6, 0, "namespace mode (raw, sector, fsdax, devdax) or dax device mode (devdax, system-ram, famfs)" },
+	[COL_MAP] = { "MAP", 3, 0, "where the struct pages live: mem or dev" },
+	[COL_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, "usable size" },
+	[COL_ALIGN] = { "ALIGN", 5, SCOLS_FL_RIGHT, "mapping alignment" },
+	[COL_DEV] = { "DEV", 7, 0, "block device (fsdax, raw, sector) or character device (devdax)" },
+	[COL_MAJMIN] = { "MAJ:MIN", 6, 0, "device number of DEV" },
+	[COL_DRIVER] = { "DRIVER", 6, 0, "driver a dax device is bound to" },
+	[COL_STATE] = { "STATE", 7, 0, "enabled or disabled" },
+	[COL_NODE] = { "NODE", 2, SCOLS_FL_RIGHT, "target NUMA node of a dax device" },
+	[COL_UUID] = { "UUID", 36, 0, "namespace uuid" },
+	[COL_MOUNTPOINTS] = { "MOUNTPOINTS", 0.2, SCOLS_FL_WRAP, "where the block device is mounted" },
+	[COL_DAX] = { "DAX", 6, 0, "the dax mount option of each mount (always, inode, never)" },
+	[COL_PFNS] = { "PFNS", 0.2, SCOLS_FL_WRAP, "page frame ranges with struct pages" },
+	[COL_PAGES] = { "PAGES", 8, SCOLS_FL_RIGHT, "number of pages with struct pages" },
+};
+
+static const int list_default_columns[] = {
+	COL_NAME, COL_MODE, COL_MAP, COL_SIZE, COL_ALIGN, COL_DEV, COL_STATE,
+	COL_MOUNTPOINTS,
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static bool name_is(const char *filter, const char *name)
+{
+	if (!name)
+		return false;
+	if (strncmp(filter, "/dev/", 5) == 0)
+		filter += 5;
+	return strcmp(filter, name) == 0;
+}
+
+static bool ns_has_dev(const struct daxpin_namespace *ns, const char *dev)
+{
+	if (name_is(dev, ns->blockdev))
+		return true;
+	for (size_t i = 0; i < ns->nr_daxdevs; i++)
+		if (name_is(dev, ns->daxdevs[i].dev))
+			return true;
+	return false;
+}
+
+bool list_ns_selected(const struct list_options *o,
+		      const struct daxpin_namespace *ns)
+{
+	if (o->region && !name_is(o->region, ns->region->dev))
+		return false;
+	if (o->namespace && !name_is(o->namespace, ns->dev))
+		return false;
+	if (o->dev && !ns_has_dev(ns, o->dev))
+		return false;
+	if (o->mode) {
+		bool match = strcmp(o->mode, daxpin_ns_mode_name(ns->mode)) == 0;
+
+		for (size_t i = 0; i < ns->nr_daxdevs; i++)
+			match |= strcmp(o->mode,
+					daxpin_daxdev_mode_name(&ns->daxdevs[i])) == 0;
+		if (!match)
+			return false;
+	}
+	return true;
+}
+
+bool list_region_selected(const struct list_options *o,
+			  const struct daxpin_region *r)
+{
+	if (o->region && !name_is(o->region, r->dev))
+		return false;
+	if (!o->namespace && !o->dev && !o->mode)
+		return true;
+	for (size_t i = 0; i < r->nr_namespaces; i++)
+		if (list_ns_selected(o, &r->namespaces[i]))
+			return true;
+	return false;
+}
+
+bool list_orphan_daxdev_selected(const struct list_options *o,
+				 const struct daxpin_daxdev *d)
+{
+	if (o->region || o->namespace)
+		return false;
+	if (o->dev && !name_is(o->dev, d->dev))
+		return false;
+	return !o->mode || strcmp(o->mode, daxpin_daxdev_mode_name(d)) == 0;
+}
+
+bool list_dax_region_selected(const struct list_options *o,
+			      const struct daxpin_dax_region *r)
+{
+	for (size_t i = 0; i < r->nr_daxdevs; i++)
+		if (list_orphan_daxdev_selected(o, &r->daxdevs[i]))
+			return true;
+	return false;
+}
+
+/* An unknown name is an error, not an empty list: a typo must not look like "nothing there". */
+static int filters_check(const struct daxpin_topology *t,
+			 const struct list_options *o)
+{
+	static const char *const modes[] = { "raw", "sector", "fsdax", "devdax",
+					     "system-ram", "famfs" };
+	bool region = !o->region, ns = !o->namespace, dev = !o->dev, mode = !o->mode;
+
+	for (size_t i = 0; i < ARRAY_SIZE(modes) && !mode; i++)
+		mode = strcmp(o->mode, modes[i]) == 0;
+	if (!mode) {
+		fprintf(stderr, "daxpin list: unknown mode '%s'; use raw, sector, fsdax, devdax, system-ram or famfs\n",
+			o->mode);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < t->nr_regions; i++) {
+		const struct daxpin_region *r = &t->regions[i];
+
+		region |= o->region && name_is(o->region, r->dev);
+		for (size_t j = 0; j < r->nr_namespaces; j++) {
+			ns |= o->namespace && name_is(o->namespace, r->namespaces[j].dev);
+			dev |= o->dev && ns_has_dev(&r->namespaces[j], o->dev);
+		}
+	}
+	for (size_t i = 0; i < t->nr_dax_regions && !dev; i++)
+		for (size_t j = 0; j < t->dax_regions[i].nr_daxdevs; j++)
+			dev |= name_is(o->dev, t->dax_regions[i].daxdevs[j].dev);
+	if (!region || !ns || !dev) {
+		fprintf(stderr, "daxpin list: no %s '%s' on this system; see 'daxpin list' for what exists\n",
+			!region ? "region" : !ns ? "namespace" : "device",
+			!region ? o->region : !ns ? o->namespace : o->dev);
+		return EXIT_NOT_FOUND;
+	}
+	return EXIT_OK;
+}
+
+/* One table row: exactly one of the pointers is set. */
+struct list_row {
+	const struct daxpin_region *region;
+	const struct daxpin_dax_region *dax_region;
+	const struct daxpin_namespace *ns;
+	const struct daxpin_daxdev *daxdev;
+};
+
+static char *strdup_or_null(const char *s)
+{
+	return s && s[0] ? strdup(s) : NULL;
+}
+
+static char *printf_str(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *printf_str(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return rc < 0 ? NULL : s;
+}
+
+static char *ranges_str(const struct daxpin_pfn_range *r, size_t nr, bool pages)
+{
+	char *s = NULL, *next;
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < nr; i++)
+		total += r[i].count;
+	if (pages)
+		return nr ? printf_str("%" PRIu64, total) : NULL;
+	for (size_t i = 0; i < nr; i++) {
+		next = printf_str("%s%s%#" PRIx64 "-%#" PRIx64, s ? s : "",
+				  s ? "\n" : "", r[i].pfn, r[i].pfn + r[i].count - 1);
+		free(s);
+		s = next;
+	}
+	return s;
+}
+
+static char *mounts_str(const struct daxpin_namespace *ns, bool dax)
+{
+	char *s = NULL, *next;
+
+	for (size_t i = 0; i < ns->nr_mounts; i++) {
+		const char *v = dax ? ns->mounts[i].dax : ns->mounts[i].target;
+
+		next = printf_str("%s%s%s", s ? s : "", s ? "\n" : "", v ? v : "-");
+		free(s);
+		s = next;
+	}
+	return s;
+}
+
+static char *row_cell(const struct list_row *row, int col,
+		      const struct list_options *o)
+{
+	const struct daxpin_namespace *ns = row->ns;
+	const struct daxpin_daxdev *d = row->daxdev;
+	bool bytes = o->table.bytes;
+
+	switch (col) {
+	case COL_NAME:
+		if (row->dax_region)
+			return printf_str("daxregion%d", row->dax_region->id);
+		return strdup(row->region ? row->region->dev : ns ? ns->dev : d->dev);
+	case COL_TYPE:
+		return strdup(row->region ? "region" : row->dax_region ? "dax_region" :
+			      ns ? "namespace" : "daxdev");
+	case COL_MODE:
+		if (row->region)
+			return strdup_or_null(row->region->type);
+		return row->dax_region ? NULL : strdup(ns ? daxpin_ns_mode_name(ns->mode) :
+						       daxpin_daxdev_mode_name(d));
+	case COL_MAP:
+		return ns ? strdup_or_null(daxpin_map_name(ns->map)) : NULL;
+	case COL_SIZE:
+		return size_to_str(row->region ? row->region->size :
+				   row->dax_region ? row->dax_region->size :
+				   ns ? ns->size : d->size, bytes);
+	case COL_ALIGN: {
+		unsigned long align = row->region ? row->region->align :
+				      row->dax_region ? row->dax_region->align :
+				      ns ? ns->align : d->align;
+		return align ? size_to_str(align, bytes) : NULL;
+	}
+	case COL_DEV:
+		return strdup_or_null(ns ? ns->blockdev : d ? d->dev : NULL);
+	case COL_MAJMIN:
+		if (ns && ns->blockdev)
+			return printf_str("%u:%u", ns->blk_major, ns->blk_minor);
+		return d ? printf_str("%u:%u", d->major, d->minor) : NULL;
+	case COL_DRIVER:
+		return d ? strdup_or_null(d->driver_name) : NULL;
+	case COL_STATE: {
+		bool enabled = row->region ? row->region->enabled :
+			       row->dax_region ? true :
+			       ns ? ns->enabled : d->driver != DAXPIN_DRIVER_NONE;
+		return strdup(enabled ? "enabled" : "disabled");
+	}
+	case COL_NODE:
+		return d && d->target_node >= 0 ? printf_str("%d", d->target_node) : NULL;
+	case COL_UUID:
+		return ns ? strdup_or_null(ns->uuid) : NULL;
+	case COL_MOUNTPOINTS:
+	case COL_DAX:
+		return ns ? mounts_str(ns, col == COL_DAX) : NULL;
+	case COL_PFNS:
+	case COL_PAGES:
+		if (ns)
+			return ranges_str(ns->ranges, ns->nr_ranges, col == COL_PAGES);
+		return d ? ranges_str(d->ranges, d->nr_ranges, col == COL_PAGES) : NULL;
+	}
+	return NULL;
+}
+
+static int table_add_row(struct libscols_table *tb,
+			 const struct column_selection *sel,
+			 const struct list_options *o,
+			 const struct list_row *row,
+			 struct libscols_line *parent,
+			 struct libscols_line **out)
+{
+	struct libscols_line *ln = scols_table_new_line(tb, parent);
+
+	if (!ln)
+		return -ENOMEM;
+	for (size_t i = 0; i < sel->nr; i++) {
+		char *cell = row_cell(row, sel->ids[i], o);
+
+		if (cell && scols_line_refer_data(ln, i, cell) < 0) {
+			free(cell);
+			return -ENOMEM;
+		}
+	}
+	if (out)
+		*out = ln;
+	return 0;
+}
+
+static int daxdev_rows(struct libscols_table *tb, const struct column_selection *sel,
+		       const struct list_options *o, const struct daxpin_daxdev *devs,
+		       size_t nr, bool orphan, struct libscols_line *parent)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < nr && !rc; i++)
+		if (!orphan || list_orphan_daxdev_selected(o, &devs[i]))
+			rc = table_add_row(tb, sel, o,
+					   &(struct list_row){ .daxdev = &devs[i] },
+					   parent, NULL);
+	return rc;
+}
+
+static int list_table(const struct daxpin_topology *t, const struct list_options *o,
+		      const struct column_selection *sel)
+{
+	struct libscols_table *tb = table_new(&o->table, list_columns, sel);
+	struct libscols_line *region_ln, *ns_ln;
+	int rc = 0;
+
+	if (!tb)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->nr_regions && !rc; i++) {
+		const struct daxpin_region *r = &t->regions[i];
+
+		if (!list_region_selected(o, r))
+			continue;
+		rc = table_add_row(tb, sel, o, &(struct list_row){ .region = r },
+				   NULL, &region_ln);
+		for (size_t j = 0; j < r->nr_namespaces && !rc; j++) {
+			const struct daxpin_namespace *ns = &r->namespaces[j];
+
+			if (!list_ns_selected(o, ns))
+				continue;
+			rc = table_add_row(tb, sel, o, &(struct list_row){ .ns = ns },
+					   region_ln, &ns_ln);
+			if (!rc)
+				rc = daxdev_rows(tb, sel, o, ns->daxdevs,
+						 ns->nr_daxdevs, false, ns_ln);
+		}
+	}
+	for (size_t i = 0; i < t->nr_dax_regions && !rc; i++) {
+		const struct daxpin_dax_region *r = &t->dax_regions[i];
+
+		if (!list_dax_region_selected(o, r))
+			continue;
+		rc = table_add_row(tb, sel, o, &(struct list_row){ .dax_region = r },
+				   NULL, &region_ln);
+		if (!rc)
+			rc = daxdev_rows(tb, sel, o, r->daxdevs, r->nr_daxdevs,
+					 true, region_ln);
+	}
+	if (!rc && scols_table_get_nlines(tb) > 0)
+		scols_print_table(tb);
+	scols_unref_table(tb);
+	return rc;
+}
+
+static void list_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: daxpin list [OPTIONS]\n\n"
+		"Show persistent-memory regions, namespaces and dax devices.\n\n"
+		"Filters:\n"
+		"      --region NAME      only this region (region0)\n"
+		"      --namespace NAME   only this namespace (namespace0.0)\n"
+		"      --dev NAME         only the namespace or dax device with this device (pmem0, dax0.0)\n"
+		"      --mode MODE        raw, sector, fsdax, devdax, system-ram or famfs\n"
+		"Output:\n"
+		"  -J, --json             JSON with ndctl/daxctl key names\n"
+		"  -u, --human            JSON sizes as \"1.00 GiB (1.07 GB)\"\n"
+		"  -o, --output LIST      columns to show; +LIST adds to the default\n"
+		"  -H, --list-columns     describe the columns and exit\n"
+		"  -n, --noheadings       no header line\n"
+		"  -r, --raw              raw table (no tree, no alignment)\n"
+		"  -b, --bytes            sizes in bytes\n"
+		"  -h, --help             this text\n");
+}
+
+int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
+{
+	enum { OPT_REGION = 256, OPT_NAMESPACE, OPT_DEV, OPT_MODE };
+	static const struct option longopts[] = {
+		{ "region", required_argument, NULL, OPT_REGION },
+		{ "namespace", required_argument, NULL, OPT_NAMESPACE },
+		{ "dev", required_argument, NULL, OPT_DEV },
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "json", no_argument, NULL, 'J' },
+		{ "human", no_argument, NULL, 'u' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "list-columns", no_argument, NULL, 'H' },
+		{ "noheadings", no_argument, NULL, 'n' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "bytes", no_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct list_options o = {};
+	struct column_selection sel;
+	struct daxpin_topology *t;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "Juo:Hnrbh", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_REGION: o.region = optarg; break;
+		case OPT_NAMESPACE: o.namespace = optarg; break;
+		case OPT_DEV: o.dev = optarg; break;
+		case OPT_MODE: o.mode = optarg; break;
+		case 'J': o.json = true; break;
+		case 'u': o.table.human_json = true; break;
+		case 'o': o.table.output = optarg; break;
+		case 'n': o.table.noheadings = true; break;
+		case 'r': o.table.raw = true; break;
+		case 'b': o.table.bytes = true; break;
+		case 'H':
+			columns_print_help(stdout, list_columns, ARRAY_SIZE(list_columns));
+			return EXIT_OK;
+		case 'h':
+			list_usage(stdout);
+			return EXIT_OK;
+		default:
+			list_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "daxpin list: unexpected argument '%s'; filters are options (--dev %s)\n",
+			argv[optind], argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (columns_select("list", o.table.output, list_columns,
+			   ARRAY_SIZE(list_columns), list_default_columns,
+			   ARRAY_SIZE(list_default_columns), &sel) < 0)
+		return EXIT_USAGE;
+
+	rc = daxpin_topology_scan(ctx, &t);
+	if (rc < 0) {
+		fprintf(stderr, "daxpin list: cannot read the persistent-memory topology: %s\n",
+			strerror(-rc));
+		return EXIT_FAILURE_;
+	}
+	rc = filters_check(t, &o);
+	if (rc == EXIT_OK && o.json) {
+		struct json_object *j = list_to_json(t, &o);
+
+		json_print(stdout, j);
+		json_object_put(j);
+	} else if (rc == EXIT_OK && list_table(t, &o, &sel) < 0) {
+		fprintf(stderr, "daxpin list: out of memory\n");
+		rc = EXIT_FAILURE_;
+	}
+	daxpin_topology_free(t);
+	return rc;
+}

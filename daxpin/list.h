@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef DAXPIN_LIST_H
+#define DAXPIN_LIST_H
+
+#include <stdbool.h>
+
+#include <daxpin/daxpin.h>
+
+#include "output.h"
+
+struct list_options {
+	struct table_options table;
+	const char *region;
+	const char *namespace;
+	const char *dev;
+	const char *mode;
+	bool json;
+};
+
+/* Which objects the filters keep; shared by the table and the JSON output. */
+bool list_ns_selected(const struct list_options *o,
+		      const struct daxpin_namespace *ns);
+bool list_region_selected(const struct list_options *o,
+			  const struct daxpin_region *r);
+bool list_dax_region_selected(const struct list_options *o,
+			      const struct daxpin_dax_region *r);
+bool list_orphan_daxdev_selected(const struct list_options *o,
+				 const struct daxpin_daxdev *d);
+
+struct json_object *list_to_json(const struct daxpin_topology *t,
+				 const struct list_options *o);
+
+#endif

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * daxpin list --json: the same key names ndctl and daxctl use for the same
+ * facts, so operators can join the outputs; daxpin's own facts (pfn
+ * ranges, mounts) under keys of their own.
+ */
+#include <stdint.h>
+
+#include "list.h"
+
+static void add(struct json_object *obj, const char *key, struct json_object *val)
+{
+	json_object_object_add(obj, key, val);
+}
+
+static void add_string(struct json_object *obj, const char *key, const char *s)
+{
+	if (s && s[0])
+		add(obj, key, json_object_new_string(s));
+}
+
+static struct json_object *pfn_ranges_to_json(const struct daxpin_pfn_range *r,
+					      size_t nr)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < nr; i++) {
+		struct json_object *j = json_object_new_object();
+
+		add(j, "pfn", json_object_new_uint64(r[i].pfn));
+		add(j, "count", json_object_new_uint64(r[i].count));
+		json_object_array_add(a, j);
+	}
+	return a;
+}
+
+static struct json_object *daxdev_to_json(const struct daxpin_daxdev *d,
+					  const struct list_options *o)
+{
+	struct json_object *j = json_object_new_object();
+	struct json_object *maps = json_object_new_array();
+
+	add_string(j, "chardev", d->dev);
+	add(j, "size", json_size(d->size, &o->table));
+	if (d->target_node >= 0)
+		add(j, "target_node", json_object_new_int(d->target_node));
+	if (d->align)
+		add(j, "align", json_size(d->align, &o->table));
+	add_string(j, "mode", daxpin_daxdev_mode_name(d));
+	if (d->driver == DAXPIN_DRIVER_NONE)
+		add_string(j, "state", "disabled");
+	add(j, "driver", d->driver_name ? json_object_new_string(d->driver_name) : NULL);
+	add(j, "major", json_object_new_int((int)d->major));
+	add(j, "minor", json_object_new_int((int)d->minor));
+	for (size_t i = 0; i < d->nr_mappings; i++) {
+		const struct daxpin_mapping *m = &d->mappings[i];
+		struct json_object *jm = json_object_new_object();
+
+		add(jm, "page_offset", json_object_new_uint64(m->page_offset));
+		add(jm, "start", json_object_new_uint64(m->start));
+		add(jm, "end", json_object_new_uint64(m->end));
+		add(jm, "size", json_size(m->end - m->start + 1, &o->table));
+		json_object_array_add(maps, jm);
+	}
+	add(j, "mappings", maps);
+	add(j, "pfn_ranges", pfn_ranges_to_json(d->ranges, d->nr_ranges));
+	return j;
+}
+
+static struct json_object *daxdevs_to_json(const struct daxpin_daxdev *devs,
+					   size_t nr, const struct list_options *o,
+					   bool orphan)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < nr; i++)
+		if (!orphan || list_orphan_daxdev_selected(o, &devs[i]))
+			json_object_array_add(a, daxdev_to_json(&devs[i], o));
+	return a;
+}
+
+static struct json_object *mounts_to_json(const struct daxpin_namespace *ns)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < ns->nr_mounts; i++) {
+		struct json_object *j = json_object_new_object();
+
+		add_string(j, "target", ns->mounts[i].target);
+		add_string(j, "fstype", ns->mounts[i].fstype);
+		add(j, "dax", ns->mounts[i].dax ?
+			json_object_new_string(ns->mounts[i].dax) : NULL);
+		json_object_array_add(a, j);
+	}
+	return a;
+}
+
+static struct json_object *namespace_to_json(const struct daxpin_namespace *ns,
+					     const struct list_options *o)
+{
+	struct json_object *j = json_object_new_object();
+
+	add_string(j, "dev", ns->dev);
+	add_string(j, "mode", daxpin_ns_mode_name(ns->mode));
+	add_string(j, "map", daxpin_map_name(ns->map));
+	add(j, "size", json_size(ns->size, &o->table));
+	add_string(j, "uuid", ns->uuid);
+	if (ns->sector_size)
+		add(j, "sector_size", json_object_new_int((int)ns->sector_size));
+	if (ns->align)
+		add(j, "align", json_object_new_uint64(ns->align));
+	add_string(j, "blockdev", ns->blockdev);
+	if (ns->nr_daxdevs)
+		add_string(j, "chardev", ns->daxdevs[0].dev);
+	if (!ns->enabled)
+		add_string(j, "state", "disabled");
+	if (ns->mode == DAXPIN_NS_MODE_DEVDAX) {
+		struct json_object *r = json_object_new_object();
+
+		add(r, "devices", daxdevs_to_json(ns->daxdevs, ns->nr_daxdevs, o,
+						  false));
+		add(j, "daxregion", r);
+	}
+	if (ns->blockdev)
+		add(j, "mounts", mounts_to_json(ns));
+	add(j, "pfn_ranges", pfn_ranges_to_json(ns->ranges, ns->nr_ranges));
+	return j;
+}
+
+static struct json_object *region_to_json(const struct daxpin_region *r,
+					  const struct list_options *o)
+{
+	struct json_object *j = json_object_new_object();
+	struct json_object *nss = json_object_new_array();
+
+	add_string(j, "dev", r->dev);
+	add(j, "size", json_size(r->size, &o->table));
+	add(j, "align", json_object_new_uint64(r->align));
+	add(j, "available_size", json_size(r->available_size, &o->table));
+	add_string(j, "type", r->type);
+	if (!r->enabled)
+		add_string(j, "state", "disabled");
+	for (size_t i = 0; i < r->nr_namespaces; i++)
+		if (list_ns_selected(o, &r->namespaces[i]))
+			json_object_array_add(nss, namespace_to_json(&r->namespaces[i], o));
+	add(j, "namespaces", nss);
+	return j;
+}
+
+struct json_object *list_to_json(const struct daxpin_topology *t,
+				 const struct list_options *o)
+{
+	struct json_object *root = json_object_new_object();
+	struct json_object *regions = json_object_new_array();
+	struct json_object *dax_regions = json_object_new_array();
+
+	for (size_t i = 0; i < t->nr_regions; i++)
+		if (list_region_selected(o, &t->regions[i]))
+			json_object_array_add(regions,
+					      region_to_json(&t->regions[i], o));
+	for (size_t i = 0; i < t->nr_dax_regions; i++) {
+		const struct daxpin_dax_region *r = &t->dax_regions[i];
+		struct json_object *j;
+
+		if (!list_dax_region_selected(o, r))
+			continue;
+		j = json_object_new_object();
+		add(j, "id", json_object_new_int(r->id));
+		add(j, "size", json_size(r->size, &o->table));
+		add(j, "align", json_object_new_uint64(r->align));
+		add(j, "devices", daxdevs_to_json(r->daxdevs, r->nr_daxdevs, o, true));
+		json_object_array_add(dax_regions, j);
+	}
+	add(root, "regions", regions);
+	add(root, "dax_regions", dax_regions);
+	return root;
+}
