@@ -117,6 +117,8 @@ static struct json_object *namespace_to_json(const struct daxpin_namespace *ns,
 	if (ns->mode == DAXPIN_NS_MODE_DEVDAX) {
 		struct json_object *r = json_object_new_object();
 
+		if (ns->nr_daxdevs)
+			add(r, "id", json_object_new_int(ns->daxdevs[0].region_id));
 		add(r, "devices", daxdevs_to_json(ns->daxdevs, ns->nr_daxdevs, o,
 						  false));
 		add(j, "daxregion", r);

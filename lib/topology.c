@@ -347,10 +347,29 @@ static int dax_regions_fill(struct daxpin_ctx *ctx, struct daxpin_topology *t)
 	return 0;
 }
 
-/* Arrays grew by realloc while filling: point the back-links only now. */
-static void topology_link(struct daxpin_topology *t)
+static int region_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; i < t->nr_regions; i++)
+	return strverscmp(((const struct daxpin_region *)a)->dev,
+			  ((const struct daxpin_region *)b)->dev);
+}
+
+static int namespace_cmp(const void *a, const void *b)
+{
+	return strverscmp(((const struct daxpin_namespace *)a)->dev,
+			  ((const struct daxpin_namespace *)b)->dev);
+}
+
+/*
+ * libndctl lists objects in sysfs order, which changes with the order they
+ * were created in; a snapshot sorted by name reads the same every time.
+ * Arrays also moved while they grew, so the back-links are set only now.
+ */
+static void topology_sort_and_link(struct daxpin_topology *t)
+{
+	qsort(t->regions, t->nr_regions, sizeof(*t->regions), region_cmp);
+	for (size_t i = 0; i < t->nr_regions; i++) {
+		qsort(t->regions[i].namespaces, t->regions[i].nr_namespaces,
+		      sizeof(*t->regions[i].namespaces), namespace_cmp);
 		for (size_t j = 0; j < t->regions[i].nr_namespaces; j++) {
 			struct daxpin_namespace *ns = &t->regions[i].namespaces[j];
 
@@ -358,6 +377,7 @@ static void topology_link(struct daxpin_topology *t)
 			for (size_t k = 0; k < ns->nr_daxdevs; k++)
 				ns->daxdevs[k].ns = ns;
 		}
+	}
 }
 
 DAXPIN_EXPORT int daxpin_topology_scan(struct daxpin_ctx *ctx,
@@ -398,7 +418,7 @@ out:
 		daxpin_topology_free(t);
 		return rc;
 	}
-	topology_link(t);
+	topology_sort_and_link(t);
 	*out = t;
 	return 0;
 }
