@@ -9,7 +9,7 @@ packages="
 	libsmartcols-dev libbpf-dev bpftool libcmocka-dev
 	umockdev libumockdev-dev udev asciidoctor bash-completion
 	ndctl daxctl qemu-system-x86 busybox-static cpio xz-utils zstd kmod
-	xfsprogs e2fsprogs psmisc lsof util-linux
+	xfsprogs e2fsprogs psmisc lsof util-linux jq
 "
 
 missing=""
