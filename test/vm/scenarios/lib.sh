@@ -1,0 +1,38 @@
+# Functions for scenarios: `. "$(dirname "$0")/lib.sh"`. Not a scenario.
+
+# daxpin_has CMD: whether the daxpin under test has the subcommand CMD yet.
+daxpin_has() {
+	[ -n "$DAXPIN" ] && "$DAXPIN" --help 2>/dev/null | grep -q "^  $1 "
+}
+
+# wait_for FILE: wait up to 30 s for FILE to appear.
+wait_for() {
+	i=0
+	while [ ! -e "$1" ]; do
+		i=$((i + 1))
+		[ $i -le 300 ] || { echo "timed out waiting for $1"; return 1; }
+		sleep 0.1
+	done
+}
+
+# hold_refs NAME [hold-refs options] PATH: runs test/vm/helpers/hold-refs in
+# the background and returns once it holds what it was asked to.
+hold_refs() {
+	name=$1
+	shift
+	rm -f "/tmp/$name.ready" "/tmp/$name.release"
+	"$VM_HELPERS/hold-refs" -r "/tmp/$name.ready" -t "/tmp/$name.release" "$@" &
+	echo $! >"/tmp/$name.pid"
+	wait_for "/tmp/$name.ready"
+}
+
+# release_refs NAME: lets the hold_refs NAME go and waits for it to exit.
+release_refs() {
+	touch "/tmp/$1.release"
+	wait "$(cat "/tmp/$1.pid")"
+}
+
+# json_array: normalise ndctl/daxctl output, which prints a lone object bare.
+json_array() {
+	jq 'if type == "array" then . else [.] end'
+}
