@@ -449,6 +449,15 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		return EXIT_FAILURE_;
 	}
 	rc = filters_check(t, &o);
+	if (!t->nr_regions && !t->nr_dax_regions) {
+		const char *module = daxpin_missing_module(ctx);
+
+		if (module)
+			fprintf(stderr, "daxpin list: no persistent memory found; kernel module %s is not loaded (modprobe %s)\n",
+				module, module);
+		else
+			fprintf(stderr, "daxpin list: no persistent memory found (no NVDIMM region and no dax device)\n");
+	}
 	if (rc == EXIT_OK && o.json) {
 		struct json_object *j = list_to_json(t, &o);
 

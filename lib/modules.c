@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <libkmod.h>
+
+#include "private.h"
+
+/*
+ * An empty topology has two very different causes: no persistent memory,
+ * or a driver that is not loaded. Only the kernel's module state tells them
+ * apart.
+ */
+DAXPIN_EXPORT const char *daxpin_missing_module(struct daxpin_ctx *ctx)
+{
+	static const char *const needed[] = { "libnvdimm", "nd_pmem", "dax_pmem",
+					      "device_dax" };
+	struct kmod_ctx *kmod = kmod_new(NULL, NULL);
+	const char *missing = NULL;
+
+	if (!kmod)
+		return NULL;
+	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]) && !missing; i++) {
+		struct kmod_module *mod;
+		int state;
+
+		if (kmod_module_new_from_name(kmod, needed[i], &mod) < 0)
+			continue;
+		state = kmod_module_get_initstate(mod);
+		if (state != KMOD_MODULE_LIVE && state != KMOD_MODULE_BUILTIN &&
+		    state != KMOD_MODULE_COMING) {
+			dbg(ctx, "module %s: state %d\n", needed[i], state);
+			missing = needed[i];
+		}
+		kmod_module_unref(mod);
+	}
+	kmod_unref(kmod);
+	return missing;
+}
