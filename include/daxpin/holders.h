@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef DAXPIN_HOLDERS_H
+#define DAXPIN_HOLDERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Holders: the processes that map, open or otherwise use a persistent-memory
+ * device, a DAX filesystem or a file on one.
+ *
+ * A target is a set of keys. Keys are device numbers and inode numbers, never
+ * paths, so a process in another mount namespace (a container with its own
+ * /dev) is found as well as one in ours. One daxpin_holders_scan() reads
+ * /proc once for all targets.
+ */
+
+struct daxpin_ctx;
+struct daxpin_daxdev;
+struct daxpin_namespace;
+
+enum daxpin_key_kind {
+	DAXPIN_KEY_CHARDEV,	/* any character device node with rdev == dev (device-dax) */
+	DAXPIN_KEY_BLOCKDEV,	/* any block device node with rdev == dev (fsdax pmemN) */
+	DAXPIN_KEY_FILESYSTEM,	/* every file of the filesystem whose st_dev == dev */
+	DAXPIN_KEY_FILE,	/* one file: st_dev == dev and st_ino == ino */
+};
+
+struct daxpin_key {
+	enum daxpin_key_kind kind;
+	dev_t dev;
+	ino_t ino;		/* DAXPIN_KEY_FILE only */
+};
+
+struct daxpin_target {
+	struct daxpin_key *keys;
+	size_t nr_keys;
+};
+
+/*
+ * Each appends the keys of an object to t (start from a zeroed target);
+ * 0 or a negative errno. A device-dax device: its character device. A
+ * namespace: its dax devices, or its block device and the filesystems
+ * mounted from it. A path: a character or block device node as the device
+ * (a block device with its filesystems), a mount point as its whole
+ * filesystem, anything else as that one file (-ENOENT if it does not exist).
+ */
+int daxpin_target_add_key(struct daxpin_target *t, enum daxpin_key_kind kind,
+			  dev_t dev, ino_t ino);
+int daxpin_target_add_daxdev(struct daxpin_target *t,
+			     const struct daxpin_daxdev *d);
+int daxpin_target_add_namespace(struct daxpin_target *t,
+				const struct daxpin_namespace *ns);
+int daxpin_target_add_path(struct daxpin_target *t, const char *path);
+void daxpin_target_clear(struct daxpin_target *t);
+
+/* How a process uses a target: fuser's letters, plus 'p'. */
+enum daxpin_access {
+	DAXPIN_ACCESS_MAP = 1 << 0,	/* 'm': maps it */
+	DAXPIN_ACCESS_FD = 1 << 1,	/* 'f': has it open */
+	DAXPIN_ACCESS_CWD = 1 << 2,	/* 'c': current directory in it */
+	DAXPIN_ACCESS_ROOT = 1 << 3,	/* 'r': root directory in it */
+	DAXPIN_ACCESS_EXE = 1 << 4,	/* 'e': runs an executable from it */
+	/*
+	 * 'p': maps or opens it and has pinned memory (VmPin > 0: RDMA
+	 * memory regions, io_uring fixed buffers, VFIO). A hint, not proof
+	 * that the pinned pages are this target's.
+	 */
+	DAXPIN_ACCESS_PIN = 1 << 5,
+};
+
+struct daxpin_process {
+	pid_t pid;
+	/*
+	 * A pidfd opened while the process was known to be alive, so a later
+	 * pidfd_send_signal() or poll() can never reach a reused pid; -1 only
+	 * when the kernel has no pidfd_open (before 5.3).
+	 */
+	int pidfd;
+	uid_t uid;		/* effective uid */
+	char comm[64];		/* as in /proc/PID/status "Name:" */
+	char *cgroup;		/* cgroup v2 path ("/kubepods.slice/..."), NULL if unknown */
+	uint64_t vm_pinned_bytes;	/* VmPin */
+};
+
+struct daxpin_holder {
+	const struct daxpin_process *proc;
+	unsigned int access;	/* enum daxpin_access bits */
+	uint64_t mapped_bytes;	/* sum of the sizes of its mappings of the target */
+	bool shared;		/* some mapping is MAP_SHARED */
+	bool writable;		/* some mapping is writable */
+	unsigned int fds;	/* open file descriptors on the target */
+};
+
+struct daxpin_target_holders {
+	struct daxpin_holder *holders;	/* by ascending pid */
+	size_t nr_holders;
+};
+
+struct daxpin_holders {
+	struct daxpin_target_holders *targets;	/* one per target, in order */
+	size_t nr_targets;
+	struct daxpin_process *procs;	/* every process holding any target */
+	size_t nr_procs;
+	/*
+	 * false when some process could not be examined (other users'
+	 * processes without privilege, the time limit): then a target without
+	 * holders is not known to be free, and reason says why.
+	 */
+	bool complete;
+	char *reason;
+};
+
+/*
+ * Reads /proc once and finds every process holding any of the targets.
+ * timeout_ms bounds the whole scan (0: no bound); file status is read with
+ * AT_STATX_DONT_SYNC, so a hung network filesystem is not asked. Processes
+ * that exit during the scan are left out. Returns 0 or a negative errno.
+ */
+int daxpin_holders_scan(struct daxpin_ctx *ctx,
+			const struct daxpin_target *targets, size_t nr_targets,
+			unsigned int timeout_ms, struct daxpin_holders **out);
+/* Closes the pidfds and frees everything. */
+void daxpin_holders_free(struct daxpin_holders *h);
+
+#endif
