@@ -60,9 +60,6 @@ struct scan {
 	struct daxpin_holder *acc;	/* per target: the process being scanned */
 	struct daxpin_holders *h;
 	size_t **holder_proc;	/* per target, parallel to its holders: index into h->procs */
-	size_t unreadable;	/* processes whose maps or fds were denied */
-	size_t unidentified;	/* mappings whose file type could not be read */
-	bool timed_out;
 	struct timespec deadline;
 };
 
@@ -327,7 +324,7 @@ static int maps_line(struct scan *s, int dfd, const char *line, size_t len)
 			if (rc == -ENOMEM)
 				return rc;
 			if (rc < 0)
-				s->unidentified++;
+				s->h->unidentified++;
 		}
 	} else if (!id_may_match(s, id.dev, id.ino)) {
 		return 0;
@@ -600,7 +597,7 @@ static int scan_process(struct scan *s, int proc_fd, const char *name)
 	rc = held ? record_process(s, dfd, pid) : 0;
 	if (denied) {
 		dbg(s->ctx, "pid %d: maps or fds not readable\n", pid);
-		s->unreadable++;
+		s->h->unreadable++;
 	}
 out:
 	close(dfd);
@@ -631,7 +628,7 @@ static int scan_proc(struct scan *s)
 		if (d->d_name[0] < '1' || d->d_name[0] > '9')
 			continue;
 		if (past(&s->deadline)) {
-			s->timed_out = true;
+			s->h->timed_out = true;
 			break;
 		}
 		rc = scan_process(s, dirfd(dir), d->d_name);
@@ -652,14 +649,14 @@ static int set_reason(struct scan *s)
 	char *reason = NULL;
 	int rc = 0;
 
-	if (s->timed_out)
+	if (s->h->timed_out)
 		rc = asprintf(&reason, "the scan stopped at its time limit; later processes were not examined");
-	else if (s->unreadable)
+	else if (s->h->unreadable)
 		rc = asprintf(&reason, "%zu processes of other users not readable: need root or CAP_SYS_PTRACE",
-			      s->unreadable);
-	else if (s->unidentified)
+			      s->h->unreadable);
+	else if (s->h->unidentified)
 		rc = asprintf(&reason, "%zu mappings could not be identified: need CAP_SYS_ADMIN for /proc/PID/map_files",
-			      s->unidentified);
+			      s->h->unidentified);
 	if (rc < 0)
 		return -ENOMEM;
 	s->h->complete = !reason;

@@ -111,6 +111,9 @@ struct daxpin_holders {
 	 */
 	bool complete;
 	char *reason;
+	size_t unreadable;	/* processes whose maps or fds were denied */
+	size_t unidentified;	/* mappings whose file type could not be read */
+	bool timed_out;		/* stopped at timeout_ms */
 };
 
 /*

@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * daxpin holders TARGET...: which processes map, open or pin a dax device,
+ * namespace, block device, DAX filesystem or file. fuser's view (-v is its
+ * USER PID ACCESS COMMAND table) found by device and inode, so holders in
+ * containers count too.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "exitcodes.h"
+#include "holders.h"
+#include "output.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+enum {
+	COL_TARGET,
+	COL_USER,
+	COL_UID,
+	COL_PID,
+	COL_ACCESS,
+	COL_COMMAND,
+	COL_MAPPED,
+	COL_MODE,
+	COL_FDS,
+	COL_PINNED,
+	COL_CGROUP,
+};
+
+static const struct column holders_columns[] = {
+	[COL_TARGET] = { "TARGET", 0.1, 0, "the target as given on the command line" },
+	[COL_USER] = { "USER", 0.1, 0, "user name of the holder's effective uid" },
+	[COL_UID] = { "UID", 5, SCOLS_FL_RIGHT, "effective uid" },
+	[COL_PID] = { "PID", 6, SCOLS_FL_RIGHT, "process id" },
+	[COL_ACCESS] = { "ACCESS", 6, 0, "m mapped, f open, c cwd, r root, e executable, p pinned memory (hint)" },
+	[COL_COMMAND] = { "COMMAND", 0.1, 0, "process name" },
+	[COL_MAPPED] = { "MAPPED", 6, SCOLS_FL_RIGHT, "bytes of the target mapped" },
+	[COL_MODE] = { "MODE", 5, 0, "how it is mapped: shared/private, rw/ro" },
+	[COL_FDS] = { "FDS", 3, SCOLS_FL_RIGHT, "open file descriptors on the target" },
+	[COL_PINNED] = { "PINNED", 6, SCOLS_FL_RIGHT, "the process's pinned memory (VmPin)" },
+	[COL_CGROUP] = { "CGROUP", 0.3, SCOLS_FL_TRUNC, "cgroup (names the container or Kubernetes pod)" },
+};
+
+static const int holders_default_columns[] = {
+	COL_TARGET, COL_USER, COL_PID, COL_ACCESS, COL_COMMAND, COL_MAPPED,
+	COL_CGROUP,
+};
+
+enum holders_format { FORMAT_CONCISE, FORMAT_TABLE, FORMAT_JSON, FORMAT_PIDS };
+
+struct holders_options {
+	struct table_options table;
+	enum holders_format format;
+	unsigned int timeout_ms;
+};
+
+void access_str(unsigned int access, char buf[8])
+{
+	/* fuser prints c e f F r m; F (open for writing) has no meaning here */
+	static const struct {
+		unsigned int bit;
+		char letter;
+	} letters[] = {
+		{ DAXPIN_ACCESS_CWD, 'c' }, { DAXPIN_ACCESS_EXE, 'e' },
+		{ DAXPIN_ACCESS_FD, 'f' }, { DAXPIN_ACCESS_ROOT, 'r' },
+		{ DAXPIN_ACCESS_MAP, 'm' }, { DAXPIN_ACCESS_PIN, 'p' },
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(letters); i++)
+		if (access & letters[i].bit)
+			buf[n++] = letters[i].letter;
+	buf[n] = '\0';
+}
+
+static char *user_name(uid_t uid)
+{
+	struct passwd *pw = getpwuid(uid);
+	char *s;
+
+	if (pw)
+		return strdup(pw->pw_name);
+	return asprintf(&s, "%u", (unsigned int)uid) < 0 ? NULL : s;
+}
+
+static void add(struct json_object *obj, const char *key, struct json_object *val)
+{
+	json_object_object_add(obj, key, val);
+}
+
+struct json_object *holders_to_json(const struct daxpin_target_holders *th)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < th->nr_holders; i++) {
+		const struct daxpin_holder *h = &th->holders[i];
+		const struct daxpin_process *p = h->proc;
+		struct json_object *j = json_object_new_object();
+		char access[8], *user = user_name(p->uid);
+
+		access_str(h->access, access);
+		add(j, "pid", json_object_new_int(p->pid));
+		add(j, "comm", json_object_new_string(p->comm));
+		add(j, "uid", json_object_new_int64(p->uid));
+		add(j, "user", user ? json_object_new_string(user) : NULL);
+		add(j, "cgroup", p->cgroup ? json_object_new_string(p->cgroup) : NULL);
+		add(j, "access", json_object_new_string(access));
+		add(j, "mapped_bytes", json_object_new_uint64(h->mapped_bytes));
+		add(j, "shared", json_object_new_boolean(h->shared));
+		add(j, "writable", json_object_new_boolean(h->writable));
+		add(j, "fds", json_object_new_int((int)h->fds));
+		add(j, "vm_pinned_bytes", json_object_new_uint64(p->vm_pinned_bytes));
+		json_object_array_add(a, j);
+		free(user);
+	}
+	return a;
+}
+
+static void print_json(char **names, const struct daxpin_holders *h)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < h->nr_targets; i++) {
+		struct json_object *j = json_object_new_object();
+
+		add(j, "target", json_object_new_string(names[i]));
+		add(j, "holders", holders_to_json(&h->targets[i]));
+		add(j, "complete", json_object_new_boolean(h->complete));
+		add(j, "reason", h->reason ? json_object_new_string(h->reason) : NULL);
+		json_object_array_add(a, j);
+	}
+	json_print(stdout, a);
+	json_object_put(a);
+}
+
+static int pid_cmp(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Every holding pid once, whichever targets it holds, for xargs and kill. */
+static void print_pids(const struct daxpin_holders *h)
+{
+	pid_t *pids = calloc(h->nr_procs ? h->nr_procs : 1, sizeof(*pids));
+
+	if (!pids)
+		return;
+	for (size_t i = 0; i < h->nr_procs; i++)
+		pids[i] = h->procs[i].pid;
+	qsort(pids, h->nr_procs, sizeof(*pids), pid_cmp);
+	for (size_t i = 0; i < h->nr_procs; i++)
+		printf("%d\n", (int)pids[i]);
+	free(pids);
+}
+
+/* fuser's default: "NAME: PIDaccess PIDaccess ..." */
+static void print_concise(char **names, const struct daxpin_holders *h)
+{
+	for (size_t i = 0; i < h->nr_targets; i++) {
+		const struct daxpin_target_holders *th = &h->targets[i];
+
+		printf("%s:", names[i]);
+		for (size_t j = 0; j < th->nr_holders; j++) {
+			char access[8];
+
+			access_str(th->holders[j].access, access);
+			printf(" %d%s", (int)th->holders[j].proc->pid, access);
+		}
+		if (!th->nr_holders)
+			printf(h->complete ? " no holders" : " no holders seen");
+		printf("\n");
+	}
+}
+
+static char *cell(const char *target, const struct daxpin_holder *hd, int col,
+		  const struct holders_options *o)
+{
+	const struct daxpin_process *p = hd->proc;
+	char *s = NULL, access[8];
+	int rc = 0;
+
+	switch (col) {
+	case COL_TARGET:
+		return strdup(target);
+	case COL_USER:
+		return user_name(p->uid);
+	case COL_UID:
+		rc = asprintf(&s, "%u", (unsigned int)p->uid);
+		break;
+	case COL_PID:
+		rc = asprintf(&s, "%d", (int)p->pid);
+		break;
+	case COL_ACCESS:
+		access_str(hd->access, access);
+		return strdup(access);
+	case COL_COMMAND:
+		return strdup(p->comm);
+	case COL_MAPPED:
+		return hd->mapped_bytes ? size_to_str(hd->mapped_bytes, o->table.bytes) : NULL;
+	case COL_MODE:
+		if (!(hd->access & DAXPIN_ACCESS_MAP))
+			return NULL;
+		rc = asprintf(&s, "%s,%s", hd->shared ? "shared" : "private",
+			      hd->writable ? "rw" : "ro");
+		break;
+	case COL_FDS:
+		rc = asprintf(&s, "%u", hd->fds);
+		break;
+	case COL_PINNED:
+		return p->vm_pinned_bytes ? size_to_str(p->vm_pinned_bytes, o->table.bytes) : NULL;
+	case COL_CGROUP:
+		return p->cgroup ? strdup(p->cgroup) : NULL;
+	}
+	return rc < 0 ? NULL : s;
+}
+
+static int print_table(char **names, const struct daxpin_holders *h,
+		       const struct holders_options *o,
+		       const struct column_selection *sel)
+{
+	struct libscols_table *tb = table_new(&o->table, holders_columns, sel);
+	int rc = 0;
+
+	if (!tb)
+		return -ENOMEM;
+	for (size_t i = 0; i < h->nr_targets && !rc; i++) {
+		const struct daxpin_target_holders *th = &h->targets[i];
+
+		for (size_t j = 0; j < th->nr_holders && !rc; j++) {
+			struct libscols_line *ln = scols_table_new_line(tb, NULL);
+
+			if (!ln) {
+				rc = -ENOMEM;
+				break;
+			}
+			for (size_t c = 0; c < sel->nr && !rc; c++) {
+				char *data = cell(names[i], &th->holders[j], sel->ids[c], o);
+
+				if (data && scols_line_refer_data(ln, c, data) < 0) {
+					free(data);
+					rc = -ENOMEM;
+				}
+			}
+		}
+	}
+	if (!rc && scols_table_get_nlines(tb) > 0)
+		scols_print_table(tb);
+	scols_unref_table(tb);
+	return rc;
+}
+
+static bool name_is(const char *name, const char *obj)
+{
+	return obj && strcmp(name, obj) == 0;
+}
+
+/* A dax device, namespace or block device by name; 0, or -ENOENT. */
+static int target_from_topology(const struct daxpin_topology *t, const char *name,
+				struct daxpin_target *tg)
+{
+	for (size_t i = 0; i < t->nr_regions; i++) {
+		const struct daxpin_region *r = &t->regions[i];
+
+		for (size_t j = 0; j < r->nr_namespaces; j++) {
+			const struct daxpin_namespace *ns = &r->namespaces[j];
+
+			if (name_is(name, ns->dev) || name_is(name, ns->blockdev))
+				return daxpin_target_add_namespace(tg, ns);
+			for (size_t k = 0; k < ns->nr_daxdevs; k++)
+				if (name_is(name, ns->daxdevs[k].dev))
+					return daxpin_target_add_daxdev(tg, &ns->daxdevs[k]);
+		}
+	}
+	for (size_t i = 0; i < t->nr_dax_regions; i++)
+		for (size_t k = 0; k < t->dax_regions[i].nr_daxdevs; k++)
+			if (name_is(name, t->dax_regions[i].daxdevs[k].dev))
+				return daxpin_target_add_daxdev(tg, &t->dax_regions[i].daxdevs[k]);
+	return -ENOENT;
+}
+
+/*
+ * Names go to the topology, paths to the file system: "dax0.0" and
+ * "namespace0.0" are names; "/dev/dax0.0" is a path, and also the name
+ * dax0.0 when the node is missing (a container without it). A bare word
+ * that names nothing may still be a file in the current directory.
+ */
+static int target_resolve(struct daxpin_ctx *ctx, struct daxpin_topology **t,
+			  const char *arg, struct daxpin_target *tg)
+{
+	const char *name = strncmp(arg, "/dev/", 5) == 0 ? arg + 5 : arg;
+	bool is_path = strchr(arg, '/') != NULL;
+	int rc;
+
+	if (is_path) {
+		rc = daxpin_target_add_path(tg, arg);
+		if (rc != -ENOENT || strchr(name, '/'))
+			return rc;
+	}
+	if (!*t && daxpin_topology_scan(ctx, t) < 0)
+		*t = NULL;
+	rc = *t ? target_from_topology(*t, name, tg) : -ENOENT;
+	if (rc == -ENOENT && !is_path)
+		rc = daxpin_target_add_path(tg, arg);
+	return rc;
+}
+
+static void holders_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: daxpin holders [OPTIONS] TARGET...\n\n"
+		"Show the processes that map, open or pin each TARGET: a dax device (dax0.0),\n"
+		"a namespace (namespace0.0), a block device (pmem0), a mount point or a file.\n\n"
+		"Output (default: fuser-like \"TARGET: PIDaccess ...\"):\n"
+		"  -v, --verbose          table: TARGET USER PID ACCESS COMMAND MAPPED CGROUP\n"
+		"  -J, --json             JSON\n"
+		"  -p, --pids             the holding pids, one per line\n"
+		"  -o, --output LIST      table columns; +LIST adds to the default (implies -v)\n"
+		"  -H, --list-columns     describe the columns and exit\n"
+		"  -n, --noheadings       no header line\n"
+		"  -r, --raw              raw table\n"
+		"  -b, --bytes            sizes in bytes\n"
+		"  -t, --timeout SECONDS  give up scanning after this long (default 10, 0: never)\n"
+		"  -h, --help             this text\n\n"
+		"Exit status: 0 holders found, 10 none, 4 none seen but some processes were\n"
+		"not readable, 6 none seen before the timeout, 3 unknown target, 2 usage.\n");
+}
+
+static int parse_timeout(const char *s, unsigned int *ms)
+{
+	char *end;
+	double secs;
+
+	errno = 0;
+	secs = strtod(s, &end);
+	if (errno || end == s || *end || secs < 0 || secs > 86400)
+		return -1;
+	*ms = (unsigned int)(secs * 1000);
+	return 0;
+}
+
+/* What the exit status says when no holder was seen: only "none" if we could look everywhere. */
+static int exit_status(const struct daxpin_holders *h)
+{
+	if (h->nr_procs)
+		return EXIT_OK;
+	if (h->complete)
+		return EXIT_NONE;
+	return h->timed_out ? EXIT_TIMEOUT : EXIT_PERMISSION;
+}
+
+static int holders_print(char **names, const struct daxpin_holders *h,
+			 const struct holders_options *o,
+			 const struct column_selection *sel)
+{
+	switch (o->format) {
+	case FORMAT_JSON:
+		print_json(names, h);
+		return 0;
+	case FORMAT_PIDS:
+		print_pids(h);
+		return 0;
+	case FORMAT_TABLE:
+		return print_table(names, h, o, sel);
+	case FORMAT_CONCISE:
+		print_concise(names, h);
+		return 0;
+	}
+	return 0;
+}
+
+int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
+{
+	static const struct option longopts[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "pids", no_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "list-columns", no_argument, NULL, 'H' },
+		{ "noheadings", no_argument, NULL, 'n' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "bytes", no_argument, NULL, 'b' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct holders_options o = { .timeout_ms = 10000 };
+	struct daxpin_topology *topo = NULL;
+	struct daxpin_target *targets;
+	struct daxpin_holders *h = NULL;
+	struct column_selection sel;
+	int c, rc = EXIT_OK, nr;
+
+	while ((c = getopt_long(argc, argv, "vJpo:Hnrbt:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'v': o.format = FORMAT_TABLE; break;
+		case 'J': o.format = FORMAT_JSON; break;
+		case 'p': o.format = FORMAT_PIDS; break;
+		case 'o': o.table.output = optarg; o.format = FORMAT_TABLE; break;
+		case 'n': o.table.noheadings = true; break;
+		case 'r': o.table.raw = true; break;
+		case 'b': o.table.bytes = true; break;
+		case 't':
+			if (parse_timeout(optarg, &o.timeout_ms) < 0) {
+				fprintf(stderr, "daxpin holders: bad timeout '%s': seconds, 0 for none\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'H':
+			columns_print_help(stdout, holders_columns, ARRAY_SIZE(holders_columns));
+			return EXIT_OK;
+		case 'h':
+			holders_usage(stdout);
+			return EXIT_OK;
+		default:
+			holders_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind == argc) {
+		fprintf(stderr, "daxpin holders: no target; name a dax device, namespace, block device, mount point or file\n");
+		return EXIT_USAGE;
+	}
+	if (columns_select("holders", o.table.output, holders_columns,
+			   ARRAY_SIZE(holders_columns), holders_default_columns,
+			   ARRAY_SIZE(holders_default_columns), &sel) < 0)
+		return EXIT_USAGE;
+
+	nr = argc - optind;
+	targets = calloc((size_t)nr, sizeof(*targets));
+	if (!targets)
+		return EXIT_FAILURE_;
+	for (int i = 0; i < nr && rc == EXIT_OK; i++) {
+		int err = target_resolve(ctx, &topo, argv[optind + i], &targets[i]);
+
+		if (err == -ENOENT) {
+			fprintf(stderr, "daxpin holders: no dax device, namespace, block device or file '%s'; see 'daxpin list'\n",
+				argv[optind + i]);
+			rc = EXIT_NOT_FOUND;
+		} else if (err < 0) {
+			fprintf(stderr, "daxpin holders: %s: %s\n", argv[optind + i], strerror(-err));
+			rc = err == -EACCES ? EXIT_PERMISSION : EXIT_FAILURE_;
+		}
+	}
+	if (rc == EXIT_OK) {
+		int err = daxpin_holders_scan(ctx, targets, (size_t)nr, o.timeout_ms, &h);
+
+		if (err < 0) {
+			fprintf(stderr, "daxpin holders: cannot scan the processes: %s\n", strerror(-err));
+			rc = EXIT_FAILURE_;
+		}
+	}
+	if (h) {
+		if (!h->complete)
+			fprintf(stderr, "daxpin holders: partial result: %s\n", h->reason);
+		rc = exit_status(h);
+		if (holders_print(argv + optind, h, &o, &sel) < 0) {
+			fprintf(stderr, "daxpin holders: out of memory\n");
+			rc = EXIT_FAILURE_;
+		}
+	}
+	daxpin_holders_free(h);
+	for (int i = 0; i < nr; i++)
+		daxpin_target_clear(&targets[i]);
+	free(targets);
+	daxpin_topology_free(topo);
+	return rc;
+}
+
+int topology_holders_scan(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
+			  struct topology_holders *th)
+{
+	struct daxpin_target *targets = NULL;
+	int rc = 0;
+
+	memset(th, 0, sizeof(*th));
+	for (size_t i = 0; i < t->nr_regions; i++)
+		for (size_t j = 0; j < t->regions[i].nr_namespaces; j++)
+			th->nr += 1 + t->regions[i].namespaces[j].nr_daxdevs;
+	for (size_t i = 0; i < t->nr_dax_regions; i++)
+		th->nr += t->dax_regions[i].nr_daxdevs;
+	targets = calloc(th->nr ? th->nr : 1, sizeof(*targets));
+	th->objs = calloc(th->nr ? th->nr : 1, sizeof(*th->objs));
+	if (!targets || !th->objs) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	th->nr = 0;
+	for (size_t i = 0; i < t->nr_regions && !rc; i++)
+		for (size_t j = 0; j < t->regions[i].nr_namespaces && !rc; j++) {
+			const struct daxpin_namespace *ns = &t->regions[i].namespaces[j];
+
+			th->objs[th->nr] = ns;
+			rc = daxpin_target_add_namespace(&targets[th->nr++], ns);
+			for (size_t k = 0; k < ns->nr_daxdevs && !rc; k++) {
+				th->objs[th->nr] = &ns->daxdevs[k];
+				rc = daxpin_target_add_daxdev(&targets[th->nr++], &ns->daxdevs[k]);
+			}
+		}
+	for (size_t i = 0; i < t->nr_dax_regions && !rc; i++)
+		for (size_t k = 0; k < t->dax_regions[i].nr_daxdevs && !rc; k++) {
+			th->objs[th->nr] = &t->dax_regions[i].daxdevs[k];
+			rc = daxpin_target_add_daxdev(&targets[th->nr++],
+						      &t->dax_regions[i].daxdevs[k]);
+		}
+	if (!rc)
+		rc = daxpin_holders_scan(ctx, targets, th->nr, 10000, &th->h);
+out:
+	for (size_t i = 0; targets && i < th->nr; i++)
+		daxpin_target_clear(&targets[i]);
+	free(targets);
+	if (rc < 0)
+		topology_holders_free(th);
+	return rc;
+}
+
+const struct daxpin_target_holders *topology_holders_of(const struct topology_holders *th,
+							 const void *obj)
+{
+	for (size_t i = 0; th->h && i < th->nr; i++)
+		if (th->objs[i] == obj)
+			return &th->h->targets[i];
+	return NULL;
+}
+
+void topology_holders_free(struct topology_holders *th)
+{
+	daxpin_holders_free(th->h);
+	free(th->objs);
+	memset(th, 0, sizeof(*th));
+}
