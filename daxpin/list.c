@@ -188,11 +188,14 @@ static char *printf_str(const char *fmt, ...)
 	return rc < 0 ? NULL : s;
 }
 
-static char *ranges_str(const struct daxpin_pfn_range *r, size_t nr, bool pages)
+static char *ranges_str(const struct daxpin_pfn_range *r, size_t nr,
+			bool known, bool pages)
 {
 	char *s = NULL, *next;
 	uint64_t total = 0;
 
+	if (!known)
+		return strdup("-");
 	for (size_t i = 0; i < nr; i++)
 		total += r[i].count;
 	if (pages)
@@ -276,8 +279,10 @@ static char *row_cell(const struct list_row *row, int col,
 	case COL_PFNS:
 	case COL_PAGES:
 		if (ns)
-			return ranges_str(ns->ranges, ns->nr_ranges, col == COL_PAGES);
-		return d ? ranges_str(d->ranges, d->nr_ranges, col == COL_PAGES) : NULL;
+			return ranges_str(ns->ranges, ns->nr_ranges, ns->ranges_known,
+					  col == COL_PAGES);
+		return d ? ranges_str(d->ranges, d->nr_ranges, d->ranges_known,
+				      col == COL_PAGES) : NULL;
 	}
 	return NULL;
 }
@@ -318,6 +323,25 @@ static int daxdev_rows(struct libscols_table *tb, const struct column_selection 
 					   &(struct list_row){ .daxdev = &devs[i] },
 					   parent, NULL);
 	return rc;
+}
+
+static bool ranges_hidden(const struct daxpin_topology *t)
+{
+	for (size_t i = 0; i < t->nr_regions; i++)
+		for (size_t j = 0; j < t->regions[i].nr_namespaces; j++) {
+			const struct daxpin_namespace *ns = &t->regions[i].namespaces[j];
+
+			if (!ns->ranges_known)
+				return true;
+			for (size_t k = 0; k < ns->nr_daxdevs; k++)
+				if (!ns->daxdevs[k].ranges_known)
+					return true;
+		}
+	for (size_t i = 0; i < t->nr_dax_regions; i++)
+		for (size_t k = 0; k < t->dax_regions[i].nr_daxdevs; k++)
+			if (!t->dax_regions[i].daxdevs[k].ranges_known)
+				return true;
+	return false;
 }
 
 static int list_table(const struct daxpin_topology *t, const struct list_options *o,
@@ -361,6 +385,9 @@ static int list_table(const struct daxpin_topology *t, const struct list_options
 	}
 	if (!rc && scols_table_get_nlines(tb) > 0)
 		scols_print_table(tb);
+	if ((columns_selected(sel, COL_PFNS) || columns_selected(sel, COL_PAGES)) &&
+	    ranges_hidden(t))
+		fprintf(stderr, "daxpin list: PFNS and PAGES show '-': the kernel shows physical addresses to root only\n");
 	scols_unref_table(tb);
 	return rc;
 }

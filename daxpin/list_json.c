@@ -19,10 +19,13 @@ static void add_string(struct json_object *obj, const char *key, const char *s)
 		add(obj, key, json_object_new_string(s));
 }
 
-static struct json_object *pfn_ranges_to_json(const struct daxpin_pfn_range *r,
-					      size_t nr)
+#define RANGES_HIDDEN_REASON "physical addresses are shown to root only"
+
+/* Unknown ranges are null with a reason, never an empty list that reads as "none". */
+static void add_pfn_ranges(struct json_object *obj, const struct daxpin_pfn_range *r,
+			   size_t nr, bool known)
 {
-	struct json_object *a = json_object_new_array();
+	struct json_object *a = known ? json_object_new_array() : NULL;
 
 	for (size_t i = 0; i < nr; i++) {
 		struct json_object *j = json_object_new_object();
@@ -31,14 +34,16 @@ static struct json_object *pfn_ranges_to_json(const struct daxpin_pfn_range *r,
 		add(j, "count", json_object_new_uint64(r[i].count));
 		json_object_array_add(a, j);
 	}
-	return a;
+	add(obj, "pfn_ranges", a);
+	if (!known)
+		add_string(obj, "pfn_ranges_reason", RANGES_HIDDEN_REASON);
 }
 
 static struct json_object *daxdev_to_json(const struct daxpin_daxdev *d,
 					  const struct list_options *o)
 {
 	struct json_object *j = json_object_new_object();
-	struct json_object *maps = json_object_new_array();
+	struct json_object *maps = d->ranges_known ? json_object_new_array() : NULL;
 
 	add_string(j, "chardev", d->dev);
 	add(j, "size", json_size(d->size, &o->table));
@@ -63,7 +68,7 @@ static struct json_object *daxdev_to_json(const struct daxpin_daxdev *d,
 		json_object_array_add(maps, jm);
 	}
 	add(j, "mappings", maps);
-	add(j, "pfn_ranges", pfn_ranges_to_json(d->ranges, d->nr_ranges));
+	add_pfn_ranges(j, d->ranges, d->nr_ranges, d->ranges_known);
 	return j;
 }
 
@@ -125,7 +130,7 @@ static struct json_object *namespace_to_json(const struct daxpin_namespace *ns,
 	}
 	if (ns->blockdev)
 		add(j, "mounts", mounts_to_json(ns));
-	add(j, "pfn_ranges", pfn_ranges_to_json(ns->ranges, ns->nr_ranges));
+	add_pfn_ranges(j, ns->ranges, ns->nr_ranges, ns->ranges_known);
 	return j;
 }
 

@@ -114,8 +114,13 @@ static int daxdev_fill(struct daxpin_ctx *ctx, struct daxctl_dev *dev,
 		if (rc)
 			return rc;
 	}
+	/*
+	 * resource and mappingN/start are readable by root only (mode 0400):
+	 * libdaxctl then reports neither, and no range is known.
+	 */
+	d->ranges_known = d->nr_mappings || d->resource || !d->size;
 	/* kernels before 5.10 have no mappingN attributes: one contiguous range */
-	if (!d->nr_mappings && d->size)
+	if (!d->nr_mappings && d->resource)
 		return pfn_range_add(&d->ranges, &d->nr_ranges, d->resource,
 				     d->size);
 	return 0;
@@ -195,12 +200,15 @@ static int namespace_fill(struct daxpin_ctx *ctx, FILE *mountinfo,
 	rc = strdup_field(&ns->dev, ndctl_namespace_get_devname(ndns));
 	if (rc)
 		return rc;
+	ns->ranges_known = true;
 	ns->enabled = ndctl_namespace_is_active(ndns);
 	ndctl_namespace_get_uuid(ndns, uu);
 	uuid_format(uu, ns->uuid);
 
 	switch (ndctl_namespace_get_mode(ndns)) {
-	case NDCTL_NS_MODE_FSDAX:
+	case NDCTL_NS_MODE_FSDAX: {
+		unsigned long long start;
+
 		ns->mode = DAXPIN_NS_MODE_FSDAX;
 		if (pfn) {
 			ns->map = ndctl_pfn_get_location(pfn) == NDCTL_PFN_LOC_PMEM ?
@@ -215,20 +223,24 @@ static int namespace_fill(struct daxpin_ctx *ctx, FILE *mountinfo,
 			 * and the memmap reservation (map=dev): exactly the
 			 * pages the filesystem can hand out.
 			 */
-			rc = pfn_range_add(&ns->ranges, &ns->nr_ranges,
-					   ndctl_pfn_get_resource(pfn), ns->size);
+			start = ndctl_pfn_get_resource(pfn);
 		} else {
 			/* legacy "memory" mode: struct pages in RAM */
 			ns->map = DAXPIN_MAP_MEM;
 			ns->size = ndctl_namespace_get_size(ndns);
 			blockdev = ndctl_namespace_get_block_device(ndns);
-			rc = pfn_range_add(&ns->ranges, &ns->nr_ranges,
-					   ndctl_namespace_get_resource(ndns),
-					   ns->size);
+			start = ndctl_namespace_get_resource(ndns);
 		}
-		if (rc)
-			return rc;
+		/* resource is readable by root only (mode 0400) */
+		ns->ranges_known = start != ULLONG_MAX;
+		if (ns->ranges_known) {
+			rc = pfn_range_add(&ns->ranges, &ns->nr_ranges, start,
+					   ns->size);
+			if (rc)
+				return rc;
+		}
 		break;
+	}
 	case NDCTL_NS_MODE_DEVDAX:
 		ns->mode = DAXPIN_NS_MODE_DEVDAX;
 		if (!dax)

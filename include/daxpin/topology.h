@@ -76,6 +76,11 @@ struct daxpin_daxdev {
 	size_t nr_mappings;
 	struct daxpin_pfn_range *ranges;
 	size_t nr_ranges;
+	/*
+	 * false when the kernel shows physical addresses to root only: then
+	 * mappings and ranges are unknown, not empty
+	 */
+	bool ranges_known;
 	int region_id;		/* the dax region */
 	struct daxpin_namespace *ns;	/* NULL without an ndctl namespace */
 };
@@ -97,6 +102,7 @@ struct daxpin_namespace {
 	size_t nr_daxdevs;
 	struct daxpin_pfn_range *ranges;	/* fsdax: the data pages */
 	size_t nr_ranges;
+	bool ranges_known;	/* as for struct daxpin_daxdev */
 	struct daxpin_region *region;
 };
 
