@@ -652,7 +652,7 @@ static int set_reason(struct scan *s)
 	if (s->h->timed_out)
 		rc = asprintf(&reason, "the scan stopped at its time limit; later processes were not examined");
 	else if (s->h->unreadable)
-		rc = asprintf(&reason, "%zu processes of other users not readable: need root or CAP_SYS_PTRACE",
+		rc = asprintf(&reason, "%zu processes not readable (other users' or more privileged): need root or CAP_SYS_PTRACE",
 			      s->h->unreadable);
 	else if (s->h->unidentified)
 		rc = asprintf(&reason, "%zu mappings could not be identified: need CAP_SYS_ADMIN for /proc/PID/map_files",
@@ -709,7 +709,8 @@ DAXPIN_EXPORT int daxpin_holders_scan(struct daxpin_ctx *ctx,
 
 			for (size_t j = 0; j < th->nr_holders; j++)
 				th->holders[j].proc = &s.h->procs[s.holder_proc[i][j]];
-			qsort(th->holders, th->nr_holders, sizeof(*th->holders), holder_cmp);
+			if (th->nr_holders)
+				qsort(th->holders, th->nr_holders, sizeof(*th->holders), holder_cmp);
 		}
 		*out = s.h;
 		s.h = NULL;
