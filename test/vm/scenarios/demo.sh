@@ -12,8 +12,8 @@ say() {
 	printf '\n$ %s\n' "$*"
 	"$@" || echo "(exit status $?)"
 }
-# run the following commands only if daxpin has the subcommand $1
-has() { daxpin_has "$1" || { printf '\n(daxpin %s: not in this build yet)\n' "$1"; false; }; }
+# has CMD [OPTION]: whether daxpin has it yet; says so when not
+has() { daxpin_has "$@" || { printf '\n(daxpin %s: not in this build yet)\n' "$*"; false; }; }
 
 say ndctl create-namespace -r region0 -m devdax -a 2M -s 256M
 say ndctl create-namespace -r region0 -m fsdax -s 512M
@@ -26,7 +26,9 @@ hold_refs devdax -k 3 -s 2M /dev/dax0.0
 hold_refs file -k 2 /tmp/pmem/data
 
 say daxpin list
-say daxpin list --pinned
+if has list --pinned; then
+	say daxpin list --pinned
+fi
 if has holders; then
 	say daxpin holders dax0.0
 fi
@@ -39,6 +41,9 @@ if has break-layouts; then
 	(sleep 3 && touch /tmp/file.release) &
 	say daxpin break-layouts /tmp/pmem/data
 fi
-release_refs devdax >/dev/null
-release_refs file >/dev/null
-say daxpin list --pinned
+release_refs devdax
+release_refs file
+if daxpin_has list --pinned; then
+	printf '\n# all references released\n'
+	say daxpin list --pinned
+fi

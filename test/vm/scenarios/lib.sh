@@ -1,8 +1,10 @@
 # Functions for scenarios: `. "$(dirname "$0")/lib.sh"`. Not a scenario.
 
-# daxpin_has CMD: whether the daxpin under test has the subcommand CMD yet.
+# daxpin_has CMD [OPTION]: whether the daxpin under test has the subcommand
+# CMD (and its OPTION) yet.
 daxpin_has() {
-	[ -n "$DAXPIN" ] && "$DAXPIN" --help 2>/dev/null | grep -q "^  $1 "
+	[ -n "$DAXPIN" ] && "$DAXPIN" --help 2>/dev/null | grep -q "^  $1 " &&
+		{ [ $# -eq 1 ] || "$DAXPIN" "$1" --help 2>/dev/null | grep -q -- "$2"; }
 }
 
 # wait_for FILE: wait up to 30 s for FILE to appear.
@@ -21,7 +23,8 @@ hold_refs() {
 	name=$1
 	shift
 	rm -f "/tmp/$name.ready" "/tmp/$name.release"
-	"$VM_HELPERS/hold-refs" -r "/tmp/$name.ready" -t "/tmp/$name.release" "$@" &
+	"$VM_HELPERS/hold-refs" -r "/tmp/$name.ready" -t "/tmp/$name.release" "$@" \
+		>"/tmp/$name.out" &
 	echo $! >"/tmp/$name.pid"
 	wait_for "/tmp/$name.ready"
 }
