@@ -79,14 +79,31 @@ void access_str(unsigned int access, char buf[8])
 	buf[n] = '\0';
 }
 
-static char *user_name(uid_t uid)
+/*
+ * The user name of a uid, remembered: thousands of holders usually share a
+ * few uids, and each getpwuid() may read the whole passwd database.
+ */
+static const char *user_name(uid_t uid)
 {
-	struct passwd *pw = getpwuid(uid);
-	char *s;
+	static struct {
+		uid_t uid;
+		char name[64];
+	} memo[16];
+	static size_t nr;
+	struct passwd *pw;
+	size_t i;
 
+	for (i = 0; i < nr; i++)
+		if (memo[i].uid == uid)
+			return memo[i].name;
+	i = nr < ARRAY_SIZE(memo) ? nr++ : uid % ARRAY_SIZE(memo);
+	pw = getpwuid(uid);
+	memo[i].uid = uid;
 	if (pw)
-		return strdup(pw->pw_name);
-	return asprintf(&s, "%u", (unsigned int)uid) < 0 ? NULL : s;
+		snprintf(memo[i].name, sizeof(memo[i].name), "%s", pw->pw_name);
+	else
+		snprintf(memo[i].name, sizeof(memo[i].name), "%u", (unsigned int)uid);
+	return memo[i].name;
 }
 
 static void add(struct json_object *obj, const char *key, struct json_object *val)
@@ -102,13 +119,13 @@ struct json_object *holders_to_json(const struct daxpin_target_holders *th)
 		const struct daxpin_holder *h = &th->holders[i];
 		const struct daxpin_process *p = h->proc;
 		struct json_object *j = json_object_new_object();
-		char access[8], *user = user_name(p->uid);
+		char access[8];
 
 		access_str(h->access, access);
 		add(j, "pid", json_object_new_int(p->pid));
 		add(j, "comm", json_object_new_string(p->comm));
 		add(j, "uid", json_object_new_int64(p->uid));
-		add(j, "user", user ? json_object_new_string(user) : NULL);
+		add(j, "user", json_object_new_string(user_name(p->uid)));
 		add(j, "cgroup", p->cgroup ? json_object_new_string(p->cgroup) : NULL);
 		add(j, "access", json_object_new_string(access));
 		add(j, "mapped_bytes", json_object_new_uint64(h->mapped_bytes));
@@ -117,7 +134,6 @@ struct json_object *holders_to_json(const struct daxpin_target_holders *th)
 		add(j, "fds", json_object_new_int((int)h->fds));
 		add(j, "vm_pinned_bytes", json_object_new_uint64(p->vm_pinned_bytes));
 		json_object_array_add(a, j);
-		free(user);
 	}
 	return a;
 }
@@ -191,7 +207,7 @@ static char *cell(const char *target, const struct daxpin_holder *hd, int col,
 	case COL_TARGET:
 		return strdup(target);
 	case COL_USER:
-		return user_name(p->uid);
+		return strdup(user_name(p->uid));
 	case COL_UID:
 		rc = asprintf(&s, "%u", (unsigned int)p->uid);
 		break;

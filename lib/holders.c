@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,29 +50,54 @@ struct id_cache {
 	size_t used;
 };
 
+/* The scan, shared read-only by its worker threads except where noted. */
 struct scan {
 	struct daxpin_ctx *ctx;
 	const struct daxpin_target *targets;
 	size_t nr_targets;
 	bool has_device_keys;
+	unsigned int links;	/* which of cwd, root, exe can match some key */
+	pid_t self;
+	pid_t *pids;		/* the processes in /proc when the scan began */
+	size_t nr_pids;
+	size_t next;		/* the next pid to take; atomic */
+	bool timed_out;		/* atomic */
+	struct timespec deadline;	/* zero: none */
+};
+
+/* A process found holding a target, in a worker's flat list. */
+struct held {
+	size_t target;
+	size_t proc;		/* index into the worker's procs */
+	struct daxpin_holder holder;
+};
+
+struct worker {
+	struct scan *s;
+	pthread_t thread;
 	struct id_cache cache;
 	char *buf;		/* maps text */
 	size_t buf_size;
 	struct daxpin_holder *acc;	/* per target: the process being scanned */
-	struct daxpin_holders *h;
-	size_t **holder_proc;	/* per target, parallel to its holders: index into h->procs */
-	struct timespec deadline;
+	struct daxpin_process *procs;
+	size_t nr_procs;
+	struct held *held;
+	size_t nr_held;
+	size_t unreadable;	/* processes whose maps or fds were denied */
+	size_t unidentified;	/* mappings whose file type could not be read */
+	int rc;
 };
 
 static int key_add(struct daxpin_target *t, enum daxpin_key_kind kind, dev_t dev,
-		   ino_t ino)
+		   ino_t ino, mode_t type)
 {
 	struct daxpin_key *keys = realloc(t->keys, (t->nr_keys + 1) * sizeof(*keys));
 
 	if (!keys)
 		return -ENOMEM;
 	t->keys = keys;
-	keys[t->nr_keys++] = (struct daxpin_key){ .kind = kind, .dev = dev, .ino = ino };
+	keys[t->nr_keys++] = (struct daxpin_key){ .kind = kind, .dev = dev, .ino = ino,
+						  .type = type };
 	return 0;
 }
 
@@ -81,7 +107,7 @@ DAXPIN_EXPORT int daxpin_target_add_key(struct daxpin_target *t,
 {
 	if (kind > DAXPIN_KEY_FILE)
 		return -EINVAL;
-	return key_add(t, kind, dev, kind == DAXPIN_KEY_FILE ? ino : 0);
+	return key_add(t, kind, dev, kind == DAXPIN_KEY_FILE ? ino : 0, 0);
 }
 
 DAXPIN_EXPORT int daxpin_target_add_daxdev(struct daxpin_target *t,
@@ -90,7 +116,7 @@ DAXPIN_EXPORT int daxpin_target_add_daxdev(struct daxpin_target *t,
 	/* a disabled device has no character device, so nothing can hold it open */
 	if (!d->major && !d->minor)
 		return 0;
-	return key_add(t, DAXPIN_KEY_CHARDEV, makedev(d->major, d->minor), 0);
+	return key_add(t, DAXPIN_KEY_CHARDEV, makedev(d->major, d->minor), 0, 0);
 }
 
 /*
@@ -101,9 +127,9 @@ DAXPIN_EXPORT int daxpin_target_add_daxdev(struct daxpin_target *t,
  */
 static int blockdev_keys(struct daxpin_target *t, dev_t dev)
 {
-	int rc = key_add(t, DAXPIN_KEY_BLOCKDEV, dev, 0);
+	int rc = key_add(t, DAXPIN_KEY_BLOCKDEV, dev, 0, 0);
 
-	return rc ? rc : key_add(t, DAXPIN_KEY_FILESYSTEM, dev, 0);
+	return rc ? rc : key_add(t, DAXPIN_KEY_FILESYSTEM, dev, 0, 0);
 }
 
 DAXPIN_EXPORT int daxpin_target_add_namespace(struct daxpin_target *t,
@@ -147,12 +173,12 @@ DAXPIN_EXPORT int daxpin_target_add_path(struct daxpin_target *t, const char *pa
 	dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
 	if (S_ISCHR(stx.stx_mode))
 		return key_add(t, DAXPIN_KEY_CHARDEV,
-			       makedev(stx.stx_rdev_major, stx.stx_rdev_minor), 0);
+			       makedev(stx.stx_rdev_major, stx.stx_rdev_minor), 0, 0);
 	if (S_ISBLK(stx.stx_mode))
 		return blockdev_keys(t, makedev(stx.stx_rdev_major, stx.stx_rdev_minor));
 	if (S_ISDIR(stx.stx_mode) && is_mount_root(path, &stx))
-		return key_add(t, DAXPIN_KEY_FILESYSTEM, dev, 0);
-	return key_add(t, DAXPIN_KEY_FILE, dev, stx.stx_ino);
+		return key_add(t, DAXPIN_KEY_FILESYSTEM, dev, 0, 0);
+	return key_add(t, DAXPIN_KEY_FILE, dev, stx.stx_ino, stx.stx_mode & S_IFMT);
 }
 
 DAXPIN_EXPORT void daxpin_target_clear(struct daxpin_target *t)
@@ -263,10 +289,11 @@ static int stat_entry(int dirfd, const char *name, struct file_id *id)
 /*
  * The type of a mapped file: /proc/PID/map_files/START-END needs
  * CAP_SYS_ADMIN; without it, the path as the process sees it through
- * /proc/PID/root (for processes we may ptrace). An unlinked file can only
- * be reached the first way.
+ * /proc/PID/root (for processes we may ptrace). That fallback is a path
+ * lookup, so only unprivileged scans take it; an unlinked file can only be
+ * reached the first way.
  */
-static int identify_mapping(struct scan *s, int dfd, const char *line,
+static int identify_mapping(struct worker *w, int dfd, const char *line,
 			    size_t len, struct file_id *id)
 {
 	struct procmaps_entry e;
@@ -287,7 +314,7 @@ static int identify_mapping(struct scan *s, int dfd, const char *line,
 	if (rc < 0 || found.dev != id->dev || found.ino != id->ino)
 		return rc < 0 ? rc : -ESTALE;
 	*id = found;
-	return cache_insert(&s->cache, id);
+	return cache_insert(&w->cache, id);
 }
 
 static void holder_add_map(struct daxpin_holder *acc, const char *line, size_t len)
@@ -302,8 +329,9 @@ static void holder_add_map(struct daxpin_holder *acc, const char *line, size_t l
 	acc->writable |= e.writable;
 }
 
-static int maps_line(struct scan *s, int dfd, const char *line, size_t len)
+static int maps_line(struct worker *w, int dfd, const char *line, size_t len)
 {
+	const struct scan *s = w->s;
 	struct file_id id = { 0 };
 	unsigned int major, minor;
 	uint64_t ino;
@@ -314,28 +342,28 @@ static int maps_line(struct scan *s, int dfd, const char *line, size_t len)
 	id.dev = makedev(major, minor);
 	id.ino = ino;
 	if (s->has_device_keys) {
-		const struct file_id *cached = cache_slot(&s->cache, id.dev, id.ino);
+		const struct file_id *cached = cache_slot(&w->cache, id.dev, id.ino);
 
 		if (cached->ino) {
 			id = *cached;
 		} else {
-			int rc = identify_mapping(s, dfd, line, len, &id);
+			int rc = identify_mapping(w, dfd, line, len, &id);
 
 			if (rc == -ENOMEM)
 				return rc;
 			if (rc < 0)
-				s->h->unidentified++;
+				w->unidentified++;
 		}
 	} else if (!id_may_match(s, id.dev, id.ino)) {
 		return 0;
 	}
 	for (size_t i = 0; i < s->nr_targets; i++)
 		if (target_matches(&s->targets[i], &id))
-			holder_add_map(&s->acc[i], line, len);
+			holder_add_map(&w->acc[i], line, len);
 	return 0;
 }
 
-static int scan_maps(struct scan *s, int dfd)
+static int scan_maps(struct worker *w, int dfd)
 {
 	size_t have = 0;
 	int fd, rc = 0;
@@ -347,17 +375,17 @@ static int scan_maps(struct scan *s, int dfd)
 		char *line, *end, *nl;
 		ssize_t n;
 
-		if (have == s->buf_size) {
-			char *grown = realloc(s->buf, 2 * s->buf_size);
+		if (have == w->buf_size) {
+			char *grown = realloc(w->buf, 2 * w->buf_size);
 
 			if (!grown) {
 				rc = -ENOMEM;
 				break;
 			}
-			s->buf = grown;
-			s->buf_size *= 2;
+			w->buf = grown;
+			w->buf_size *= 2;
 		}
-		n = read(fd, s->buf + have, s->buf_size - have);
+		n = read(fd, w->buf + have, w->buf_size - have);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -366,14 +394,14 @@ static int scan_maps(struct scan *s, int dfd)
 			break;
 		have += (size_t)n;
 		/* whole lines now, the partial last one with the next read */
-		line = s->buf;
-		end = s->buf + have;
+		line = w->buf;
+		end = w->buf + have;
 		while (!rc && (nl = memchr(line, '\n', (size_t)(end - line)))) {
-			rc = maps_line(s, dfd, line, (size_t)(nl - line));
+			rc = maps_line(w, dfd, line, (size_t)(nl - line));
 			line = nl + 1;
 		}
 		have = (size_t)(end - line);
-		memmove(s->buf, line, have);
+		memmove(w->buf, line, have);
 		if (rc)
 			break;
 	}
@@ -381,17 +409,17 @@ static int scan_maps(struct scan *s, int dfd)
 	return rc;
 }
 
-static void match_access(struct scan *s, const struct file_id *id, unsigned int access)
+static void match_access(struct worker *w, const struct file_id *id, unsigned int access)
 {
-	for (size_t i = 0; i < s->nr_targets; i++)
-		if (target_matches(&s->targets[i], id)) {
-			s->acc[i].access |= access;
+	for (size_t i = 0; i < w->s->nr_targets; i++)
+		if (target_matches(&w->s->targets[i], id)) {
+			w->acc[i].access |= access;
 			if (access == DAXPIN_ACCESS_FD)
-				s->acc[i].fds++;
+				w->acc[i].fds++;
 		}
 }
 
-static int scan_fds(struct scan *s, int dfd)
+static int scan_fds(struct worker *w, int dfd)
 {
 	char dents[16384];
 	ssize_t n;
@@ -408,29 +436,56 @@ static int scan_fds(struct scan *s, int dfd)
 			off += d->d_reclen;
 			/* an fd closed since getdents is simply gone */
 			if (d->d_name[0] != '.' && stat_entry(fd, d->d_name, &id) == 0)
-				match_access(s, &id, DAXPIN_ACCESS_FD);
+				match_access(w, &id, DAXPIN_ACCESS_FD);
 		}
 	}
 	close(fd);
 	return n < 0 ? -errno : 0;
 }
 
-static void scan_links(struct scan *s, int dfd)
+static const struct {
+	const char *name;
+	unsigned int access;
+} proc_links[] = {
+	{ "cwd", DAXPIN_ACCESS_CWD },
+	{ "root", DAXPIN_ACCESS_ROOT },
+	{ "exe", DAXPIN_ACCESS_EXE },
+};
+
+static void scan_links(struct worker *w, int dfd)
 {
-	static const struct {
-		const char *name;
-		unsigned int access;
-	} links[] = {
-		{ "cwd", DAXPIN_ACCESS_CWD },
-		{ "root", DAXPIN_ACCESS_ROOT },
-		{ "exe", DAXPIN_ACCESS_EXE },
-	};
 	struct file_id id;
 
 	/* kernel threads have no exe; denied ones were counted with the fds */
-	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
-		if (stat_entry(dfd, links[i].name, &id) == 0)
-			match_access(s, &id, links[i].access);
+	for (size_t i = 0; i < sizeof(proc_links) / sizeof(proc_links[0]); i++)
+		if ((w->s->links & proc_links[i].access) &&
+		    stat_entry(dfd, proc_links[i].name, &id) == 0)
+			match_access(w, &id, proc_links[i].access);
+}
+
+/*
+ * cwd and root are directories, exe a regular file: a scan for devices or
+ * for regular files need not look at the links that cannot match.
+ */
+static unsigned int links_that_can_match(const struct daxpin_target *targets,
+					 size_t nr_targets)
+{
+	const unsigned int dir = DAXPIN_ACCESS_CWD | DAXPIN_ACCESS_ROOT;
+	unsigned int links = 0;
+
+	for (size_t i = 0; i < nr_targets; i++)
+		for (size_t j = 0; j < targets[i].nr_keys; j++) {
+			const struct daxpin_key *k = &targets[i].keys[j];
+
+			if (k->kind == DAXPIN_KEY_FILESYSTEM ||
+			    (k->kind == DAXPIN_KEY_FILE && !k->type))
+				links |= dir | DAXPIN_ACCESS_EXE;
+			else if (k->kind == DAXPIN_KEY_FILE && S_ISDIR(k->type))
+				links |= dir;
+			else if (k->kind == DAXPIN_KEY_FILE && S_ISREG(k->type))
+				links |= DAXPIN_ACCESS_EXE;
+		}
+	return links;
 }
 
 /* Reads a small /proc file through dfd; -ENOENT once the process is gone. */
@@ -499,24 +554,11 @@ static int read_cgroup(int dfd, struct daxpin_process *p)
 	return 0;
 }
 
-static int holder_push(struct scan *s, size_t target, const struct daxpin_holder *acc,
-		       size_t proc)
+static void process_release(struct daxpin_process *p)
 {
-	struct daxpin_target_holders *th = &s->h->targets[target];
-	struct daxpin_holder *holders;
-	size_t *index;
-
-	holders = realloc(th->holders, (th->nr_holders + 1) * sizeof(*holders));
-	if (!holders)
-		return -ENOMEM;
-	th->holders = holders;
-	index = realloc(s->holder_proc[target], (th->nr_holders + 1) * sizeof(*index));
-	if (!index)
-		return -ENOMEM;
-	s->holder_proc[target] = index;
-	index[th->nr_holders] = proc;
-	holders[th->nr_holders++] = *acc;
-	return 0;
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	free(p->cgroup);
 }
 
 /*
@@ -525,10 +567,12 @@ static int holder_push(struct scan *s, size_t target, const struct daxpin_holder
  * that read succeeding proves the process was still alive when the pidfd
  * was opened, so the pidfd is this process and not a successor on its pid.
  */
-static int record_process(struct scan *s, int dfd, pid_t pid)
+static int record_process(struct worker *w, int dfd, pid_t pid)
 {
 	struct daxpin_process p = { .pid = pid, .pidfd = -1 };
 	struct daxpin_process *procs;
+	size_t nr_held = 0;
+	struct held *held;
 	int rc;
 
 	p.pidfd = pidfd_open(pid, 0);
@@ -537,32 +581,28 @@ static int record_process(struct scan *s, int dfd, pid_t pid)
 	rc = read_status(dfd, &p);
 	if (!rc)
 		rc = read_cgroup(dfd, &p);
-	if (rc < 0) {
-		if (p.pidfd >= 0)
-			close(p.pidfd);
-		free(p.cgroup);
-		return rc == -ENOMEM ? rc : 0;
+	for (size_t i = 0; i < w->s->nr_targets; i++)
+		nr_held += w->acc[i].access != 0;
+	procs = rc ? NULL : realloc(w->procs, (w->nr_procs + 1) * sizeof(*procs));
+	if (procs)
+		w->procs = procs;
+	held = procs ? realloc(w->held, (w->nr_held + nr_held) * sizeof(*held)) : NULL;
+	if (!held) {
+		process_release(&p);
+		return rc == -ENOMEM || !rc ? -ENOMEM : 0;
 	}
-	procs = realloc(s->h->procs, (s->h->nr_procs + 1) * sizeof(*procs));
-	if (!procs) {
-		if (p.pidfd >= 0)
-			close(p.pidfd);
-		free(p.cgroup);
-		return -ENOMEM;
-	}
-	s->h->procs = procs;
-	procs[s->h->nr_procs++] = p;
-	for (size_t i = 0; i < s->nr_targets; i++) {
-		struct daxpin_holder *acc = &s->acc[i];
+	w->held = held;
+	for (size_t i = 0; i < w->s->nr_targets; i++) {
+		struct daxpin_holder *acc = &w->acc[i];
 
 		if (!acc->access)
 			continue;
 		if (p.vm_pinned_bytes && (acc->access & (DAXPIN_ACCESS_MAP | DAXPIN_ACCESS_FD)))
 			acc->access |= DAXPIN_ACCESS_PIN;
-		rc = holder_push(s, i, acc, s->h->nr_procs - 1);
-		if (rc < 0)
-			return rc;
+		held[w->nr_held++] = (struct held){ .target = i, .proc = w->nr_procs,
+						    .holder = *acc };
 	}
+	w->procs[w->nr_procs++] = p;
 	return 0;
 }
 
@@ -571,33 +611,34 @@ static bool gone(int rc)
 	return rc == -ENOENT || rc == -ESRCH;
 }
 
-static int scan_process(struct scan *s, int proc_fd, const char *name)
+static int scan_process(struct worker *w, int proc_fd, pid_t pid)
 {
-	pid_t pid = (pid_t)strtol(name, NULL, 10);
+	const struct scan *s = w->s;
 	bool denied = false, held = false;
+	char name[16];
 	int dfd, rc;
 
-	if (pid == getpid())
-		return 0;
-	dfd = openat(proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(name, sizeof(name), "%d", (int)pid);
+	/* O_PATH: only a handle to reach the process's files by, no open of its own */
+	dfd = openat(proc_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return 0;
-	memset(s->acc, 0, s->nr_targets * sizeof(*s->acc));
-	rc = scan_maps(s, dfd);
+	memset(w->acc, 0, s->nr_targets * sizeof(*w->acc));
+	rc = scan_maps(w, dfd);
 	if (rc == -ENOMEM || gone(rc))
 		goto out;
 	denied = rc == -EACCES || rc == -EPERM;
-	rc = scan_fds(s, dfd);
+	rc = scan_fds(w, dfd);
 	if (rc == -ENOMEM || gone(rc))
 		goto out;
 	denied |= rc == -EACCES || rc == -EPERM;
-	scan_links(s, dfd);
+	scan_links(w, dfd);
 	for (size_t i = 0; i < s->nr_targets; i++)
-		held |= s->acc[i].access != 0;
-	rc = held ? record_process(s, dfd, pid) : 0;
+		held |= w->acc[i].access != 0;
+	rc = held ? record_process(w, dfd, pid) : 0;
 	if (denied) {
 		dbg(s->ctx, "pid %d: maps or fds not readable\n", pid);
-		s->h->unreadable++;
+		w->unreadable++;
 	}
 out:
 	close(dfd);
@@ -615,26 +656,99 @@ static bool past(const struct timespec *deadline)
 	       (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
 }
 
-static int scan_proc(struct scan *s)
+/* Workers take pids one at a time: some processes cost far more than others. */
+static void *worker_run(void *arg)
 {
+	struct worker *w = arg;
+	struct scan *s = w->s;
+	int proc_fd;
+
+	proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (proc_fd < 0) {
+		w->rc = -errno;
+		return NULL;
+	}
+	while (!w->rc) {
+		size_t i = __atomic_fetch_add(&s->next, 1, __ATOMIC_RELAXED);
+
+		if (i >= s->nr_pids)
+			break;
+		if (past(&s->deadline)) {
+			__atomic_store_n(&s->timed_out, true, __ATOMIC_RELAXED);
+			break;
+		}
+		if (s->pids[i] != s->self)
+			w->rc = scan_process(w, proc_fd, s->pids[i]);
+	}
+	close(proc_fd);
+	return NULL;
+}
+
+static int list_pids(struct scan *s)
+{
+	size_t cap = 0;
 	struct dirent *d;
 	DIR *dir;
-	int rc = 0;
 
 	dir = opendir("/proc");
 	if (!dir)
 		return -errno;
-	while (!rc && (d = readdir(dir))) {
+	while ((d = readdir(dir))) {
 		if (d->d_name[0] < '1' || d->d_name[0] > '9')
 			continue;
-		if (past(&s->deadline)) {
-			s->h->timed_out = true;
-			break;
+		if (s->nr_pids == cap) {
+			pid_t *grown = realloc(s->pids, (cap ? 2 * cap : 1024) * sizeof(*grown));
+
+			if (!grown) {
+				closedir(dir);
+				return -ENOMEM;
+			}
+			s->pids = grown;
+			cap = cap ? 2 * cap : 1024;
 		}
-		rc = scan_process(s, dirfd(dir), d->d_name);
+		s->pids[s->nr_pids++] = (pid_t)strtol(d->d_name, NULL, 10);
 	}
 	closedir(dir);
-	return rc;
+	return 0;
+}
+
+static int worker_init(struct worker *w, struct scan *s)
+{
+	w->s = s;
+	w->buf_size = 65536;
+	w->buf = malloc(w->buf_size);
+	w->acc = calloc(s->nr_targets ? s->nr_targets : 1, sizeof(*w->acc));
+	w->cache.size = 256;
+	w->cache.slots = calloc(w->cache.size, sizeof(*w->cache.slots));
+	return w->buf && w->acc && w->cache.slots ? 0 : -ENOMEM;
+}
+
+static void worker_release(struct worker *w)
+{
+	for (size_t i = 0; i < w->nr_procs; i++)
+		process_release(&w->procs[i]);
+	free(w->procs);
+	free(w->held);
+	free(w->buf);
+	free(w->acc);
+	free(w->cache.slots);
+}
+
+/*
+ * /proc is read by the kernel for the reading thread, so the scan scales
+ * with the cores: one worker per core, at most 8, none idle on a small
+ * system.
+ */
+static size_t nr_workers(size_t nr_pids)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = cpus > 0 ? (size_t)cpus : 1;
+
+	if (n > 8)
+		n = 8;
+	if (n > nr_pids / 256 + 1)
+		n = nr_pids / 256 + 1;
+	return n;
 }
 
 static int holder_cmp(const void *a, const void *b)
@@ -644,24 +758,81 @@ static int holder_cmp(const void *a, const void *b)
 	return (x->proc->pid > y->proc->pid) - (x->proc->pid < y->proc->pid);
 }
 
-static int set_reason(struct scan *s)
+/* Moves the workers' findings into h; the processes change owner. */
+static int merge(struct daxpin_holders *h, struct worker *w, size_t nr_w)
+{
+	size_t nr_procs = 0;
+
+	for (size_t i = 0; i < nr_w; i++) {
+		nr_procs += w[i].nr_procs;
+		for (size_t j = 0; j < w[i].nr_held; j++)
+			h->targets[w[i].held[j].target].nr_holders++;
+		h->unreadable += w[i].unreadable;
+		h->unidentified += w[i].unidentified;
+	}
+	h->procs = calloc(nr_procs ? nr_procs : 1, sizeof(*h->procs));
+	if (!h->procs)
+		return -ENOMEM;
+	for (size_t t = 0; t < h->nr_targets; t++) {
+		struct daxpin_target_holders *th = &h->targets[t];
+
+		th->holders = calloc(th->nr_holders ? th->nr_holders : 1, sizeof(*th->holders));
+		if (!th->holders)
+			return -ENOMEM;
+		th->nr_holders = 0;
+	}
+	for (size_t i = 0; i < nr_w; i++) {
+		struct daxpin_process *base = h->procs + h->nr_procs;
+
+		memcpy(base, w[i].procs, w[i].nr_procs * sizeof(*base));
+		h->nr_procs += w[i].nr_procs;
+		w[i].nr_procs = 0;
+		for (size_t j = 0; j < w[i].nr_held; j++) {
+			struct daxpin_target_holders *th = &h->targets[w[i].held[j].target];
+			struct daxpin_holder *hd = &th->holders[th->nr_holders++];
+
+			*hd = w[i].held[j].holder;
+			hd->proc = base + w[i].held[j].proc;
+		}
+	}
+	for (size_t t = 0; t < h->nr_targets; t++)
+		if (h->targets[t].nr_holders)
+			qsort(h->targets[t].holders, h->targets[t].nr_holders,
+			      sizeof(*h->targets[t].holders), holder_cmp);
+	return 0;
+}
+
+static int set_reason(struct daxpin_holders *h)
 {
 	char *reason = NULL;
 	int rc = 0;
 
-	if (s->h->timed_out)
+	if (h->timed_out)
 		rc = asprintf(&reason, "the scan stopped at its time limit; later processes were not examined");
-	else if (s->h->unreadable)
+	else if (h->unreadable)
 		rc = asprintf(&reason, "%zu processes not readable (other users' or more privileged): need root or CAP_SYS_PTRACE",
-			      s->h->unreadable);
-	else if (s->h->unidentified)
+			      h->unreadable);
+	else if (h->unidentified)
 		rc = asprintf(&reason, "%zu mappings could not be identified: need CAP_SYS_ADMIN for /proc/PID/map_files",
-			      s->h->unidentified);
+			      h->unidentified);
 	if (rc < 0)
 		return -ENOMEM;
-	s->h->complete = !reason;
-	s->h->reason = reason;
+	h->complete = !reason;
+	h->reason = reason;
 	return 0;
+}
+
+static void deadline_set(struct timespec *deadline, unsigned int timeout_ms)
+{
+	if (!timeout_ms)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, deadline);
+	deadline->tv_sec += timeout_ms / 1000;
+	deadline->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (deadline->tv_nsec >= 1000000000) {
+		deadline->tv_sec++;
+		deadline->tv_nsec -= 1000000000;
+	}
 }
 
 DAXPIN_EXPORT int daxpin_holders_scan(struct daxpin_ctx *ctx,
@@ -669,61 +840,64 @@ DAXPIN_EXPORT int daxpin_holders_scan(struct daxpin_ctx *ctx,
 				      size_t nr_targets, unsigned int timeout_ms,
 				      struct daxpin_holders **out)
 {
-	struct scan s = { .ctx = ctx, .targets = targets, .nr_targets = nr_targets };
-	int rc = -ENOMEM;
+	struct scan s = { .ctx = ctx, .targets = targets, .nr_targets = nr_targets,
+			  .self = getpid() };
+	struct daxpin_holders *h;
+	struct worker *w = NULL;
+	size_t nr_w = 0, started = 0;
+	int rc;
 
 	*out = NULL;
 	for (size_t i = 0; i < nr_targets; i++)
 		for (size_t j = 0; j < targets[i].nr_keys; j++)
 			s.has_device_keys |= targets[i].keys[j].kind == DAXPIN_KEY_CHARDEV ||
 					     targets[i].keys[j].kind == DAXPIN_KEY_BLOCKDEV;
-	if (timeout_ms) {
-		clock_gettime(CLOCK_MONOTONIC, &s.deadline);
-		s.deadline.tv_sec += timeout_ms / 1000;
-		s.deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-		if (s.deadline.tv_nsec >= 1000000000) {
-			s.deadline.tv_sec++;
-			s.deadline.tv_nsec -= 1000000000;
-		}
+	s.links = links_that_can_match(targets, nr_targets);
+	deadline_set(&s.deadline, timeout_ms);
+	h = calloc(1, sizeof(*h));
+	if (!h || !(h->targets = calloc(nr_targets ? nr_targets : 1, sizeof(*h->targets)))) {
+		rc = -ENOMEM;
+		goto out;
 	}
-	s.buf_size = 65536;
-	s.buf = malloc(s.buf_size);
-	s.h = calloc(1, sizeof(*s.h));
-	s.acc = calloc(nr_targets ? nr_targets : 1, sizeof(*s.acc));
-	s.holder_proc = calloc(nr_targets ? nr_targets : 1, sizeof(*s.holder_proc));
-	if (!s.buf || !s.h || !s.acc || !s.holder_proc ||
-	    (nr_targets && !(s.h->targets = calloc(nr_targets, sizeof(*s.h->targets)))))
+	h->nr_targets = nr_targets;
+	rc = list_pids(&s);
+	if (rc < 0)
 		goto out;
-	s.cache.size = 256;
-	s.cache.slots = calloc(s.cache.size, sizeof(*s.cache.slots));
-	if (!s.cache.slots)
+	nr_w = nr_workers(s.nr_pids);
+	w = calloc(nr_w, sizeof(*w));
+	if (!w) {
+		rc = -ENOMEM;
 		goto out;
-	s.h->nr_targets = nr_targets;
-	rc = scan_proc(&s);
+	}
+	for (size_t i = 0; i < nr_w && !rc; i++)
+		rc = worker_init(&w[i], &s);
+	/* the calling thread is worker 0 */
+	for (started = 1; !rc && started < nr_w; started++)
+		rc = -pthread_create(&w[started].thread, NULL, worker_run, &w[started]);
+	if (rc)
+		started--;
 	if (!rc)
-		rc = set_reason(&s);
-	if (!rc) {
-		/* the process array is final now: point the holders at it */
-		for (size_t i = 0; i < nr_targets; i++) {
-			struct daxpin_target_holders *th = &s.h->targets[i];
-
-			for (size_t j = 0; j < th->nr_holders; j++)
-				th->holders[j].proc = &s.h->procs[s.holder_proc[i][j]];
-			if (th->nr_holders)
-				qsort(th->holders, th->nr_holders, sizeof(*th->holders), holder_cmp);
-		}
-		*out = s.h;
-		s.h = NULL;
-	}
+		worker_run(&w[0]);
+	for (size_t i = 1; i < started; i++)
+		pthread_join(w[i].thread, NULL);
+	for (size_t i = 0; i < nr_w && !rc; i++)
+		rc = w[i].rc;
+	h->timed_out = s.timed_out;
+	if (!rc)
+		rc = merge(h, w, nr_w);
+	if (!rc)
+		rc = set_reason(h);
 out:
-	for (size_t i = 0; i < nr_targets && s.holder_proc; i++)
-		free(s.holder_proc[i]);
-	free(s.holder_proc);
-	free(s.acc);
-	free(s.buf);
-	free(s.cache.slots);
-	daxpin_holders_free(s.h);
-	return rc;
+	for (size_t i = 0; i < nr_w; i++)
+		worker_release(&w[i]);
+	free(w);
+	free(s.pids);
+	if (rc < 0) {
+		daxpin_holders_free(h);
+		return rc;
+	}
+	*out = h;
+	return 0;
 }
 
 DAXPIN_EXPORT void daxpin_holders_free(struct daxpin_holders *h)
@@ -732,11 +906,8 @@ DAXPIN_EXPORT void daxpin_holders_free(struct daxpin_holders *h)
 		return;
 	for (size_t i = 0; i < h->nr_targets; i++)
 		free(h->targets[i].holders);
-	for (size_t i = 0; i < h->nr_procs; i++) {
-		if (h->procs[i].pidfd >= 0)
-			close(h->procs[i].pidfd);
-		free(h->procs[i].cgroup);
-	}
+	for (size_t i = 0; i < h->nr_procs; i++)
+		process_release(&h->procs[i]);
 	free(h->targets);
 	free(h->procs);
 	free(h->reason);

@@ -32,6 +32,7 @@ struct daxpin_key {
 	enum daxpin_key_kind kind;
 	dev_t dev;
 	ino_t ino;		/* DAXPIN_KEY_FILE only */
+	mode_t type;		/* DAXPIN_KEY_FILE: S_IFDIR, S_IFREG... if known, else 0 */
 };
 
 struct daxpin_target {
@@ -102,7 +103,7 @@ struct daxpin_target_holders {
 struct daxpin_holders {
 	struct daxpin_target_holders *targets;	/* one per target, in order */
 	size_t nr_targets;
-	struct daxpin_process *procs;	/* every process holding any target */
+	struct daxpin_process *procs;	/* every process holding any target, in no order */
 	size_t nr_procs;
 	/*
 	 * false when some process could not be examined (other users'
