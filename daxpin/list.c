@@ -26,6 +26,7 @@ enum {
 	COL_DAX,
 	COL_PFNS,
 	COL_PAGES,
+	COL_HOLDERS,
 };
 
 static const struct column list_columns[] = {
@@ -45,6 +46,7 @@ static const struct column list_columns[] = {
 	[COL_DAX] = { "DAX", 6, 0, "the dax mount option of each mount (always, inode, never)" },
 	[COL_PFNS] = { "PFNS", 0.2, SCOLS_FL_WRAP, "page frame ranges with struct pages" },
 	[COL_PAGES] = { "PAGES", 8, SCOLS_FL_RIGHT, "number of pages with struct pages" },
+	[COL_HOLDERS] = { "HOLDERS", 7, SCOLS_FL_RIGHT, "processes that map, open or pin it (--holders; scans /proc)" },
 };
 
 static const int list_default_columns[] = {
@@ -283,6 +285,12 @@ static char *row_cell(const struct list_row *row, int col,
 					  col == COL_PAGES);
 		return d ? ranges_str(d->ranges, d->nr_ranges, d->ranges_known,
 				      col == COL_PAGES) : NULL;
+	case COL_HOLDERS: {
+		const struct daxpin_target_holders *th =
+			o->holders && (ns || d) ? topology_holders_of(o->holders, ns ? (const void *)ns : d) : NULL;
+
+		return th ? printf_str("%zu", th->nr_holders) : NULL;
+	}
 	}
 	return NULL;
 }
@@ -402,6 +410,7 @@ static void list_usage(FILE *out)
 		"      --namespace NAME   only this namespace (namespace0.0)\n"
 		"      --dev NAME         only the namespace or dax device with this device (pmem0, dax0.0)\n"
 		"      --mode MODE        raw, sector, fsdax, devdax, system-ram or famfs\n"
+		"      --holders          HOLDERS column / JSON holders: who maps, opens or pins each (scans /proc)\n"
 		"Output:\n"
 		"  -J, --json             JSON with ndctl/daxctl key names\n"
 		"  -u, --human            JSON sizes as \"1.00 GiB (1.07 GB)\"\n"
@@ -415,12 +424,13 @@ static void list_usage(FILE *out)
 
 int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 {
-	enum { OPT_REGION = 256, OPT_NAMESPACE, OPT_DEV, OPT_MODE };
+	enum { OPT_REGION = 256, OPT_NAMESPACE, OPT_DEV, OPT_MODE, OPT_HOLDERS };
 	static const struct option longopts[] = {
 		{ "region", required_argument, NULL, OPT_REGION },
 		{ "namespace", required_argument, NULL, OPT_NAMESPACE },
 		{ "dev", required_argument, NULL, OPT_DEV },
 		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "holders", no_argument, NULL, OPT_HOLDERS },
 		{ "json", no_argument, NULL, 'J' },
 		{ "human", no_argument, NULL, 'u' },
 		{ "output", required_argument, NULL, 'o' },
@@ -432,6 +442,8 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		{}
 	};
 	struct list_options o = {};
+	struct topology_holders holders;
+	bool want_holders = false;
 	struct column_selection sel;
 	struct daxpin_topology *t;
 	int c, rc;
@@ -442,6 +454,7 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		case OPT_NAMESPACE: o.namespace = optarg; break;
 		case OPT_DEV: o.dev = optarg; break;
 		case OPT_MODE: o.mode = optarg; break;
+		case OPT_HOLDERS: want_holders = true; break;
 		case 'J': o.json = true; break;
 		case 'u': o.table.human_json = true; break;
 		case 'o': o.table.output = optarg; break;
@@ -468,6 +481,9 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 			   ARRAY_SIZE(list_columns), list_default_columns,
 			   ARRAY_SIZE(list_default_columns), &sel) < 0)
 		return EXIT_USAGE;
+	if (want_holders && !o.table.output)
+		sel.ids[sel.nr++] = COL_HOLDERS;
+	want_holders |= columns_selected(&sel, COL_HOLDERS);
 
 	rc = daxpin_topology_scan(ctx, &t);
 	if (rc < 0) {
@@ -485,6 +501,18 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		else
 			fprintf(stderr, "daxpin list: no persistent memory found (no NVDIMM region and no dax device)\n");
 	}
+	if (rc == EXIT_OK && want_holders) {
+		int err = topology_holders_scan(ctx, t, &holders);
+
+		if (err < 0) {
+			fprintf(stderr, "daxpin list: cannot scan for holders: %s\n", strerror(-err));
+			rc = EXIT_FAILURE_;
+		} else {
+			o.holders = &holders;
+			if (!holders.h->complete)
+				fprintf(stderr, "daxpin list: holders partial: %s\n", holders.h->reason);
+		}
+	}
 	if (rc == EXIT_OK && o.json) {
 		struct json_object *j = list_to_json(t, &o);
 
@@ -494,6 +522,8 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		fprintf(stderr, "daxpin list: out of memory\n");
 		rc = EXIT_FAILURE_;
 	}
+	if (o.holders)
+		topology_holders_free(&holders);
 	daxpin_topology_free(t);
 	return rc;
 }

@@ -6,6 +6,7 @@
 
 #include <daxpin/daxpin.h>
 
+#include "holders.h"
 #include "output.h"
 
 struct list_options {
@@ -15,6 +16,8 @@ struct list_options {
 	const char *dev;
 	const char *mode;
 	bool json;
+	/* --holders: who holds each namespace and dax device (NULL: not scanned) */
+	const struct topology_holders *holders;
 };
 
 /* Which objects the filters keep; shared by the table and the JSON output. */

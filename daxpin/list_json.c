@@ -39,6 +39,16 @@ static void add_pfn_ranges(struct json_object *obj, const struct daxpin_pfn_rang
 		add_string(obj, "pfn_ranges_reason", RANGES_HIDDEN_REASON);
 }
 
+/* With --holders: "holders": [...] of a namespace or dax device (daxpin holders --json's objects). */
+static void add_holders(struct json_object *obj, const struct list_options *o,
+			const void *ns_or_daxdev)
+{
+	const struct daxpin_target_holders *th;
+
+	if (o->holders && (th = topology_holders_of(o->holders, ns_or_daxdev)))
+		add(obj, "holders", holders_to_json(th));
+}
+
 static struct json_object *daxdev_to_json(const struct daxpin_daxdev *d,
 					  const struct list_options *o)
 {
@@ -69,6 +79,7 @@ static struct json_object *daxdev_to_json(const struct daxpin_daxdev *d,
 	}
 	add(j, "mappings", maps);
 	add_pfn_ranges(j, d->ranges, d->nr_ranges, d->ranges_known);
+	add_holders(j, o, d);
 	return j;
 }
 
@@ -131,6 +142,7 @@ static struct json_object *namespace_to_json(const struct daxpin_namespace *ns,
 	if (ns->blockdev)
 		add(j, "mounts", mounts_to_json(ns));
 	add_pfn_ranges(j, ns->ranges, ns->nr_ranges, ns->ranges_known);
+	add_holders(j, o, ns);
 	return j;
 }
 
@@ -180,5 +192,10 @@ struct json_object *list_to_json(const struct daxpin_topology *t,
 	}
 	add(root, "regions", regions);
 	add(root, "dax_regions", dax_regions);
+	if (o->holders) {
+		/* a holders array without holders is only "none" when complete */
+		add(root, "holders_complete", json_object_new_boolean(o->holders->h->complete));
+		add_string(root, "holders_reason", o->holders->h->reason);
+	}
 	return root;
 }
