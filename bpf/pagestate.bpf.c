@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause)
+/*
+ * Reads the state of the struct pages of a PFN range from the live kernel.
+ *
+ * A BPF_PROG_TYPE_SYSCALL program, run on demand with BPF_PROG_TEST_RUN:
+ * /proc/kpagecount does not cover ZONE_DEVICE memory, and nothing else
+ * exports the reference counts of DAX pages. The program walks folios, not
+ * pages: it reads a head page (and for a large folio its first tail page,
+ * which holds the folio's size and pin count) and steps to the next folio.
+ * It never reads the other tail pages: with a compound device-dax vmemmap
+ * they may be deduplicated, and they carry nothing the kernel itself reads
+ * to decide whether a folio is in use.
+ *
+ * struct pages are copied in bulk, many per bpf_probe_read_kernel() call,
+ * into a buffer in the program's .bss; one helper call per page would cost
+ * more than the copy. Consecutive folios in the same state are merged into
+ * one run, so an idle device yields a handful of runs whatever its size.
+ */
+#include "daxpin_core.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "pagescan_abi.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* x86-64 with KASLR: the virtual address of the struct page of PFN 0 */
+extern const void vmemmap_base __ksym;
+
+#define EFAULT 14
+#define E2BIG 7
+
+/* 1024 struct pages of 64 bytes: large enough that the helper call costs
+ * little next to the copy, small enough to stay in the CPU cache */
+#define BUF_BYTES (64 * 1024)
+/* a head page and its first tail page always fit: struct page is ~64 bytes */
+#define PAGE_STRUCT_MAX (BUF_BYTES / 2)
+
+struct pagescan_run runs[PAGESCAN_RUNS_MAX];
+
+static __u8 buf[BUF_BYTES];
+
+/* Walk state, kept in .bss because the bpf_loop callback cannot write the
+ * context at variable offsets. One test run at a time per loaded program. */
+static struct {
+	__u64 vmemmap;		/* value of vmemmap_base */
+	__u64 pos, end;		/* next folio; end of the range */
+	__u64 buf_pfn, buf_n;	/* buf holds struct pages [buf_pfn, +buf_n) */
+	__u64 chunk;		/* struct pages to read at the next refill */
+	__u64 error_pfn;
+	__u32 psz;		/* sizeof(struct page) in the running kernel */
+	__u32 nr_runs;
+	__s32 error;
+} st;
+
+static __always_inline int fail(int error)
+{
+	st.error = error;
+	st.error_pfn = st.pos;
+	return 1;
+}
+
+/* Fills buf with struct pages [pfn, pfn + n), n >= 1. */
+static __always_inline int refill(__u64 pfn, __u64 n)
+{
+	__u64 bytes = n * st.psz;
+	long ret;
+
+	if (bytes > BUF_BYTES)
+		bytes = BUF_BYTES;
+	ret = bpf_probe_read_kernel(buf, bytes,
+				    (void *)(st.vmemmap + pfn * st.psz));
+	if (ret)
+		return fail(ret);
+	st.buf_pfn = pfn;
+	st.buf_n = bytes / st.psz;
+	return 0;
+}
+
+/* Loads from buf; the bound checks only satisfy the verifier: the walk never
+ * indexes past what refill() read. */
+static __always_inline __u64 ld64(__u64 off)
+{
+	if (off > BUF_BYTES - sizeof(__u64))
+		return fail(-E2BIG), 0;
+	return *(__u64 *)(buf + off);
+}
+
+static __always_inline __s32 ld32(__u64 off)
+{
+	if (off > BUF_BYTES - sizeof(__s32))
+		return fail(-E2BIG), 0;
+	return *(__s32 *)(buf + off);
+}
+
+/* Appends a folio to the run table, merging it into the last run when it
+ * continues that run in the same state. Returns 1 when the table is full. */
+static __always_inline int emit(__u64 pfn, __u32 pages, __s32 refcount,
+				__s32 mapcount, __s32 pincount, __u32 tail)
+{
+	__u32 n = st.nr_runs;
+	struct pagescan_run *r;
+
+	if (n > 0 && n <= PAGESCAN_RUNS_MAX) {
+		r = &runs[n - 1];
+		if (r->folio_pages == pages && r->refcount == refcount &&
+		    r->mapcount == mapcount && r->pincount == pincount &&
+		    r->tail == tail &&
+		    r->pfn + (__u64)r->nr_folios * pages == pfn) {
+			r->nr_folios++;
+			return 0;
+		}
+	}
+	if (n >= PAGESCAN_RUNS_MAX)
+		return 1;
+	r = &runs[n];
+	r->pfn = pfn;
+	r->nr_folios = 1;
+	r->folio_pages = pages;
+	r->refcount = refcount;
+	r->mapcount = mapcount;
+	r->pincount = pincount;
+	r->tail = tail;
+	st.nr_runs = n + 1;
+	return 0;
+}
+
+/* One folio per call; returns 1 to stop the loop. */
+static long scan_folio(__u32 index, void *unused)
+{
+	__u64 pos = st.pos, off, info, flags;
+	__s32 refcount, mapcount, pincount = 0;
+	__u32 pages = 1;
+
+	if (pos >= st.end)
+		return 1;
+	if (pos < st.buf_pfn || pos >= st.buf_pfn + st.buf_n) {
+		__u64 n = st.end - pos;
+
+		if (n > st.chunk)
+			n = st.chunk;
+		if (refill(pos, n))
+			return 1;
+	}
+	off = (pos - st.buf_pfn) * st.psz;
+
+	flags = ld64(off);
+	if (bpf_core_field_exists(struct page, compound_info))
+		info = ld64(off + bpf_core_field_offset(struct page, compound_info));
+	else
+		info = ld64(off + bpf_core_field_offset(struct page, compound_head));
+	refcount = ld32(off + bpf_core_field_offset(struct page, _refcount));
+	mapcount = ld32(off + bpf_core_field_offset(struct page, _mapcount)) + 1;
+
+	if (info & 1) {
+		/* a tail page where a folio should start: the range began
+		 * inside a folio. Its counts live in a head we do not scan. */
+		if (emit(pos, 1, 0, 0, 0, 1))
+			return 1;
+		st.pos = pos + 1;
+		return 0;
+	}
+
+	if (flags & (1ULL << bpf_core_enum_value(enum pageflags, PG_head))) {
+		/* page[1] may lie past the buffer (or past the range, when a
+		 * folio straddles its end): read head and page[1] afresh. */
+		if (pos + 1 >= st.buf_pfn + st.buf_n) {
+			if (refill(pos, 2))
+				return 1;
+			off = 0;
+		}
+		if (bpf_core_field_exists(struct folio, _nr_pages))
+			pages = ld32(off + bpf_core_field_offset(struct folio, _nr_pages));
+		else
+			pages = ld32(off + bpf_core_field_offset(struct folio, _folio_nr_pages));
+		pincount = ld32(off + bpf_core_field_offset(struct folio, _pincount));
+		if (bpf_core_field_exists(struct folio, _large_mapcount))
+			mapcount = ld32(off + bpf_core_field_offset(struct folio, _large_mapcount)) + 1;
+		else
+			mapcount = ld32(off + bpf_core_field_offset(struct folio, _total_mapcount)) + 1;
+		if (!pages)	/* a folio being split or torn down under us */
+			pages = 1;
+	}
+	if (st.error)
+		return 1;
+	if (emit(pos, pages, refcount, mapcount, pincount, 0))
+		return 1;
+	st.pos = pos + pages;
+	/* devices are uniform: after a large folio expect another one and
+	 * read just its head and page[1]; after a small one read ahead */
+	st.chunk = pages > 1 ? 2 : BUF_BYTES / st.psz;
+	return 0;
+}
+
+SEC("syscall")
+int pagescan(struct pagescan_args *args)
+{
+	__u64 nr = args->nr_pages;
+	long ret;
+
+	st.pos = args->pfn;
+	st.end = args->pfn + nr;
+	st.buf_pfn = st.buf_n = 0;
+	st.nr_runs = 0;
+	st.error = 0;
+	st.error_pfn = 0;
+	st.psz = bpf_core_type_size(struct page);
+	st.chunk = BUF_BYTES / st.psz;
+	if (st.psz == 0 || st.psz > PAGE_STRUCT_MAX) {
+		fail(-E2BIG);
+		goto out;
+	}
+	ret = bpf_probe_read_kernel(&st.vmemmap, sizeof(st.vmemmap), &vmemmap_base);
+	if (ret) {
+		fail(ret);
+		goto out;
+	}
+	/* bpf_loop() refuses more than 2^23 iterations; user space splits
+	 * larger ranges */
+	if (nr > 1 << 23)
+		nr = 1 << 23;
+	bpf_loop(nr, scan_folio, NULL, 0);
+out:
+	args->next_pfn = st.pos;
+	args->error = st.error;
+	args->error_pfn = st.error_pfn;
+	args->nr_runs = st.nr_runs;
+	return 0;
+}

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Page state from the live kernel: loads bpf/pagestate.bpf.c once per
+ * handle and runs it with BPF_PROG_TEST_RUN over PFN ranges, a slice at a
+ * time; lib/pageclass.c turns what it reports into counts.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "private.h"
+#include "pageclass.h"
+
+/* The skeleton exists only when clang and bpftool were found (bpf/meson.build). */
+#if HAVE_BPF && __has_include("pagestate.skel.h")
+#define PAGESTATE_BPF 1
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "pagestate.skel.h"
+#else
+#define PAGESTATE_BPF 0
+#endif
+
+struct daxpin_pagestate {
+	struct daxpin_ctx *ctx;
+	int error;		/* 0 when available */
+	char reason[128];
+	enum daxpin_page_semantics sem;
+#if PAGESTATE_BPF
+	struct pagestate *skel;
+#endif
+};
+
+static int unavailable(struct daxpin_pagestate *ps, int error,
+		       const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int unavailable(struct daxpin_pagestate *ps, int error,
+		       const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ps->reason, sizeof(ps->reason), fmt, ap);
+	va_end(ap);
+	ps->error = error;
+	info(ps->ctx, "page state unavailable: %s\n", ps->reason);
+	return error;
+}
+
+#if PAGESTATE_BPF
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+/* One BPF_PROG_TEST_RUN covers at most this many pages (4 GiB of 4 KiB
+ * pages) so that no single run keeps a CPU for long. */
+#define PAGES_PER_RUN (1ULL << 20)
+
+static const char btf_path[] = "/sys/kernel/btf/vmlinux";
+
+static bool have_cap(const struct __user_cap_data_struct data[2], int cap)
+{
+	return data[cap / 32].effective & (1U << (cap % 32));
+}
+
+/* The kernel accepts CAP_SYS_ADMIN in place of both CAP_BPF (loading a
+ * program) and CAP_PERFMON (bpf_probe_read_kernel()). */
+static bool have_caps(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { 0 };
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return have_cap(data, CAP_SYS_ADMIN) ||
+	       (have_cap(data, CAP_BPF) && have_cap(data, CAP_PERFMON));
+}
+
+/* lockdown=confidentiality removes bpf_probe_read_kernel(); integrity
+ * mode leaves it. No securityfs, no lockdown LSM: nothing to refuse. */
+static bool locked_down(void)
+{
+	char buf[128] = "";
+	ssize_t n;
+	int fd;
+
+	fd = open("/sys/kernel/security/lockdown", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 && strstr(buf, "[confidentiality]");
+}
+
+/*
+ * The 6.15 rework ("fs/dax: Fix ZONE_DEVICE page reference counts") added
+ * these functions; a kernel with any of them counts DAX page references
+ * the new way. Three, because each depends on a different config option
+ * (FS_DAX, TRANSPARENT_HUGEPAGE, none) and a backport may carry some only.
+ */
+static const char *const rework_functions[] = {
+	"dax_break_layout_final",	/* fs/dax.c: fsdax pages idle at 0 */
+	"vmf_insert_folio_pmd",		/* huge mappings take a folio ref */
+	"vmf_insert_page_mkwrite",	/* PTE mappings take a page ref */
+};
+
+static int detect_semantics(struct daxpin_pagestate *ps)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	int rc = -errno;
+
+	if (!btf)
+		return unavailable(ps, rc, "cannot read kernel BTF (%s): %s",
+				   btf_path, strerror(-rc));
+	ps->sem = DAXPIN_PAGES_IDLE_REF;
+	for (size_t i = 0; i < sizeof(rework_functions) / sizeof(rework_functions[0]); i++) {
+		if (btf__find_by_name_kind(btf, rework_functions[i], BTF_KIND_FUNC) >= 0) {
+			dbg(ps->ctx, "kernel has %s(): refcount rework\n",
+			    rework_functions[i]);
+			ps->sem = DAXPIN_PAGES_MAPPING_REFS;
+			break;
+		}
+	}
+	btf__free(btf);
+	return 0;
+}
+
+/* libbpf logs through a process-wide callback without a user pointer: the
+ * handle being loaded is passed on the side, per thread. */
+static __thread struct daxpin_ctx *libbpf_log_ctx;
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	struct daxpin_ctx *ctx = libbpf_log_ctx;
+	int prio = level == LIBBPF_WARN ? LOG_INFO : LOG_DEBUG;
+	char msg[512];
+
+	if (!ctx || ctx->log_priority < prio)
+		return 0;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* libbpf prefixes its messages with "libbpf: " itself */
+	daxpin_log(ctx, prio, __FILE__, __LINE__, "libbpf", "%s",
+		   strncmp(msg, "libbpf: ", 8) ? msg : msg + 8);
+	return 0;
+}
+
+static int load(struct daxpin_pagestate *ps)
+{
+	libbpf_print_fn_t old;
+	int rc = 0;
+
+	if (access(btf_path, R_OK))
+		return unavailable(ps, -ENOTSUP, "kernel has no BTF (%s)", btf_path);
+	if (locked_down())
+		return unavailable(ps, -EPERM,
+				   "kernel lockdown=confidentiality forbids reading kernel memory");
+	if (!have_caps())
+		return unavailable(ps, -EPERM, "needs CAP_BPF and CAP_PERFMON (run as root)");
+	rc = detect_semantics(ps);
+	if (rc)
+		return rc;
+
+	libbpf_log_ctx = ps->ctx;
+	old = libbpf_set_print(libbpf_log);
+	ps->skel = pagestate__open_and_load();
+	if (!ps->skel)
+		rc = -errno;
+	libbpf_set_print(old);
+	libbpf_log_ctx = NULL;
+	/* libbpf resolves the program's typeless extern from /proc/kallsyms,
+	 * which lists data symbols only with CONFIG_KALLSYMS_ALL */
+	if (rc == -ESRCH)
+		return unavailable(ps, rc, "kernel does not list vmemmap_base in /proc/kallsyms (CONFIG_KALLSYMS_ALL)");
+	if (rc)
+		return unavailable(ps, rc, "loading the BPF program failed: %s",
+				   strerror(-rc));
+	return 0;
+}
+
+static int scan_range(struct daxpin_pagestate *ps, uint64_t pfn, uint64_t end,
+		      enum daxpin_page_kind kind, struct daxpin_page_counts *counts)
+{
+	int prog_fd = bpf_program__fd(ps->skel->progs.pagescan);
+	unsigned int nr_runs = 0;
+
+	while (pfn < end) {
+		struct pagescan_args args = {
+			.pfn = pfn,
+			.nr_pages = end - pfn < PAGES_PER_RUN ? end - pfn : PAGES_PER_RUN,
+		};
+		/* a SYSCALL program's context is copied back into ctx_in;
+		 * the kernel refuses ctx_out for this program type */
+		LIBBPF_OPTS(bpf_test_run_opts, opts,
+			.ctx_in = &args,
+			.ctx_size_in = sizeof(args),
+		);
+		int rc = bpf_prog_test_run_opts(prog_fd, &opts);
+
+		if (rc) {
+			rc = -errno;
+			err(ps->ctx, "running the page-state program failed: %s\n",
+			    strerror(-rc));
+			return rc;
+		}
+		if (args.error) {
+			err(ps->ctx, "reading the struct page of PFN %#llx failed: %s\n",
+			    (unsigned long long)args.error_pfn, strerror(-args.error));
+			return args.error;
+		}
+		if (args.nr_runs > PAGESCAN_RUNS_MAX || args.next_pfn <= pfn) {
+			err(ps->ctx, "page-state program made no progress at PFN %#llx\n",
+			    (unsigned long long)pfn);
+			return -EIO;
+		}
+		for (unsigned int i = 0; i < args.nr_runs; i++)
+			daxpin_pageclass_add(counts, &ps->skel->bss->runs[i], ps->sem, kind);
+		nr_runs += args.nr_runs;
+		pfn = args.next_pfn;
+	}
+	dbg(ps->ctx, "PFN range to %#llx: %u runs\n", (unsigned long long)end, nr_runs);
+	return 0;
+}
+
+#endif /* PAGESTATE_BPF */
+
+DAXPIN_EXPORT int daxpin_pagestate_open(struct daxpin_ctx *ctx,
+					struct daxpin_pagestate **out)
+{
+	struct daxpin_pagestate *ps = calloc(1, sizeof(*ps));
+
+	*out = ps;
+	if (!ps)
+		return -ENOMEM;
+	ps->ctx = ctx;
+#if PAGESTATE_BPF
+	return load(ps);
+#else
+	return unavailable(ps, -ENOTSUP, "built without BPF support");
+#endif
+}
+
+DAXPIN_EXPORT const char *daxpin_pagestate_reason(const struct daxpin_pagestate *ps)
+{
+	return ps->error ? ps->reason : NULL;
+}
+
+DAXPIN_EXPORT enum daxpin_page_semantics
+daxpin_pagestate_semantics(const struct daxpin_pagestate *ps)
+{
+	return ps->sem;
+}
+
+DAXPIN_EXPORT const char *daxpin_page_semantics_name(enum daxpin_page_semantics sem)
+{
+	switch (sem) {
+	case DAXPIN_PAGES_IDLE_REF:
+		return "idle-ref";
+	case DAXPIN_PAGES_MAPPING_REFS:
+		return "mapping-refs";
+	}
+	return NULL;
+}
+
+DAXPIN_EXPORT int daxpin_pagestate_scan(struct daxpin_pagestate *ps,
+					const struct daxpin_pfn_range *ranges,
+					size_t nr_ranges, enum daxpin_page_kind kind,
+					struct daxpin_page_counts *counts)
+{
+	daxpin_pageclass_init(counts, ps->sem);
+	if (ps->error)
+		return ps->error;
+	for (size_t i = 0; i < nr_ranges; i++)
+		if (ranges[i].pfn + ranges[i].count < ranges[i].pfn)
+			return -EINVAL;
+#if PAGESTATE_BPF
+	for (size_t i = 0; i < nr_ranges; i++) {
+		int rc = scan_range(ps, ranges[i].pfn, ranges[i].pfn + ranges[i].count,
+				    kind, counts);
+
+		if (rc)
+			return rc;
+	}
+#endif
+	return 0;
+}
+
+DAXPIN_EXPORT void daxpin_pagestate_close(struct daxpin_pagestate *ps)
+{
+	if (!ps)
+		return;
+#if PAGESTATE_BPF
+	pagestate__destroy(ps->skel);
+#endif
+	free(ps);
+}

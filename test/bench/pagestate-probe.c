@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * pagestate-probe: page-state counts of one dax device, namespace or raw
+ * PFN range through libdaxpin, as key=value lines; for the VM scenarios and
+ * the pagescan benchmark, not installed.
+ *
+ *   pagestate-probe [-v] [-b REPEAT] daxX.Y | namespaceX.Y
+ *   pagestate-probe [-v] [-b REPEAT] -k fsdax|devdax -p PFN:COUNT
+ *
+ * -b scans REPEAT times and also times a user-space memcpy() of as many
+ * bytes as the scanned struct page array holds (the physical limit of any
+ * scan), printing the best of each and their ratio.
+ * Exit: 0, 1 on error, 77 when page state is unavailable (with the reason).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/btf.h>
+#include <daxpin/daxpin.h>
+#include <daxpin/pagestate.h>
+
+struct target {
+	const struct daxpin_pfn_range *ranges;
+	size_t nr_ranges;
+	enum daxpin_page_kind kind;
+};
+
+static int find_device(const struct daxpin_topology *topo, const char *name,
+		       struct target *t)
+{
+	for (size_t r = 0; r < topo->nr_regions; r++) {
+		const struct daxpin_region *reg = &topo->regions[r];
+
+		for (size_t n = 0; n < reg->nr_namespaces; n++) {
+			const struct daxpin_namespace *ns = &reg->namespaces[n];
+
+			if (!strcmp(ns->dev, name) && ns->mode == DAXPIN_NS_MODE_FSDAX) {
+				*t = (struct target){ ns->ranges, ns->nr_ranges, DAXPIN_PAGE_FSDAX };
+				return 0;
+			}
+			for (size_t d = 0; d < ns->nr_daxdevs; d++)
+				if (!strcmp(ns->daxdevs[d].dev, name)) {
+					*t = (struct target){ ns->daxdevs[d].ranges,
+							      ns->daxdevs[d].nr_ranges,
+							      DAXPIN_PAGE_DEVDAX };
+					return 0;
+				}
+		}
+	}
+	for (size_t r = 0; r < topo->nr_dax_regions; r++)
+		for (size_t d = 0; d < topo->dax_regions[r].nr_daxdevs; d++) {
+			const struct daxpin_daxdev *dev = &topo->dax_regions[r].daxdevs[d];
+
+			if (!strcmp(dev->dev, name)) {
+				*t = (struct target){ dev->ranges, dev->nr_ranges,
+						      DAXPIN_PAGE_DEVDAX };
+				return 0;
+			}
+		}
+	return -ENOENT;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* sizeof(struct page) in the running kernel, from its BTF */
+static size_t struct_page_size(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	int id;
+
+	if (!btf)
+		return 64;
+	id = btf__find_by_name_kind(btf, "page", BTF_KIND_STRUCT);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	size_t size = t ? t->size : 64;
+	btf__free(btf);
+	return size;
+}
+
+/* Best time of REPEAT memcpy()s of the struct page array's size: every
+ * byte read once and written once, as the scan's bulk copies do. */
+static double memcpy_time(size_t bytes, int repeat)
+{
+	char *src = malloc(bytes), *dst = malloc(bytes);
+	double best = 1e9;
+
+	if (!src || !dst) {
+		fprintf(stderr, "pagestate-probe: out of memory\n");
+		exit(1);
+	}
+	memset(src, 1, bytes);
+	memset(dst, 0, bytes);	/* fault both in before timing */
+	for (int i = 0; i < repeat; i++) {
+		double t0 = now();
+
+		memcpy(dst, src, bytes);
+		__asm__ volatile("" : : "r"(dst) : "memory");
+		if (now() - t0 < best)
+			best = now() - t0;
+	}
+	free(src);
+	free(dst);
+	return best;
+}
+
+static void print_counts(const struct daxpin_page_counts *c, bool verbose)
+{
+	printf("pages=%" PRIu64 "\nfolios=%" PRIu64 "\nrefs=%" PRIu64 "\n"
+	       "referenced_pages=%" PRIu64 "\npinned_pages=%" PRIu64 "\n",
+	       c->pages, c->folios, c->refs, c->referenced_pages, c->pinned_pages);
+	if (c->mapped_known)
+		printf("mapped_pages=%" PRIu64 "\n", c->mapped_pages);
+	else
+		printf("mapped_pages=unknown\n");
+	printf("busy_folios=%" PRIu64 "\nmax_refcount=%d\ntail_pages=%" PRIu64 "\n",
+	       c->busy_folios, c->max_refcount, c->tail_pages);
+	for (size_t i = 0; verbose && i < c->nr_busy; i++)
+		printf("busy pfn=%#" PRIx64 " pages=%u refcount=%d mapcount=%d pincount=%d refs=%" PRIu64 "%s\n",
+		       c->busy[i].pfn, c->busy[i].nr_pages, c->busy[i].refcount,
+		       c->busy[i].mapcount, c->busy[i].pincount, c->busy[i].refs,
+		       c->busy[i].pinned ? " pinned" : "");
+}
+
+int main(int argc, char **argv)
+{
+	struct daxpin_topology *topo = NULL;
+	struct daxpin_pagestate *ps = NULL;
+	struct daxpin_page_counts counts;
+	struct daxpin_pfn_range raw;
+	struct daxpin_ctx *ctx;
+	struct target t = { .kind = DAXPIN_PAGE_DEVDAX };
+	const char *pfns = NULL;
+	bool verbose = false;
+	int opt, rc, repeat = 0;
+
+	while ((opt = getopt(argc, argv, "vb:k:p:")) != -1) {
+		switch (opt) {
+		case 'v': verbose = true; break;
+		case 'b': repeat = atoi(optarg); break;
+		case 'k': t.kind = strcmp(optarg, "fsdax") ? DAXPIN_PAGE_DEVDAX : DAXPIN_PAGE_FSDAX; break;
+		case 'p': pfns = optarg; break;
+		default: goto usage;
+		}
+	}
+	if ((pfns ? optind != argc : optind != argc - 1) || repeat < 0)
+		goto usage;
+
+	rc = daxpin_new(&ctx);
+	if (rc) {
+		fprintf(stderr, "pagestate-probe: %s\n", strerror(-rc));
+		return 1;
+	}
+	if (pfns) {
+		if (sscanf(pfns, "%" SCNi64 ":%" SCNi64, &raw.pfn, &raw.count) != 2)
+			goto usage;
+		t.ranges = &raw;
+		t.nr_ranges = 1;
+	} else {
+		rc = daxpin_topology_scan(ctx, &topo);
+		if (!rc)
+			rc = find_device(topo, argv[optind], &t);
+		if (rc) {
+			fprintf(stderr, "pagestate-probe: %s: %s\n", argv[optind], strerror(-rc));
+			return 1;
+		}
+		if (!t.nr_ranges) {
+			fprintf(stderr, "pagestate-probe: %s: no PFN ranges (not root?)\n", argv[optind]);
+			return 1;
+		}
+	}
+
+	double t0 = now();
+	rc = daxpin_pagestate_open(ctx, &ps);
+	double t_open = now() - t0;
+	if (rc) {
+		printf("unavailable=%s\n", ps ? daxpin_pagestate_reason(ps) : strerror(-rc));
+		daxpin_pagestate_close(ps);
+		return 77;
+	}
+	printf("semantics=%s\n", daxpin_page_semantics_name(daxpin_pagestate_semantics(ps)));
+
+	double best = 1e9;
+	for (int i = 0; i < (repeat ? repeat : 1); i++) {
+		t0 = now();
+		rc = daxpin_pagestate_scan(ps, t.ranges, t.nr_ranges, t.kind, &counts);
+		if (now() - t0 < best)
+			best = now() - t0;
+		if (rc) {
+			fprintf(stderr, "pagestate-probe: scan: %s\n", strerror(-rc));
+			return 1;
+		}
+	}
+	print_counts(&counts, verbose);
+
+	if (repeat) {
+		size_t bytes = counts.pages * struct_page_size();
+		double mc = memcpy_time(bytes, repeat);
+
+		printf("bench_open_seconds=%.6f\n", t_open);
+		printf("bench_scan_seconds=%.6f\nbench_pages_per_second=%.0f\n",
+		       best, counts.pages / best);
+		printf("bench_struct_page_bytes=%zu\nbench_memcpy_seconds=%.6f\n"
+		       "bench_memcpy_pages_per_second=%.0f\n", bytes, mc, counts.pages / mc);
+		printf("bench_ratio=%.2f\n", best / mc);
+	}
+	daxpin_pagestate_close(ps);
+	daxpin_topology_free(topo);
+	daxpin_unref(ctx);
+	return 0;
+usage:
+	fprintf(stderr, "usage: pagestate-probe [-v] [-b REPEAT] DEVICE\n"
+			"       pagestate-probe [-v] [-b REPEAT] -k fsdax|devdax -p PFN:COUNT\n");
+	return 2;
+}
