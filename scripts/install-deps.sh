@@ -8,7 +8,7 @@ packages="
 	libndctl-dev libdaxctl-dev libkmod-dev libjson-c-dev libudev-dev
 	libsmartcols-dev libbpf-dev bpftool libcmocka-dev
 	umockdev libumockdev-dev udev asciidoctor bash-completion
-	ndctl daxctl qemu-system-x86 busybox-static cpio xz-utils zstd kmod
+	ndctl daxctl qemu-system-x86 busybox-static cpio xz-utils zstd kmod libibverbs-dev ibverbs-providers
 	xfsprogs e2fsprogs psmisc lsof util-linux jq
 "
 

@@ -3,13 +3,18 @@
  * hold-refs: map a device-dax character device or an fsdax file and hold
  * page references on it until told to let go.
  *
- *   hold-refs [-m splice|touch|map] [-k K] [-s STRIDE] [-o OFFSET]
+ *   hold-refs [-m splice|pin|touch|map] [-k K] [-s STRIDE] [-o OFFSET]
  *             [-l LENGTH] [-r READY_FILE] [-t TRIGGER_FILE] PATH
  *
  * Modes:
  *   splice (default)  write-touch K pages, then vmsplice() them into a pipe:
  *                     the pipe holds one reference per page until it is
  *                     closed (verified on 6.1 and 7.2, needs no hardware).
+ *   pin               write-touch K pages, then register each as an RDMA
+ *                     memory region on the first verbs device (soft-RoCE
+ *                     rdma_rxe will do): long-term FOLL_PIN pins, as RDMA
+ *                     takes them in production. Only when built with
+ *                     libibverbs. The kernel refuses them on fsdax.
  *   touch             write-touch K pages and keep the mapping, no extra refs.
  *   map               only keep the mapping.
  * Page i is at OFFSET + i * STRIDE (STRIDE defaults to the page size). On a
@@ -23,7 +28,7 @@
  * LENGTH is extended.
  *
  * Once held it prints "ready PID" on stdout and into READY_FILE. It lets go
- * (closes the pipe, which drops the references) on SIGUSR1, SIGINT, SIGTERM
+ * (closes the pipe or deregisters the regions) on SIGUSR1, SIGINT, SIGTERM
  * or when TRIGGER_FILE appears, prints "released", and exits 0.
  */
 #include <errno.h>
@@ -38,6 +43,12 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef HAVE_IBVERBS
+#include <infiniband/verbs.h>
+#define PIN_MODE "pin|"
+#else
+#define PIN_MODE ""
+#endif
 
 static void die(const char *what)
 {
@@ -98,6 +109,30 @@ static int splice_pages(char *base, unsigned long k, unsigned long stride, long 
 	return fds[0];
 }
 
+#ifdef HAVE_IBVERBS
+/* pin K pages with one memory region each; they stay pinned until exit */
+static void pin_pages(char *base, unsigned long k, unsigned long stride, long page)
+{
+	struct ibv_device **devs = ibv_get_device_list(NULL);
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	unsigned long i;
+
+	if (!devs || !devs[0]) {
+		fprintf(stderr, "hold-refs: no RDMA device (rdma link add rxe0 type rxe netdev DEV)\n");
+		exit(1);
+	}
+	ctx = ibv_open_device(devs[0]);
+	pd = ctx ? ibv_alloc_pd(ctx) : NULL;
+	if (!pd)
+		die(ibv_get_device_name(devs[0]));
+	for (i = 0; i < k; i++)
+		if (!ibv_reg_mr(pd, base + i * stride, page,
+				IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE))
+			die("ibv_reg_mr");
+}
+#endif
+
 static volatile sig_atomic_t released;
 
 static void on_signal(int sig)
@@ -130,7 +165,11 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1 || !k || stride % page || offset % page ||
-	    (strcmp(mode, "splice") && strcmp(mode, "touch") && strcmp(mode, "map")))
+	    (strcmp(mode, "splice") && strcmp(mode, "touch") && strcmp(mode, "map")
+#ifdef HAVE_IBVERBS
+	     && strcmp(mode, "pin")
+#endif
+	     ))
 		goto usage;
 	if (!length)
 		length = offset + k * stride;
@@ -153,6 +192,10 @@ int main(int argc, char **argv)
 			base[offset + i * stride] = 1;
 	if (!strcmp(mode, "splice"))
 		pipe_fd = splice_pages(base + offset, k, stride, page);
+#ifdef HAVE_IBVERBS
+	if (!strcmp(mode, "pin"))
+		pin_pages(base + offset, k, stride, page);
+#endif
 
 	fprintf(stderr, "hold-refs: %s %s: %lu pages from offset %lu, stride %lu, mapping %lu bytes\n",
 		mode, argv[optind], k, offset, stride, length);
@@ -168,13 +211,14 @@ int main(int argc, char **argv)
 	while (!released && !(trigger && !access(trigger, F_OK)))
 		nanosleep(&tick, NULL);
 
-	/* closing the last end frees the pipe buffers: the references go */
+	/* closing the last end frees the pipe buffers: the references go;
+	 * exiting closes the verbs device, which deregisters the regions */
 	if (pipe_fd >= 0)
 		close(pipe_fd);
 	printf("released\n");
 	return 0;
 usage:
-	fprintf(stderr, "usage: hold-refs [-m splice|touch|map] [-k K] [-s STRIDE] [-o OFFSET]\n"
+	fprintf(stderr, "usage: hold-refs [-m splice|" PIN_MODE "touch|map] [-k K] [-s STRIDE] [-o OFFSET]\n"
 			"                 [-l LENGTH] [-r READY_FILE] [-t TRIGGER_FILE] PATH\n");
 	return 2;
 }
