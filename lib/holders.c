@@ -80,9 +80,9 @@ struct worker {
 	size_t buf_size;
 	struct daxpin_holder *acc;	/* per target: the process being scanned */
 	struct daxpin_process *procs;
-	size_t nr_procs;
+	size_t nr_procs, procs_cap;
 	struct held *held;
-	size_t nr_held;
+	size_t nr_held, held_cap;
 	size_t unreadable;	/* processes whose maps or fds were denied */
 	size_t unidentified;	/* mappings whose file type could not be read */
 	int rc;
@@ -554,6 +554,24 @@ static int read_cgroup(int dfd, struct daxpin_process *p)
 	return 0;
 }
 
+/* Makes room for need elements in *array, doubling its capacity *cap. */
+static int grow(void **array, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 16;
+	void *grown;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	grown = realloc(*array, n * size);
+	if (!grown)
+		return -ENOMEM;
+	*array = grown;
+	*cap = n;
+	return 0;
+}
+
 static void process_release(struct daxpin_process *p)
 {
 	if (p->pidfd >= 0)
@@ -570,9 +588,7 @@ static void process_release(struct daxpin_process *p)
 static int record_process(struct worker *w, int dfd, pid_t pid)
 {
 	struct daxpin_process p = { .pid = pid, .pidfd = -1 };
-	struct daxpin_process *procs;
 	size_t nr_held = 0;
-	struct held *held;
 	int rc;
 
 	p.pidfd = pidfd_open(pid, 0);
@@ -581,17 +597,17 @@ static int record_process(struct worker *w, int dfd, pid_t pid)
 	rc = read_status(dfd, &p);
 	if (!rc)
 		rc = read_cgroup(dfd, &p);
+	if (rc < 0) {
+		process_release(&p);
+		return rc == -ENOMEM ? rc : 0;	/* gone meanwhile: holds nothing now */
+	}
 	for (size_t i = 0; i < w->s->nr_targets; i++)
 		nr_held += w->acc[i].access != 0;
-	procs = rc ? NULL : realloc(w->procs, (w->nr_procs + 1) * sizeof(*procs));
-	if (procs)
-		w->procs = procs;
-	held = procs ? realloc(w->held, (w->nr_held + nr_held) * sizeof(*held)) : NULL;
-	if (!held) {
+	if (grow((void **)&w->procs, &w->procs_cap, w->nr_procs + 1, sizeof(*w->procs)) < 0 ||
+	    grow((void **)&w->held, &w->held_cap, w->nr_held + nr_held, sizeof(*w->held)) < 0) {
 		process_release(&p);
-		return rc == -ENOMEM || !rc ? -ENOMEM : 0;
+		return -ENOMEM;
 	}
-	w->held = held;
 	for (size_t i = 0; i < w->s->nr_targets; i++) {
 		struct daxpin_holder *acc = &w->acc[i];
 
@@ -599,7 +615,7 @@ static int record_process(struct worker *w, int dfd, pid_t pid)
 			continue;
 		if (p.vm_pinned_bytes && (acc->access & (DAXPIN_ACCESS_MAP | DAXPIN_ACCESS_FD)))
 			acc->access |= DAXPIN_ACCESS_PIN;
-		held[w->nr_held++] = (struct held){ .target = i, .proc = w->nr_procs,
+		w->held[w->nr_held++] = (struct held){ .target = i, .proc = w->nr_procs,
 						    .holder = *acc };
 	}
 	w->procs[w->nr_procs++] = p;
@@ -689,27 +705,20 @@ static int list_pids(struct scan *s)
 	size_t cap = 0;
 	struct dirent *d;
 	DIR *dir;
+	int rc = 0;
 
 	dir = opendir("/proc");
 	if (!dir)
 		return -errno;
-	while ((d = readdir(dir))) {
+	while (!rc && (d = readdir(dir))) {
 		if (d->d_name[0] < '1' || d->d_name[0] > '9')
 			continue;
-		if (s->nr_pids == cap) {
-			pid_t *grown = realloc(s->pids, (cap ? 2 * cap : 1024) * sizeof(*grown));
-
-			if (!grown) {
-				closedir(dir);
-				return -ENOMEM;
-			}
-			s->pids = grown;
-			cap = cap ? 2 * cap : 1024;
-		}
-		s->pids[s->nr_pids++] = (pid_t)strtol(d->d_name, NULL, 10);
+		rc = grow((void **)&s->pids, &cap, s->nr_pids + 1, sizeof(*s->pids));
+		if (!rc)
+			s->pids[s->nr_pids++] = (pid_t)strtol(d->d_name, NULL, 10);
 	}
 	closedir(dir);
-	return 0;
+	return rc;
 }
 
 static int worker_init(struct worker *w, struct scan *s)
