@@ -12,8 +12,10 @@ def region_facts: {dev, size, align, available_size, type, state};
 def ns_facts: {dev, mode, map, size, uuid: (.uuid | zero_uuid), sector_size,
 	       align, blockdev, chardev, state};
 
+# daxctl's mappings in pages are daxpin's pfn_ranges
 def dev_facts: {chardev, size, target_node, align, mode, state,
-		mappings: ((.mappings // []) | sort_by(.page_offset))};
+		pfn_ranges: (.pfn_ranges // [.mappings[]? | {pfn: (.start / 4096),
+							      count: (.size / 4096)}])};
 
 def diff($what; $a; $b):
 	($a | map({key: (.dev // .chardev), value: .}) | from_entries) as $l
