@@ -793,7 +793,8 @@ static int merge(struct daxpin_holders *h, struct worker *w, size_t nr_w)
 	for (size_t i = 0; i < nr_w; i++) {
 		struct daxpin_process *base = h->procs + h->nr_procs;
 
-		memcpy(base, w[i].procs, w[i].nr_procs * sizeof(*base));
+		if (w[i].nr_procs)
+			memcpy(base, w[i].procs, w[i].nr_procs * sizeof(*base));
 		h->nr_procs += w[i].nr_procs;
 		w[i].nr_procs = 0;
 		for (size_t j = 0; j < w[i].nr_held; j++) {
