@@ -27,6 +27,10 @@ enum {
 	COL_PFNS,
 	COL_PAGES,
 	COL_HOLDERS,
+	COL_REFS,
+	COL_PINNED,
+	COL_MAPPED,
+	COL_MAXREF,
 };
 
 static const struct column list_columns[] = {
@@ -46,12 +50,16 @@ static const struct column list_columns[] = {
 	[COL_DAX] = { "DAX", 6, 0, "the dax mount option of each mount (always, inode, never)" },
 	[COL_PFNS] = { "PFNS", 0.2, SCOLS_FL_WRAP, "page frame ranges with struct pages" },
 	[COL_PAGES] = { "PAGES", 8, SCOLS_FL_RIGHT, "number of pages with struct pages" },
+	[COL_REFS] = { "REFS", 5, SCOLS_FL_RIGHT, "page references beyond idle and user mappings (a pipe, I/O, get_user_pages)" },
+	[COL_PINNED] = { "PINNED", 6, SCOLS_FL_RIGHT, "pages that may be DMA-pinned (FOLL_PIN: RDMA, VFIO, io_uring)" },
+	[COL_MAPPED] = { "MAPPED", 6, SCOLS_FL_RIGHT, "pages mapped by processes (kernels that count DAX mappings: 6.15+)" },
+	[COL_MAXREF] = { "MAXREF", 6, SCOLS_FL_RIGHT, "highest page reference count" },
 	[COL_HOLDERS] = { "HOLDERS", 7, SCOLS_FL_RIGHT, "processes that map, open or pin it (--holders; scans /proc)" },
 };
 
 static const int list_default_columns[] = {
 	COL_NAME, COL_MODE, COL_MAP, COL_SIZE, COL_ALIGN, COL_DEV, COL_STATE,
-	COL_MOUNTPOINTS,
+	COL_MOUNTPOINTS, COL_REFS, COL_PINNED,
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -78,6 +86,8 @@ static bool ns_has_dev(const struct daxpin_namespace *ns, const char *dev)
 bool list_ns_selected(const struct list_options *o,
 		      const struct daxpin_namespace *ns)
 {
+	if (o->pinned && !object_pages_busy(topology_pages_of(o->pages, ns)))
+		return false;
 	if (o->region && !name_is(o->region, ns->region->dev))
 		return false;
 	if (o->namespace && !name_is(o->namespace, ns->dev))
@@ -101,7 +111,7 @@ bool list_region_selected(const struct list_options *o,
 {
 	if (o->region && !name_is(o->region, r->dev))
 		return false;
-	if (!o->namespace && !o->dev && !o->mode)
+	if (!o->namespace && !o->dev && !o->mode && !o->pinned)
 		return true;
 	for (size_t i = 0; i < r->nr_namespaces; i++)
 		if (list_ns_selected(o, &r->namespaces[i]))
@@ -109,9 +119,13 @@ bool list_region_selected(const struct list_options *o,
 	return false;
 }
 
-bool list_orphan_daxdev_selected(const struct list_options *o,
-				 const struct daxpin_daxdev *d)
+bool list_daxdev_selected(const struct list_options *o,
+			  const struct daxpin_daxdev *d)
 {
+	if (o->pinned && !object_pages_busy(topology_pages_of(o->pages, d)))
+		return false;
+	if (d->ns)
+		return list_ns_selected(o, d->ns);
 	if (o->region || o->namespace)
 		return false;
 	if (o->dev && !name_is(o->dev, d->dev))
@@ -123,7 +137,7 @@ bool list_dax_region_selected(const struct list_options *o,
 			      const struct daxpin_dax_region *r)
 {
 	for (size_t i = 0; i < r->nr_daxdevs; i++)
-		if (list_orphan_daxdev_selected(o, &r->daxdevs[i]))
+		if (list_daxdev_selected(o, &r->daxdevs[i]))
 			return true;
 	return false;
 }
@@ -285,6 +299,21 @@ static char *row_cell(const struct list_row *row, int col,
 					  col == COL_PAGES);
 		return d ? ranges_str(d->ranges, d->nr_ranges, d->ranges_known,
 				      col == COL_PAGES) : NULL;
+	case COL_REFS:
+	case COL_PINNED:
+	case COL_MAPPED:
+	case COL_MAXREF: {
+		const struct object_pages *p = topology_pages_of(o->pages, ns ? (const void *)ns : d);
+
+		if (!p)
+			return NULL;
+		if (p->reason || (col == COL_MAPPED && !p->counts.mapped_known))
+			return strdup("-");
+		return printf_str("%" PRIu64, col == COL_REFS ? p->counts.refs :
+				  col == COL_PINNED ? p->counts.pinned_pages :
+				  col == COL_MAPPED ? p->counts.mapped_pages :
+				  (uint64_t)p->counts.max_refcount);
+	}
 	case COL_HOLDERS: {
 		const struct daxpin_target_holders *th =
 			o->holders && (ns || d) ? topology_holders_of(o->holders, ns ? (const void *)ns : d) : NULL;
@@ -321,12 +350,12 @@ static int table_add_row(struct libscols_table *tb,
 
 static int daxdev_rows(struct libscols_table *tb, const struct column_selection *sel,
 		       const struct list_options *o, const struct daxpin_daxdev *devs,
-		       size_t nr, bool orphan, struct libscols_line *parent)
+		       size_t nr, struct libscols_line *parent)
 {
 	int rc = 0;
 
 	for (size_t i = 0; i < nr && !rc; i++)
-		if (!orphan || list_orphan_daxdev_selected(o, &devs[i]))
+		if (list_daxdev_selected(o, &devs[i]))
 			rc = table_add_row(tb, sel, o,
 					   &(struct list_row){ .daxdev = &devs[i] },
 					   parent, NULL);
@@ -377,7 +406,7 @@ static int list_table(const struct daxpin_topology *t, const struct list_options
 					   region_ln, &ns_ln);
 			if (!rc)
 				rc = daxdev_rows(tb, sel, o, ns->daxdevs,
-						 ns->nr_daxdevs, false, ns_ln);
+						 ns->nr_daxdevs, ns_ln);
 		}
 	}
 	for (size_t i = 0; i < t->nr_dax_regions && !rc; i++) {
@@ -389,15 +418,44 @@ static int list_table(const struct daxpin_topology *t, const struct list_options
 				   NULL, &region_ln);
 		if (!rc)
 			rc = daxdev_rows(tb, sel, o, r->daxdevs, r->nr_daxdevs,
-					 true, region_ln);
+					 region_ln);
 	}
 	if (!rc && scols_table_get_nlines(tb) > 0)
 		scols_print_table(tb);
+	else if (!rc && o->pinned)
+		printf("no referenced or DMA-pinned pages\n");
 	if ((columns_selected(sel, COL_PFNS) || columns_selected(sel, COL_PAGES)) &&
 	    ranges_hidden(t))
 		fprintf(stderr, "daxpin list: PFNS and PAGES show '-': the kernel shows physical addresses to root only\n");
 	scols_unref_table(tb);
 	return rc;
+}
+
+/*
+ * Reads page state; without it the counts are unknown, which a table says
+ * once on stderr and JSON says in "pin_source", but --pinned cannot answer
+ * at all.
+ */
+static int list_pages_scan(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
+			   struct list_options *o, struct topology_pages *tp)
+{
+	if (topology_pages_scan(ctx, t, tp) < 0) {
+		topology_pages_free(tp);
+		fprintf(stderr, "daxpin list: out of memory\n");
+		return EXIT_FAILURE_;
+	}
+	o->pages = tp;
+	if (!tp->reason)
+		return EXIT_OK;
+	if (o->pinned) {
+		fprintf(stderr, "daxpin list --pinned: cannot read page state: %s\n",
+			tp->reason);
+		return tp->error == -EPERM ? EXIT_PERMISSION : EXIT_UNSUPPORTED;
+	}
+	if (!o->json)
+		fprintf(stderr, "daxpin list: REFS, PINNED and MAPPED show '-': page state unavailable: %s\n",
+			tp->reason);
+	return EXIT_OK;
 }
 
 static void list_usage(FILE *out)
@@ -410,6 +468,8 @@ static void list_usage(FILE *out)
 		"      --namespace NAME   only this namespace (namespace0.0)\n"
 		"      --dev NAME         only the namespace or dax device with this device (pmem0, dax0.0)\n"
 		"      --mode MODE        raw, sector, fsdax, devdax, system-ram or famfs\n"
+		"      --pinned           only what has referenced or DMA-pinned pages (needs root)\n"
+		"  -v, --verbose          with --json: the first busy folios of each\n"
 		"      --holders          HOLDERS column / JSON holders: who maps, opens or pins each (scans /proc)\n"
 		"Output:\n"
 		"  -J, --json             JSON with ndctl/daxctl key names\n"
@@ -424,13 +484,16 @@ static void list_usage(FILE *out)
 
 int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 {
-	enum { OPT_REGION = 256, OPT_NAMESPACE, OPT_DEV, OPT_MODE, OPT_HOLDERS };
+	enum { OPT_REGION = 256, OPT_NAMESPACE, OPT_DEV, OPT_MODE, OPT_HOLDERS,
+	       OPT_PINNED };
 	static const struct option longopts[] = {
 		{ "region", required_argument, NULL, OPT_REGION },
 		{ "namespace", required_argument, NULL, OPT_NAMESPACE },
 		{ "dev", required_argument, NULL, OPT_DEV },
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "holders", no_argument, NULL, OPT_HOLDERS },
+		{ "pinned", no_argument, NULL, OPT_PINNED },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "human", no_argument, NULL, 'u' },
 		{ "output", required_argument, NULL, 'o' },
@@ -443,18 +506,21 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 	};
 	struct list_options o = {};
 	struct topology_holders holders;
-	bool want_holders = false;
+	struct topology_pages pages;
+	bool want_holders = false, want_pages;
 	struct column_selection sel;
 	struct daxpin_topology *t;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "Juo:Hnrbh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "Juo:Hnrbvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_REGION: o.region = optarg; break;
 		case OPT_NAMESPACE: o.namespace = optarg; break;
 		case OPT_DEV: o.dev = optarg; break;
 		case OPT_MODE: o.mode = optarg; break;
 		case OPT_HOLDERS: want_holders = true; break;
+		case OPT_PINNED: o.pinned = true; break;
+		case 'v': o.verbose = true; break;
 		case 'J': o.json = true; break;
 		case 'u': o.table.human_json = true; break;
 		case 'o': o.table.output = optarg; break;
@@ -484,6 +550,10 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 	if (want_holders && !o.table.output)
 		sel.ids[sel.nr++] = COL_HOLDERS;
 	want_holders |= columns_selected(&sel, COL_HOLDERS);
+	want_pages = o.json || o.pinned || columns_selected(&sel, COL_REFS) ||
+		     columns_selected(&sel, COL_PINNED) ||
+		     columns_selected(&sel, COL_MAPPED) ||
+		     columns_selected(&sel, COL_MAXREF);
 
 	rc = daxpin_topology_scan(ctx, &t);
 	if (rc < 0) {
@@ -500,6 +570,9 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 				module, module);
 		else
 			fprintf(stderr, "daxpin list: no persistent memory found (no NVDIMM region and no dax device)\n");
+	}
+	if (rc == EXIT_OK && want_pages) {
+		rc = list_pages_scan(ctx, t, &o, &pages);
 	}
 	if (rc == EXIT_OK && want_holders) {
 		int err = topology_holders_scan(ctx, t, &holders);
@@ -524,6 +597,8 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 	}
 	if (o.holders)
 		topology_holders_free(&holders);
+	if (o.pages)
+		topology_pages_free(&pages);
 	daxpin_topology_free(t);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <daxpin/daxpin.h>
 
 #include "holders.h"
+#include "pages.h"
 #include "output.h"
 
 struct list_options {
@@ -18,6 +19,10 @@ struct list_options {
 	bool json;
 	/* --holders: who holds each namespace and dax device (NULL: not scanned) */
 	const struct topology_holders *holders;
+	/* page state of each namespace and dax device (NULL: not scanned) */
+	const struct topology_pages *pages;
+	bool pinned;		/* only objects with referenced or pinned pages */
+	bool verbose;		/* the busy folios too */
 };
 
 /* Which objects the filters keep; shared by the table and the JSON output. */
@@ -27,8 +32,8 @@ bool list_region_selected(const struct list_options *o,
 			  const struct daxpin_region *r);
 bool list_dax_region_selected(const struct list_options *o,
 			      const struct daxpin_dax_region *r);
-bool list_orphan_daxdev_selected(const struct list_options *o,
-				 const struct daxpin_daxdev *d);
+bool list_daxdev_selected(const struct list_options *o,
+			  const struct daxpin_daxdev *d);
 
 struct json_object *list_to_json(const struct daxpin_topology *t,
 				 const struct list_options *o);

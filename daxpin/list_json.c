@@ -39,6 +39,53 @@ static void add_pfn_ranges(struct json_object *obj, const struct daxpin_pfn_rang
 		add_string(obj, "pfn_ranges_reason", RANGES_HIDDEN_REASON);
 }
 
+static struct json_object *busy_to_json(const struct daxpin_page_counts *c)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < c->nr_busy; i++) {
+		const struct daxpin_page_busy *b = &c->busy[i];
+		struct json_object *j = json_object_new_object();
+
+		add(j, "pfn", json_object_new_uint64(b->pfn));
+		add(j, "nr_pages", json_object_new_int((int)b->nr_pages));
+		add(j, "refcount", json_object_new_int(b->refcount));
+		add(j, "mapcount", json_object_new_int(b->mapcount));
+		add(j, "pincount", json_object_new_int(b->pincount));
+		add(j, "refs", json_object_new_uint64(b->refs));
+		add(j, "pinned", json_object_new_boolean(b->pinned));
+		json_object_array_add(a, j);
+	}
+	return a;
+}
+
+/*
+ * Page state of a namespace or dax device with struct pages: counts, or
+ * nulls and "pin_source" saying why they are unknown (never a fake 0).
+ */
+static void add_pages(struct json_object *obj, const struct list_options *o,
+		      const void *ns_or_daxdev)
+{
+	const struct object_pages *p = topology_pages_of(o->pages, ns_or_daxdev);
+	const struct daxpin_page_counts *c;
+
+	if (!p)
+		return;
+	c = &p->counts;
+	add(obj, "refs", p->reason ? NULL : json_object_new_uint64(c->refs));
+	add(obj, "referenced", p->reason ? NULL : json_object_new_uint64(c->referenced_pages));
+	add(obj, "pinned", p->reason ? NULL : json_object_new_uint64(c->pinned_pages));
+	add(obj, "mapped", p->reason || !c->mapped_known ? NULL :
+			   json_object_new_uint64(c->mapped_pages));
+	if (!p->reason && !c->mapped_known)
+		add_string(obj, "mapped_reason",
+			   "this kernel does not count DAX mappings (before 6.15): see holders");
+	add(obj, "max_refcount", p->reason ? NULL : json_object_new_int(c->max_refcount));
+	add_string(obj, "pin_source", p->reason ? p->reason : "bpf");
+	if (o->verbose && !p->reason)
+		add(obj, "busy", busy_to_json(c));
+}
+
 /* With --holders: "holders": [...] of a namespace or dax device (daxpin holders --json's objects). */
 static void add_holders(struct json_object *obj, const struct list_options *o,
 			const void *ns_or_daxdev)
@@ -79,18 +126,18 @@ static struct json_object *daxdev_to_json(const struct daxpin_daxdev *d,
 	}
 	add(j, "mappings", maps);
 	add_pfn_ranges(j, d->ranges, d->nr_ranges, d->ranges_known);
+	add_pages(j, o, d);
 	add_holders(j, o, d);
 	return j;
 }
 
 static struct json_object *daxdevs_to_json(const struct daxpin_daxdev *devs,
-					   size_t nr, const struct list_options *o,
-					   bool orphan)
+					   size_t nr, const struct list_options *o)
 {
 	struct json_object *a = json_object_new_array();
 
 	for (size_t i = 0; i < nr; i++)
-		if (!orphan || list_orphan_daxdev_selected(o, &devs[i]))
+		if (list_daxdev_selected(o, &devs[i]))
 			json_object_array_add(a, daxdev_to_json(&devs[i], o));
 	return a;
 }
@@ -135,13 +182,13 @@ static struct json_object *namespace_to_json(const struct daxpin_namespace *ns,
 
 		if (ns->nr_daxdevs)
 			add(r, "id", json_object_new_int(ns->daxdevs[0].region_id));
-		add(r, "devices", daxdevs_to_json(ns->daxdevs, ns->nr_daxdevs, o,
-						  false));
+		add(r, "devices", daxdevs_to_json(ns->daxdevs, ns->nr_daxdevs, o));
 		add(j, "daxregion", r);
 	}
 	if (ns->blockdev)
 		add(j, "mounts", mounts_to_json(ns));
 	add_pfn_ranges(j, ns->ranges, ns->nr_ranges, ns->ranges_known);
+	add_pages(j, o, ns);
 	add_holders(j, o, ns);
 	return j;
 }
@@ -187,11 +234,18 @@ struct json_object *list_to_json(const struct daxpin_topology *t,
 		add(j, "id", json_object_new_int(r->id));
 		add(j, "size", json_size(r->size, &o->table));
 		add(j, "align", json_object_new_uint64(r->align));
-		add(j, "devices", daxdevs_to_json(r->daxdevs, r->nr_daxdevs, o, true));
+		add(j, "devices", daxdevs_to_json(r->daxdevs, r->nr_daxdevs, o));
 		json_object_array_add(dax_regions, j);
 	}
 	add(root, "regions", regions);
 	add(root, "dax_regions", dax_regions);
+	if (o->pages) {
+		const struct daxpin_pagestate *ps = o->pages->reason ? NULL : o->pages->ps;
+
+		add(root, "page_semantics", ps ? json_object_new_string(
+			daxpin_page_semantics_name(daxpin_pagestate_semantics(ps))) : NULL);
+		add_string(root, "pin_source", o->pages->reason ? o->pages->reason : "bpf");
+	}
 	if (o->holders) {
 		/* a holders array without holders is only "none" when complete */
 		add(root, "holders_complete", json_object_new_boolean(o->holders->h->complete));

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pages.h"
+
+static struct object_pages *objs_push(struct topology_pages *tp, const void *obj)
+{
+	struct object_pages *grown = realloc(tp->objs, (tp->nr + 1) * sizeof(*grown));
+
+	if (!grown)
+		return NULL;
+	tp->objs = grown;
+	grown += tp->nr++;
+	memset(grown, 0, sizeof(*grown));
+	grown->obj = obj;
+	return grown;
+}
+
+/* Why an object's pages cannot be read even when page state works. */
+static const char *daxdev_unreadable(const struct daxpin_daxdev *d)
+{
+	switch (d->driver) {
+	case DAXPIN_DRIVER_NONE:
+		return "device disabled: it has no struct pages";
+	case DAXPIN_DRIVER_KMEM:
+		return "system-ram: its pages belong to the page allocator";
+	default:
+		return d->ranges_known ? NULL : "physical addresses are shown to root only";
+	}
+}
+
+static void counts_add(struct daxpin_page_counts *sum,
+		       const struct daxpin_page_counts *c)
+{
+	sum->pages += c->pages;
+	sum->folios += c->folios;
+	sum->refs += c->refs;
+	sum->referenced_pages += c->referenced_pages;
+	sum->pinned_pages += c->pinned_pages;
+	sum->mapped_known = c->mapped_known;
+	sum->mapped_pages += c->mapped_pages;
+	sum->busy_folios += c->busy_folios;
+	if (c->max_refcount > sum->max_refcount)
+		sum->max_refcount = c->max_refcount;
+	for (size_t i = 0; i < c->nr_busy && sum->nr_busy < DAXPIN_PAGES_BUSY_MAX; i++)
+		sum->busy[sum->nr_busy++] = c->busy[i];
+}
+
+static int scan_one(struct topology_pages *tp, struct object_pages *p,
+		    const char *unreadable, const struct daxpin_pfn_range *ranges,
+		    size_t nr, enum daxpin_page_kind kind)
+{
+	int rc;
+
+	p->reason = tp->reason ? tp->reason : unreadable;
+	if (p->reason)
+		return 0;
+	rc = daxpin_pagestate_scan(tp->ps, ranges, nr, kind, &p->counts);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc < 0)
+		p->reason = "the page scan failed (see DAXPIN_LOG=debug)";
+	return 0;
+}
+
+static int namespace_scan(struct topology_pages *tp, const struct daxpin_namespace *ns)
+{
+	struct object_pages *p;
+	size_t first;
+	int rc;
+
+	if (ns->mode == DAXPIN_NS_MODE_FSDAX) {
+		p = objs_push(tp, ns);
+		if (!p)
+			return -ENOMEM;
+		return scan_one(tp, p, !ns->enabled ? "namespace disabled: it has no struct pages" :
+				!ns->ranges_known ? "physical addresses are shown to root only" : NULL,
+				ns->ranges, ns->nr_ranges, DAXPIN_PAGE_FSDAX);
+	}
+	if (ns->mode != DAXPIN_NS_MODE_DEVDAX)
+		return 0;
+	first = tp->nr;
+	for (size_t i = 0; i < ns->nr_daxdevs; i++) {
+		const struct daxpin_daxdev *d = &ns->daxdevs[i];
+
+		p = objs_push(tp, d);
+		if (!p)
+			return -ENOMEM;
+		rc = scan_one(tp, p, daxdev_unreadable(d), d->ranges, d->nr_ranges,
+			      DAXPIN_PAGE_DEVDAX);
+		if (rc)
+			return rc;
+	}
+	/* a devdax namespace holds what its devices hold, known if all are */
+	p = objs_push(tp, ns);
+	if (!p)
+		return -ENOMEM;
+	p->reason = tp->reason;
+	for (size_t i = first; i < first + ns->nr_daxdevs && !p->reason; i++) {
+		p->reason = tp->objs[i].reason;
+		counts_add(&p->counts, &tp->objs[i].counts);
+	}
+	return 0;
+}
+
+int topology_pages_scan(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
+			struct topology_pages *tp)
+{
+	int rc;
+
+	memset(tp, 0, sizeof(*tp));
+	tp->error = daxpin_pagestate_open(ctx, &tp->ps);
+	if (tp->error == -ENOMEM)
+		return -ENOMEM;
+	tp->reason = daxpin_pagestate_reason(tp->ps);
+	for (size_t i = 0; i < t->nr_regions; i++)
+		for (size_t j = 0; j < t->regions[i].nr_namespaces; j++) {
+			rc = namespace_scan(tp, &t->regions[i].namespaces[j]);
+			if (rc)
+				return rc;
+		}
+	for (size_t i = 0; i < t->nr_dax_regions; i++)
+		for (size_t k = 0; k < t->dax_regions[i].nr_daxdevs; k++) {
+			const struct daxpin_daxdev *d = &t->dax_regions[i].daxdevs[k];
+			struct object_pages *p = objs_push(tp, d);
+
+			if (!p)
+				return -ENOMEM;
+			rc = scan_one(tp, p, daxdev_unreadable(d), d->ranges,
+				      d->nr_ranges, DAXPIN_PAGE_DEVDAX);
+			if (rc)
+				return rc;
+		}
+	return 0;
+}
+
+const struct object_pages *topology_pages_of(const struct topology_pages *tp,
+					     const void *obj)
+{
+	for (size_t i = 0; tp && i < tp->nr; i++)
+		if (tp->objs[i].obj == obj)
+			return &tp->objs[i];
+	return NULL;
+}
+
+bool object_pages_busy(const struct object_pages *p)
+{
+	return p && !p->reason && (p->counts.refs || p->counts.pinned_pages);
+}
+
+void topology_pages_free(struct topology_pages *tp)
+{
+	daxpin_pagestate_close(tp->ps);
+	free(tp->objs);
+}

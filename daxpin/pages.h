@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef DAXPIN_CLI_PAGES_H
+#define DAXPIN_CLI_PAGES_H
+
+#include <daxpin/daxpin.h>
+#include <daxpin/pagestate.h>
+
+/* The page state of one namespace or dax device, or why it is unknown. */
+struct object_pages {
+	const void *obj;	/* struct daxpin_namespace or daxpin_daxdev */
+	const char *reason;	/* NULL when counts are valid */
+	struct daxpin_page_counts counts;
+};
+
+/*
+ * The page state of every fsdax namespace, devdax namespace (the sum of its
+ * devices) and dax device of a topology, read with one BPF program load.
+ */
+struct topology_pages {
+	struct daxpin_pagestate *ps;
+	const char *reason;	/* why no page state at all, or NULL */
+	int error;		/* the negative errno behind reason */
+	struct object_pages *objs;
+	size_t nr;
+};
+
+int topology_pages_scan(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
+			struct topology_pages *tp);
+/* NULL when the object has no struct pages (raw, sector) or was not scanned */
+const struct object_pages *topology_pages_of(const struct topology_pages *tp,
+					     const void *obj);
+/* referenced or pinned */
+bool object_pages_busy(const struct object_pages *p);
+void topology_pages_free(struct topology_pages *tp);
+
+#endif
