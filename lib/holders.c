@@ -2,8 +2,10 @@
 /*
  * Holders of persistent-memory targets, found in one pass over /proc.
  *
- * For every process: its maps (a cheap device:inode test on each line
- * first), its file descriptors, and its cwd, root and exe links. Files are
+ * For every process: its mappings (PROCMAP_QUERY, or the maps text with a
+ * cheap device:inode test on each line before the rest is parsed), its file
+ * descriptors, and its cwd, root and exe links. Workers, one per core, take
+ * processes from a shared list. Files are
  * identified by device and inode, never by path: a container with its own
  * /dev or its own mount of the DAX filesystem holds the same device and
  * inodes under other names. Everything of a process is read through a
