@@ -578,6 +578,13 @@ static int scan_fds(struct worker *w, int dfd)
 			if (d->d_name[0] != '.' && stat_entry(fd, d->d_name, &id) == 0)
 				match_access(w, &id, DAXPIN_ACCESS_FD);
 		}
+		/*
+		 * procfs fills the buffer until the last fd or until the next
+		 * entry (under 64 bytes) does not fit: with room left, that
+		 * was all, and the empty getdents that would say so is saved.
+		 */
+		if ((size_t)n + 64 < sizeof(dents))
+			break;
 	}
 	close(fd);
 	return n < 0 ? -errno : 0;
