@@ -359,6 +359,9 @@ static int parse_timeout(const char *s, unsigned int *ms)
 	if (errno || end == s || *end || secs < 0 || secs > 86400)
 		return -1;
 	*ms = (unsigned int)(secs * 1000);
+	/* a limit too small to express is the smallest limit, not none */
+	if (secs > 0 && !*ms)
+		*ms = 1;
 	return 0;
 }
 
