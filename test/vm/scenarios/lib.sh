@@ -39,3 +39,15 @@ release_refs() {
 json_array() {
 	jq 'if type == "array" then . else [.] end'
 }
+
+# expect WHAT EXPECTED ACTUAL: one "ok:" or "FAIL:" line; a failure sets
+# $failed, which the scenario exits with.
+failed=0
+expect() {
+	if [ "$2" = "$3" ]; then
+		echo "ok: $1"
+	else
+		echo "FAIL: $1: expected '$2', got '$3'"
+		failed=1
+	fi
+}

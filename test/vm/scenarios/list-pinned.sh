@@ -8,15 +8,6 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-failed=0
-expect() { # WHAT EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then
-		echo "ok: $1"
-	else
-		echo "FAIL: $1: expected '$2', got '$3'"
-		failed=1
-	fi
-}
 
 ndctl create-namespace -r region0 -m devdax -a 4K -s 256M >/dev/null
 ndctl create-namespace -r region0 -m devdax -a 2M -s 256M >/dev/null
