@@ -58,6 +58,7 @@ struct holders_options {
 	struct table_options table;
 	enum holders_format format;
 	unsigned int timeout_ms;
+	unsigned int scan_flags;	/* enum daxpin_holders_flags */
 };
 
 void access_str(unsigned int access, char buf[8])
@@ -344,6 +345,7 @@ static void holders_usage(FILE *out)
 		"  -r, --raw              raw table\n"
 		"  -b, --bytes            sizes in bytes\n"
 		"  -t, --timeout SECONDS  give up scanning after this long (default 10, 0: never)\n"
+		"      --no-bpf           read /proc, not BPF iterators (the default as root)\n"
 		"  -h, --help             this text\n\n"
 		"Exit status: 0 holders found, 10 none, 4 none seen but some processes were\n"
 		"not readable, 6 none seen before the timeout, 3 unknown target, 2 usage.\n");
@@ -397,6 +399,7 @@ static int holders_print(char **names, const struct daxpin_holders *h,
 
 int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 {
+	enum { OPT_NO_BPF = 256 };
 	static const struct option longopts[] = {
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'J' },
@@ -407,6 +410,7 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 		{ "raw", no_argument, NULL, 'r' },
 		{ "bytes", no_argument, NULL, 'b' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "no-bpf", no_argument, NULL, OPT_NO_BPF },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -426,6 +430,7 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 		case 'n': o.table.noheadings = true; break;
 		case 'r': o.table.raw = true; break;
 		case 'b': o.table.bytes = true; break;
+		case OPT_NO_BPF: o.scan_flags |= DAXPIN_HOLDERS_NO_BPF; break;
 		case 't':
 			if (parse_timeout(optarg, &o.timeout_ms) < 0) {
 				fprintf(stderr, "daxpin holders: bad timeout '%s': seconds, 0 for none\n",
@@ -470,7 +475,8 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 		}
 	}
 	if (rc == EXIT_OK) {
-		int err = daxpin_holders_scan(ctx, targets, (size_t)nr, o.timeout_ms, &h);
+		int err = daxpin_holders_scan(ctx, targets, (size_t)nr, o.timeout_ms,
+					      o.scan_flags, &h);
 
 		if (err < 0) {
 			fprintf(stderr, "daxpin holders: cannot scan the processes: %s\n", strerror(-err));
@@ -531,7 +537,7 @@ int topology_holders_scan(struct daxpin_ctx *ctx, const struct daxpin_topology *
 						      &t->dax_regions[i].daxdevs[k]);
 		}
 	if (!rc)
-		rc = daxpin_holders_scan(ctx, targets, th->nr, 10000, &th->h);
+		rc = daxpin_holders_scan(ctx, targets, th->nr, 10000, 0, &th->h);
 out:
 	for (size_t i = 0; targets && i < th->nr; i++)
 		daxpin_target_clear(&targets[i]);

@@ -30,8 +30,22 @@
 
 #include <daxpin/holders.h>
 
+#include "config.h"
+
 #include "private.h"
 #include "procmaps.h"
+
+/* The skeleton exists only when clang and bpftool were found (bpf/meson.build). */
+#if HAVE_BPF && __has_include("holders.skel.h")
+#define HOLDERS_BPF 1
+#include <linux/types.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "../bpf/holders_abi.h"
+#include "holders.skel.h"
+#else
+#define HOLDERS_BPF 0
+#endif
 
 /* What the scan knows of a file: enough to test every kind of key. */
 struct file_id {
@@ -726,33 +740,16 @@ static void process_release(struct daxpin_process *p)
 	free(p->cgroup);
 }
 
-/*
- * A process holds something: identify it for good. The pidfd is opened
- * first and the status read after it through the /proc/PID directory fd;
- * that read succeeding proves the process was still alive when the pidfd
- * was opened, so the pidfd is this process and not a successor on its pid.
- */
-static int record_process(struct worker *w, int dfd, pid_t pid)
+/* Files p, a process holding something, with its findings in w->acc. */
+static int push_process(struct worker *w, struct daxpin_process *p)
 {
-	struct daxpin_process p = { .pid = pid, .pidfd = -1 };
 	size_t nr_held = 0;
-	int rc;
 
-	p.pidfd = pidfd_open(pid, 0);
-	if (p.pidfd < 0 && errno != ENOSYS)
-		return 0;	/* ESRCH: gone already */
-	rc = read_status(dfd, &p);
-	if (!rc)
-		rc = read_cgroup(dfd, &p);
-	if (rc < 0) {
-		process_release(&p);
-		return rc == -ENOMEM ? rc : 0;	/* gone meanwhile: holds nothing now */
-	}
 	for (size_t i = 0; i < w->s->nr_targets; i++)
 		nr_held += w->acc[i].access != 0;
 	if (grow((void **)&w->procs, &w->procs_cap, w->nr_procs + 1, sizeof(*w->procs)) < 0 ||
 	    grow((void **)&w->held, &w->held_cap, w->nr_held + nr_held, sizeof(*w->held)) < 0) {
-		process_release(&p);
+		process_release(p);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < w->s->nr_targets; i++) {
@@ -760,13 +757,39 @@ static int record_process(struct worker *w, int dfd, pid_t pid)
 
 		if (!acc->access)
 			continue;
-		if (p.vm_pinned_bytes && (acc->access & (DAXPIN_ACCESS_MAP | DAXPIN_ACCESS_FD)))
+		if (p->vm_pinned_bytes && (acc->access & (DAXPIN_ACCESS_MAP | DAXPIN_ACCESS_FD)))
 			acc->access |= DAXPIN_ACCESS_PIN;
 		w->held[w->nr_held++] = (struct held){ .target = i, .proc = w->nr_procs,
-						    .holder = *acc };
+						       .holder = *acc };
 	}
-	w->procs[w->nr_procs++] = p;
+	w->procs[w->nr_procs++] = *p;
 	return 0;
+}
+
+/*
+ * Completes p (pid and pidfd set) from /proc/PID through dfd and files it.
+ * Returns 0 also when the process is gone by now: it holds nothing any more.
+ */
+static int record_process(struct worker *w, int dfd, struct daxpin_process *p)
+{
+	int rc;
+
+	rc = read_status(dfd, p);
+	if (!rc)
+		rc = read_cgroup(dfd, p);
+	if (rc < 0) {
+		process_release(p);
+		return rc == -ENOMEM ? rc : 0;
+	}
+	return push_process(w, p);
+}
+
+static bool any_access(const struct worker *w)
+{
+	for (size_t i = 0; i < w->s->nr_targets; i++)
+		if (w->acc[i].access)
+			return true;
+	return false;
 }
 
 static bool gone(int rc)
@@ -777,7 +800,7 @@ static bool gone(int rc)
 static int scan_process(struct worker *w, int proc_fd, pid_t pid)
 {
 	const struct scan *s = w->s;
-	bool denied = false, held = false;
+	bool denied = false;
 	char name[16];
 	int dfd, rc;
 
@@ -796,9 +819,18 @@ static int scan_process(struct worker *w, int proc_fd, pid_t pid)
 		goto out;
 	denied |= rc == -EACCES || rc == -EPERM;
 	scan_links(w, dfd);
-	for (size_t i = 0; i < s->nr_targets; i++)
-		held |= w->acc[i].access != 0;
-	rc = held ? record_process(w, dfd, pid) : 0;
+	rc = 0;
+	if (any_access(w)) {
+		/*
+		 * The pidfd first, the rest through dfd after it: reading
+		 * succeeds only while the process scanned is alive, which
+		 * proves it had the pid when the pidfd was opened.
+		 */
+		struct daxpin_process p = { .pid = pid, .pidfd = pidfd_open(pid, 0) };
+
+		if (p.pidfd >= 0 || errno == ENOSYS)
+			rc = record_process(w, dfd, &p);
+	}
 	if (denied) {
 		dbg(s->ctx, "pid %d: maps or fds not readable\n", pid);
 		w->unreadable++;
@@ -992,42 +1024,24 @@ static void deadline_set(struct timespec *deadline, unsigned int timeout_ms)
 	}
 }
 
-DAXPIN_EXPORT int daxpin_holders_scan(struct daxpin_ctx *ctx,
-				      const struct daxpin_target *targets,
-				      size_t nr_targets, unsigned int timeout_ms,
-				      struct daxpin_holders **out)
+/* The /proc scan: workers, one per core, each taking processes in turn. */
+static int scan_proc(struct scan *s, struct daxpin_holders *h)
 {
-	struct scan s = { .ctx = ctx, .targets = targets, .nr_targets = nr_targets,
-			  .self = getpid() };
-	struct daxpin_holders *h;
 	struct worker *w = NULL;
 	size_t nr_w = 0, started = 0;
 	int rc;
 
-	*out = NULL;
-	for (size_t i = 0; i < nr_targets; i++)
-		for (size_t j = 0; j < targets[i].nr_keys; j++)
-			s.has_device_keys |= targets[i].keys[j].kind == DAXPIN_KEY_CHARDEV ||
-					     targets[i].keys[j].kind == DAXPIN_KEY_BLOCKDEV;
-	s.links = links_that_can_match(targets, nr_targets);
-	deadline_set(&s.deadline, timeout_ms);
-	h = calloc(1, sizeof(*h));
-	if (!h || !(h->targets = calloc(nr_targets ? nr_targets : 1, sizeof(*h->targets)))) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	h->nr_targets = nr_targets;
-	rc = list_pids(&s);
+	rc = list_pids(s);
 	if (rc < 0)
 		goto out;
-	nr_w = nr_workers(s.nr_pids);
+	nr_w = nr_workers(s->nr_pids);
 	w = calloc(nr_w, sizeof(*w));
 	if (!w) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	for (size_t i = 0; i < nr_w && !rc; i++)
-		rc = worker_init(&w[i], &s);
+		rc = worker_init(&w[i], s);
 	/* the calling thread is worker 0 */
 	for (started = 1; !rc && started < nr_w; started++)
 		rc = -pthread_create(&w[started].thread, NULL, worker_run, &w[started]);
@@ -1039,15 +1053,371 @@ DAXPIN_EXPORT int daxpin_holders_scan(struct daxpin_ctx *ctx,
 		pthread_join(w[i].thread, NULL);
 	for (size_t i = 0; i < nr_w && !rc; i++)
 		rc = w[i].rc;
-	h->timed_out = s.timed_out;
+	h->timed_out = s->timed_out;
 	if (!rc)
 		rc = merge(h, w, nr_w);
-	if (!rc)
-		rc = set_reason(h);
 out:
 	for (size_t i = 0; i < nr_w; i++)
 		worker_release(&w[i]);
 	free(w);
+	return rc;
+}
+
+#if HOLDERS_BPF
+static __u32 dev_to_kernel(dev_t dev)
+{
+	return major(dev) << 20 | minor(dev);
+}
+
+static dev_t dev_from_kernel(__u32 kdev)
+{
+	return makedev(kdev >> 20, kdev & 0xfffff);
+}
+
+static int filter_add(__u32 *set, __u32 *nr, dev_t dev)
+{
+	__u32 kdev = dev_to_kernel(dev);
+
+	for (__u32 i = 0; i < *nr; i++)
+		if (set[i] == kdev)
+			return 0;
+	if (*nr == HOLDERS_DEVS_MAX)
+		return -E2BIG;
+	set[(*nr)++] = kdev;
+	return 0;
+}
+
+/* The devices the programs pass on: of filesystems and files, and device nodes'. */
+static int filter_fill(const struct scan *s, struct holders_filter *f)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < s->nr_targets && !rc; i++)
+		for (size_t j = 0; j < s->targets[i].nr_keys && !rc; j++) {
+			const struct daxpin_key *k = &s->targets[i].keys[j];
+
+			if (k->kind == DAXPIN_KEY_CHARDEV || k->kind == DAXPIN_KEY_BLOCKDEV)
+				rc = filter_add(f->rdevs, &f->nr_rdevs, k->dev);
+			else
+				rc = filter_add(f->devs, &f->nr_devs, k->dev);
+		}
+	return rc;
+}
+
+/*
+ * Whether pids here are the kernel's: the iterators report pids of the
+ * initial pid namespace, which a container's /proc does not show.
+ */
+static bool in_initial_pid_ns(void)
+{
+	struct stat st;
+
+	/* PROC_PID_INIT_INO */
+	return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == 0xEFFFFFFCU;
+}
+
+/* Appends everything one iterator yields to *buf. */
+static int iter_read(struct bpf_program *prog, char **buf, size_t *len, size_t *cap)
+{
+	struct bpf_link *link = bpf_program__attach_iter(prog, NULL);
+	int fd, rc = 0;
+
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0)
+		rc = -errno;
+	while (fd >= 0 && !rc) {
+		ssize_t n;
+
+		rc = grow((void **)buf, cap, *len + 65536, 1);
+		if (rc)
+			break;
+		n = read(fd, *buf + *len, *cap - *len);
+		if (n < 0 && errno != EINTR)
+			rc = -errno;
+		if (n == 0)
+			break;
+		if (n > 0)
+			*len += (size_t)n;
+	}
+	if (fd >= 0)
+		close(fd);
+	bpf_link__destroy(link);
+	return rc;
+}
+
+static int libbpf_silent(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	return 0;
+}
+
+/*
+ * libbpf's own messages are silenced: a failure to load (no privilege, no
+ * BTF, an old kernel) is expected and answered by the /proc scan, and the
+ * error code says why.
+ */
+static int bpf_open(const struct scan *s, struct holders **skel)
+{
+	struct holders_filter filter = { 0 };
+	libbpf_print_fn_t old;
+	int rc;
+
+	rc = filter_fill(s, &filter);
+	if (rc)
+		return rc;
+	old = libbpf_set_print(libbpf_silent);
+	*skel = holders__open_and_load();
+	rc = *skel ? 0 : -errno;
+	libbpf_set_print(old);
+	if (!rc)
+		(*skel)->bss->filter = filter;
+	return rc;
+}
+
+/* A growing array of records, read from the iterators. */
+struct recs {
+	char *buf;
+	size_t len, cap;
+};
+
+static const struct holders_rec *rec_at(const struct recs *r, size_t i)
+{
+	return (const struct holders_rec *)r->buf + i;
+}
+
+static size_t recs_nr(const struct recs *r)
+{
+	return r->len / sizeof(struct holders_rec);
+}
+
+/* By process (tgid and start time), the process's own record first. */
+static int rec_cmp(const void *a, const void *b)
+{
+	const struct holders_rec *x = a, *y = b;
+
+	if (x->tgid != y->tgid)
+		return (x->tgid > y->tgid) - (x->tgid < y->tgid);
+	if (x->start_boottime != y->start_boottime)
+		return (x->start_boottime > y->start_boottime) - (x->start_boottime < y->start_boottime);
+	return (x->kind < y->kind) - (x->kind > y->kind);
+}
+
+static void rec_match(struct worker *w, const struct holders_rec *r)
+{
+	static const unsigned int link_access[] = {
+		[HOLDERS_REC_FD] = DAXPIN_ACCESS_FD,
+		[HOLDERS_REC_CWD] = DAXPIN_ACCESS_CWD,
+		[HOLDERS_REC_ROOT] = DAXPIN_ACCESS_ROOT,
+		[HOLDERS_REC_EXE] = DAXPIN_ACCESS_EXE,
+	};
+	struct file_id id = { .dev = dev_from_kernel(r->dev), .ino = r->ino,
+			      .mode = r->mode & S_IFMT, .rdev = dev_from_kernel(r->rdev) };
+
+	if (r->kind == HOLDERS_REC_VMA) {
+		struct vma v = { .start = r->start, .end = r->end, .dev = id.dev,
+				 .ino = id.ino, .shared = r->vm_shared_write & 1,
+				 .writable = r->vm_shared_write & 2 };
+
+		vma_match(w, &v, &id);
+	} else if (r->kind < sizeof(link_access) / sizeof(link_access[0])) {
+		match_access(w, &id, link_access[r->kind]);
+	}
+}
+
+/* A process found holding something, waiting for its pidfd to be proven. */
+struct candidate {
+	size_t first, end;	/* its records in the sorted first pass */
+	int pidfd;
+};
+
+/* The cgroup path of a cgroup id, read from /proc/PID/cgroup once per id. */
+struct cgroup_memo {
+	uint64_t id;
+	char *path;
+};
+
+static int cgroup_path(struct cgroup_memo **memo, size_t *nr, size_t *cap,
+		       int proc_fd, const struct holders_rec *task, char **path)
+{
+	struct daxpin_process p = { 0 };
+	char name[16];
+	int dfd, rc;
+
+	for (size_t i = 0; i < *nr; i++)
+		if ((*memo)[i].id == task->cgroup_id) {
+			*path = strdup((*memo)[i].path);
+			return *path ? 0 : -ENOMEM;
+		}
+	snprintf(name, sizeof(name), "%u", task->tgid);
+	dfd = openat(proc_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	rc = dfd < 0 ? 0 : read_cgroup(dfd, &p);
+	if (dfd >= 0)
+		close(dfd);
+	/* gone meanwhile: the path stays unknown, and is not remembered */
+	if (rc < 0 || !p.cgroup)
+		return rc == -ENOMEM ? rc : 0;
+	rc = grow((void **)memo, cap, *nr + 1, sizeof(**memo));
+	if (!rc) {
+		(*memo)[(*nr)++] = (struct cgroup_memo){ .id = task->cgroup_id, .path = p.cgroup };
+		*path = strdup(p.cgroup);
+		rc = *path ? 0 : -ENOMEM;
+	} else {
+		free(p.cgroup);
+	}
+	return rc;
+}
+
+/* The second pass's record of a process, by tgid; NULL if it has none. */
+static const struct holders_rec *task_find(const struct recs *r, uint32_t tgid)
+{
+	size_t lo = 0, hi = recs_nr(r);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (rec_at(r, mid)->tgid < tgid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < recs_nr(r) && rec_at(r, lo)->tgid == tgid ? rec_at(r, lo) : NULL;
+}
+
+/*
+ * The scan with BPF iterators. The first pass collects every process's
+ * candidate files and who it is; the processes that hold something get a
+ * pidfd; the second pass (the task program again) proves each pidfd names
+ * the process the first pass saw: the same tgid with the same start time
+ * still alive after the pidfd was opened. -ENOTSUP and load errors mean:
+ * read /proc instead.
+ */
+static int scan_bpf(struct scan *s, struct daxpin_holders *h)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct recs first = { 0 }, second = { 0 };
+	struct candidate *cand = NULL;
+	size_t nr_cand = 0, cand_cap = 0, nr_memo = 0, memo_cap = 0;
+	struct cgroup_memo *memo = NULL;
+	struct holders *skel = NULL;
+	struct worker w = { 0 };
+	int proc_fd = -1, rc;
+
+	if (!in_initial_pid_ns())
+		return -ENOTSUP;
+	rc = bpf_open(s, &skel);
+	if (!rc)
+		rc = iter_read(skel->progs.holders_fds, &first.buf, &first.len, &first.cap);
+	if (!rc)
+		rc = iter_read(skel->progs.holders_vmas, &first.buf, &first.len, &first.cap);
+	if (!rc)
+		rc = iter_read(skel->progs.holders_links, &first.buf, &first.len, &first.cap);
+	if (!rc)
+		rc = worker_init(&w, s);
+	if (rc)
+		goto out;
+	if (recs_nr(&first))
+		qsort(first.buf, recs_nr(&first), sizeof(struct holders_rec), rec_cmp);
+	for (size_t i = 0, j; !rc && i < recs_nr(&first); i = j) {
+		memset(w.acc, 0, s->nr_targets * sizeof(*w.acc));
+		for (j = i; j < recs_nr(&first) && rec_at(&first, j)->tgid == rec_at(&first, i)->tgid &&
+			    rec_at(&first, j)->start_boottime == rec_at(&first, i)->start_boottime; j++)
+			rec_match(&w, rec_at(&first, j));
+		if (!any_access(&w) || (pid_t)rec_at(&first, i)->tgid == s->self)
+			continue;
+		rc = grow((void **)&cand, &cand_cap, nr_cand + 1, sizeof(*cand));
+		if (!rc)
+			cand[nr_cand++] = (struct candidate){
+				.first = i, .end = j,
+				.pidfd = pidfd_open((pid_t)rec_at(&first, i)->tgid, 0) };
+	}
+	if (!rc)
+		rc = iter_read(skel->progs.holders_links, &second.buf, &second.len, &second.cap);
+	if (rc)
+		goto out;
+	/* only the process records of the second pass matter, and they come first */
+	qsort(second.buf, recs_nr(&second), sizeof(struct holders_rec), rec_cmp);
+	proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (size_t c = 0; c < nr_cand; c++) {
+		const struct holders_rec *r = rec_at(&first, cand[c].first);
+		const struct holders_rec *now = task_find(&second, r->tgid);
+		struct daxpin_process p = { .pid = (pid_t)r->tgid, .pidfd = cand[c].pidfd };
+
+		cand[c].pidfd = -1;
+		if (rc || (p.pidfd < 0 && errno != ENOSYS) || !now ||
+		    now->kind != HOLDERS_REC_TASK || now->start_boottime != r->start_boottime) {
+			process_release(&p);
+			continue;	/* exited: holds nothing now */
+		}
+		snprintf(p.comm, sizeof(p.comm), "%.16s", now->comm);
+		p.uid = now->euid;
+		p.vm_pinned_bytes = now->pinned_pages * (uint64_t)page;
+		if (proc_fd >= 0)
+			rc = cgroup_path(&memo, &nr_memo, &memo_cap, proc_fd, now, &p.cgroup);
+		memset(w.acc, 0, s->nr_targets * sizeof(*w.acc));
+		for (size_t j = cand[c].first; j < cand[c].end; j++)
+			rec_match(&w, rec_at(&first, j));
+		if (rc)
+			process_release(&p);
+		else
+			rc = push_process(&w, &p);
+	}
+	if (!rc)
+		rc = merge(h, &w, 1);
+out:
+	for (size_t c = 0; c < nr_cand; c++)
+		if (cand[c].pidfd >= 0)
+			close(cand[c].pidfd);
+	for (size_t i = 0; i < nr_memo; i++)
+		free(memo[i].path);
+	free(memo);
+	free(cand);
+	if (proc_fd >= 0)
+		close(proc_fd);
+	worker_release(&w);
+	free(first.buf);
+	free(second.buf);
+	holders__destroy(skel);
+	return rc;
+}
+
+#endif
+
+DAXPIN_EXPORT int daxpin_holders_scan(struct daxpin_ctx *ctx,
+				      const struct daxpin_target *targets,
+				      size_t nr_targets, unsigned int timeout_ms,
+				      unsigned int flags, struct daxpin_holders **out)
+{
+	struct scan s = { .ctx = ctx, .targets = targets, .nr_targets = nr_targets,
+			  .self = getpid() };
+	struct daxpin_holders *h;
+	int rc = -ENOTSUP;
+
+	*out = NULL;
+	for (size_t i = 0; i < nr_targets; i++)
+		for (size_t j = 0; j < targets[i].nr_keys; j++)
+			s.has_device_keys |= targets[i].keys[j].kind == DAXPIN_KEY_CHARDEV ||
+					     targets[i].keys[j].kind == DAXPIN_KEY_BLOCKDEV;
+	s.links = links_that_can_match(targets, nr_targets);
+	deadline_set(&s.deadline, timeout_ms);
+	h = calloc(1, sizeof(*h));
+	if (!h || !(h->targets = calloc(nr_targets ? nr_targets : 1, sizeof(*h->targets)))) {
+		daxpin_holders_free(h);
+		return -ENOMEM;
+	}
+	h->nr_targets = nr_targets;
+#if HOLDERS_BPF
+	if (!(flags & DAXPIN_HOLDERS_NO_BPF)) {
+		rc = scan_bpf(&s, h);
+		if (rc && rc != -ENOMEM)
+			dbg(ctx, "BPF iterators not used (%s): reading /proc\n", strerror(-rc));
+	}
+#endif
+	h->via_bpf = !rc;
+	if (rc && rc != -ENOMEM)
+		rc = scan_proc(&s, h);
+	if (!rc)
+		rc = set_reason(h);
 	free(s.pids);
 	if (rc < 0) {
 		daxpin_holders_free(h);

@@ -115,17 +115,27 @@ struct daxpin_holders {
 	size_t unreadable;	/* processes whose maps or fds were denied */
 	size_t unidentified;	/* mappings whose file type could not be read */
 	bool timed_out;		/* stopped at timeout_ms */
+	bool via_bpf;		/* read with BPF iterators, not from /proc */
+};
+
+enum daxpin_holders_flags {
+	/* read /proc even where BPF iterators could be used */
+	DAXPIN_HOLDERS_NO_BPF = 1 << 0,
 };
 
 /*
- * Reads /proc once and finds every process holding any of the targets.
- * timeout_ms bounds the whole scan (0: no bound); file status is read with
- * AT_STATX_DONT_SYNC, so a hung network filesystem is not asked. Processes
- * that exit during the scan are left out. Returns 0 or a negative errno.
+ * Finds every process holding any of the targets, in one pass. As root on
+ * a kernel with BTF, BPF iterators walk all tasks' files and mappings in
+ * the kernel; otherwise (or with DAXPIN_HOLDERS_NO_BPF) /proc is read, by
+ * one worker thread per core. timeout_ms bounds a /proc scan (0: no
+ * bound); file status is read with AT_STATX_DONT_SYNC, so a hung network
+ * filesystem is not asked. Processes that exit during the scan are left
+ * out. Returns 0 or a negative errno.
  */
 int daxpin_holders_scan(struct daxpin_ctx *ctx,
 			const struct daxpin_target *targets, size_t nr_targets,
-			unsigned int timeout_ms, struct daxpin_holders **out);
+			unsigned int timeout_ms, unsigned int flags,
+			struct daxpin_holders **out);
 /* Closes the pidfds and frees everything. */
 void daxpin_holders_free(struct daxpin_holders *h);
 

@@ -159,9 +159,9 @@ static const struct daxpin_holder *find(const struct daxpin_target_holders *th, 
 	return NULL;
 }
 
-static void scan_finds_exactly_the_children(void **state)
+/* Both ways of scanning must find the same: BPF iterators (as root) and /proc. */
+static void check_children(struct fixture *f, unsigned int flags)
 {
-	struct fixture *f = *state;
 	struct daxpin_target t[4] = { 0 };
 	const struct daxpin_target_holders *th;
 	const struct daxpin_holder *hd;
@@ -172,7 +172,9 @@ static void scan_finds_exactly_the_children(void **state)
 	assert_int_equal(daxpin_target_add_path(&t[2], f->dir), 0);
 	assert_int_equal(daxpin_target_add_path(&t[3], "/dev/zero"), 0);
 	assert_int_equal(t[3].keys[0].kind, DAXPIN_KEY_CHARDEV);
-	assert_int_equal(daxpin_holders_scan(f->ctx, t, 4, 0, &h), 0);
+	assert_int_equal(daxpin_holders_scan(f->ctx, t, 4, 0, flags, &h), 0);
+	if (flags & DAXPIN_HOLDERS_NO_BPF)
+		assert_false(h->via_bpf);
 	assert_int_equal(h->nr_targets, 4);
 
 	/* file 0: two mappers, and nothing else */
@@ -227,6 +229,16 @@ static void scan_finds_exactly_the_children(void **state)
 		daxpin_target_clear(&t[i]);
 }
 
+static void scan_finds_exactly_the_children(void **state)
+{
+	check_children(*state, 0);
+}
+
+static void proc_scan_finds_exactly_the_children(void **state)
+{
+	check_children(*state, DAXPIN_HOLDERS_NO_BPF);
+}
+
 static void no_holders_of_an_unused_file(void **state)
 {
 	struct fixture *f = *state;
@@ -240,7 +252,7 @@ static void no_holders_of_an_unused_file(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	assert_int_equal(daxpin_target_add_path(&t, path), 0);
-	assert_int_equal(daxpin_holders_scan(f->ctx, &t, 1, 0, &h), 0);
+	assert_int_equal(daxpin_holders_scan(f->ctx, &t, 1, 0, 0, &h), 0);
 	assert_int_equal(h->targets[0].nr_holders, 0);
 	assert_int_equal(h->nr_procs, 0);
 	/* incomplete only with a reason */
@@ -268,6 +280,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(scan_finds_exactly_the_children),
+		cmocka_unit_test(proc_scan_finds_exactly_the_children),
 		cmocka_unit_test(no_holders_of_an_unused_file),
 		cmocka_unit_test(target_kinds_from_paths),
 	};
