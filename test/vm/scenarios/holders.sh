@@ -72,9 +72,10 @@ grep ns-view "/proc/$nsfile/maps"
 touch /tmp/churn.go /tmp/churn.pids
 (
 	while [ ! -e /tmp/churn.stop ]; do
-		"$VM_HELPERS/hold-refs" -m map -l 2M -t /tmp/churn.go /dev/dax0.0 >/dev/null 2>&1 &
-		echo $! >>/tmp/churn.pids
-		wait
+		# logs its pid before it maps, so no scan can see it unlogged
+		# shellcheck disable=SC2016
+		sh -c 'echo $$ >>/tmp/churn.pids; exec "$1" -m map -l 2M -t /tmp/churn.go /dev/dax0.0' \
+			churn "$VM_HELPERS/hold-refs" >/dev/null 2>&1
 	done
 ) &
 churn=$!
