@@ -1301,7 +1301,7 @@ static int scan_bpf(struct scan *s, struct daxpin_holders *h)
 	struct cgroup_memo *memo = NULL;
 	struct holders *skel = NULL;
 	struct worker w = { 0 };
-	int proc_fd = -1, rc;
+	int proc_fd = -1, pidfd, rc;
 
 	if (!in_initial_pid_ns())
 		return -ENOTSUP;
@@ -1325,18 +1325,22 @@ static int scan_bpf(struct scan *s, struct daxpin_holders *h)
 			rec_match(&w, rec_at(&first, j));
 		if (!any_access(&w) || (pid_t)rec_at(&first, i)->tgid == s->self)
 			continue;
+		pidfd = pidfd_open((pid_t)rec_at(&first, i)->tgid, 0);
+		if (pidfd < 0 && errno != ENOSYS)
+			continue;	/* ESRCH: exited since */
 		rc = grow((void **)&cand, &cand_cap, nr_cand + 1, sizeof(*cand));
 		if (!rc)
-			cand[nr_cand++] = (struct candidate){
-				.first = i, .end = j,
-				.pidfd = pidfd_open((pid_t)rec_at(&first, i)->tgid, 0) };
+			cand[nr_cand++] = (struct candidate){ .first = i, .end = j, .pidfd = pidfd };
+		else if (pidfd >= 0)
+			close(pidfd);
 	}
 	if (!rc)
 		rc = iter_read(skel->progs.holders_links, &second.buf, &second.len, &second.cap);
 	if (rc)
 		goto out;
 	/* only the process records of the second pass matter, and they come first */
-	qsort(second.buf, recs_nr(&second), sizeof(struct holders_rec), rec_cmp);
+	if (recs_nr(&second))
+		qsort(second.buf, recs_nr(&second), sizeof(struct holders_rec), rec_cmp);
 	proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	for (size_t c = 0; c < nr_cand; c++) {
 		const struct holders_rec *r = rec_at(&first, cand[c].first);
@@ -1344,8 +1348,8 @@ static int scan_bpf(struct scan *s, struct daxpin_holders *h)
 		struct daxpin_process p = { .pid = (pid_t)r->tgid, .pidfd = cand[c].pidfd };
 
 		cand[c].pidfd = -1;
-		if (rc || (p.pidfd < 0 && errno != ENOSYS) || !now ||
-		    now->kind != HOLDERS_REC_TASK || now->start_boottime != r->start_boottime) {
+		if (rc || !now || now->kind != HOLDERS_REC_TASK ||
+		    now->start_boottime != r->start_boottime) {
 			process_release(&p);
 			continue;	/* exited: holds nothing now */
 		}
