@@ -345,7 +345,7 @@ static void holders_usage(FILE *out)
 		"  -r, --raw              raw table\n"
 		"  -b, --bytes            sizes in bytes\n"
 		"  -t, --timeout SECONDS  give up scanning after this long (default 10, 0: never)\n"
-		"      --no-bpf           read /proc, not BPF iterators (the default as root)\n"
+		"      --no-bpf           read /proc even as root (root's default: BPF iterators)\n"
 		"  -h, --help             this text\n\n"
 		"Exit status: 0 holders found, 10 none, 4 none seen but some processes were\n"
 		"not readable, 6 none seen before the timeout, 3 unknown target, 2 usage.\n");
