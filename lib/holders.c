@@ -32,6 +32,7 @@
 
 #include "config.h"
 
+#include "mounts.h"
 #include "private.h"
 #include "procmaps.h"
 
@@ -998,9 +999,13 @@ static int set_reason(struct daxpin_holders *h)
 
 	if (h->timed_out)
 		rc = asprintf(&reason, "the scan stopped at its time limit; later processes were not examined");
+	else if (h->hidden)
+		rc = asprintf(&reason, "/proc is mounted with hidepid: other users' processes are invisible; run as root");
 	else if (h->unreadable)
 		rc = asprintf(&reason, "%zu processes not readable (other users' or more privileged): need root or CAP_SYS_PTRACE",
 			      h->unreadable);
+	else if (h->pid_namespace)
+		rc = asprintf(&reason, "running in a pid namespace: processes outside it are not visible");
 	else if (h->unidentified)
 		rc = asprintf(&reason, "%zu mappings could not be identified: need CAP_SYS_ADMIN for /proc/PID/map_files",
 			      h->unidentified);
@@ -1024,6 +1029,67 @@ static void deadline_set(struct timespec *deadline, unsigned int timeout_ms)
 	}
 }
 
+/*
+ * Whether pids here are the kernel's: in a container's pid namespace,
+ * processes outside it do not appear in /proc, and BPF iterators report
+ * pids of the initial namespace, which our /proc does not show.
+ */
+static bool in_initial_pid_ns(void)
+{
+	struct stat st;
+
+	/* PROC_PID_INIT_INO */
+	return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == 0xEFFFFFFCU;
+}
+
+static bool in_group(gid_t gid)
+{
+	gid_t groups[256];
+	int n = getgroups(256, groups);
+
+	if (getegid() == gid)
+		return true;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+/*
+ * Whether /proc hides other users' processes from us altogether
+ * (hidepid=2/invisible or 4/ptraceable; hidepid=1 only denies access, which
+ * the scan counts). Root and members of the gid= group see them all.
+ */
+static bool proc_hides_processes(void)
+{
+	char line[4096];
+	bool hides = false;
+	FILE *f;
+
+	if (geteuid() == 0)
+		return false;
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return false;
+	while (!hides && fgets(line, sizeof(line), f)) {
+		struct mountinfo_entry e;
+		const char *hidepid, *gid;
+
+		if (mountinfo_parse_line(line, &e) < 0 || strcmp(e.target, "/proc") ||
+		    strcmp(e.fstype, "proc"))
+			continue;
+		hidepid = strstr(e.super_options, "hidepid=");
+		gid = strstr(e.super_options, "gid=");
+		hides = hidepid && (hidepid[8] == '2' || hidepid[8] == '4' ||
+				    !strncmp(hidepid + 8, "invisible", 9) ||
+				    !strncmp(hidepid + 8, "ptraceable", 10));
+		if (hides && gid && in_group((gid_t)strtoul(gid + 4, NULL, 10)))
+			hides = false;
+	}
+	fclose(f);
+	return hides;
+}
+
 /* The /proc scan: workers, one per core, each taking processes in turn. */
 static int scan_proc(struct scan *s, struct daxpin_holders *h)
 {
@@ -1031,6 +1097,8 @@ static int scan_proc(struct scan *s, struct daxpin_holders *h)
 	size_t nr_w = 0, started = 0;
 	int rc;
 
+	h->hidden = proc_hides_processes();
+	h->pid_namespace = !in_initial_pid_ns();
 	rc = list_pids(s);
 	if (rc < 0)
 		goto out;
@@ -1102,18 +1170,6 @@ static int filter_fill(const struct scan *s, struct holders_filter *f)
 				rc = filter_add(f->devs, &f->nr_devs, k->dev);
 		}
 	return rc;
-}
-
-/*
- * Whether pids here are the kernel's: the iterators report pids of the
- * initial pid namespace, which a container's /proc does not show.
- */
-static bool in_initial_pid_ns(void)
-{
-	struct stat st;
-
-	/* PROC_PID_INIT_INO */
-	return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == 0xEFFFFFFCU;
 }
 
 /* Appends everything one iterator yields to *buf. */

@@ -115,6 +115,8 @@ struct daxpin_holders {
 	size_t unreadable;	/* processes whose maps or fds were denied */
 	size_t unidentified;	/* mappings whose file type could not be read */
 	bool timed_out;		/* stopped at timeout_ms */
+	bool hidden;		/* /proc hides others' processes (hidepid=2, 4) */
+	bool pid_namespace;	/* in a pid namespace: processes outside unseen */
 	bool via_bpf;		/* read with BPF iterators, not from /proc */
 };
 
