@@ -500,9 +500,17 @@ static int query_vma(int fd, uint64_t addr, char *name, size_t name_size,
 	return ioctl(fd, PROCMAP_QUERY, q) < 0 ? -errno : 0;
 }
 
-static int scan_maps_query(struct worker *w, int dfd, int fd)
+/* d_path() names an unlinked file "PATH (deleted)": no path reaches it then. */
+static const char *reachable_path(const char *path)
 {
 	static const char deleted[] = " (deleted)";
+	size_t n = strlen(path), d = sizeof(deleted) - 1;
+
+	return n && !(n >= d && strcmp(path + n - d, deleted) == 0) ? path : NULL;
+}
+
+static int scan_maps_query(struct worker *w, int dfd, int fd)
+{
 	char path[PATH_MAX];
 	struct procmap_query q;
 	uint64_t addr = 0;
@@ -521,14 +529,8 @@ static int scan_maps_query(struct worker *w, int dfd, int fd)
 			continue;
 		if (rc == -EAGAIN) {
 			/* the path only now, once per file: building it is what costs */
-			size_t n;
-
 			rc = query_vma(fd, v.start, path, sizeof(path), &q);
-			n = rc ? 0 : strlen(path);
-			rc = vma_identify(w, dfd, &v,
-					  n && (n < sizeof(deleted) ||
-						strcmp(path + n - sizeof(deleted) + 1, deleted)) ? path : NULL,
-					  &id);
+			rc = vma_identify(w, dfd, &v, rc ? NULL : reachable_path(path), &id);
 			if (rc < 0)
 				return rc;
 		}
