@@ -129,9 +129,16 @@ jq -e --argjson p "$fsmap" '.[1].holders[] | select(.pid == $p) | .mapped_bytes 
 
 # the other outputs say the same
 "$DAXPIN" holders -v dax0.0 /tmp/pmem
-pids=$("$DAXPIN" holders --pids dax0.0 | grep -v -w -F -f /tmp/churn.pids | tr '\n' ' ')
+# (into a file first: a pipe's grep would read churn.pids before the scan ends)
+"$DAXPIN" holders --pids dax0.0 >/tmp/pids.txt
+pids=$(grep -v -w -F -f /tmp/churn.pids /tmp/pids.txt | tr '\n' ' ')
 [ "$pids" = "$(printf '%s\n' $devmap $devopen $nsdax | sort -n | tr '\n' ' ')" ] || fail "--pids: $pids"
 "$DAXPIN" holders dax0.0 | grep -q "^dax0.0: .*$nsdax" || fail "concise output lacks $nsdax"
+
+# The churn ends here: fuser's view is compared exactly, and the churn
+# filter below would race with fuser's scan in the pipe.
+touch /tmp/churn.stop
+wait $churn
 
 # fuser finds the holders in our mount namespace; daxpin those and the other
 fuser_pids() {
@@ -171,8 +178,6 @@ jq -e '.[0].complete == false and (.[0].reason | test("not readable"))' /tmp/u.j
 	fail "unprivileged: not marked incomplete"
 
 # --- after: everything released, and the device is free ------------------
-touch /tmp/churn.stop
-wait $churn
 release_refs devmap
 release_refs fsmap
 kill $devopen $fsopen
