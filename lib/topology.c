@@ -378,10 +378,13 @@ static int namespace_cmp(const void *a, const void *b)
  */
 static void topology_sort_and_link(struct daxpin_topology *t)
 {
-	qsort(t->regions, t->nr_regions, sizeof(*t->regions), region_cmp);
+	/* qsort() of an empty array wants a valid pointer, which NULL is not */
+	if (t->nr_regions)
+		qsort(t->regions, t->nr_regions, sizeof(*t->regions), region_cmp);
 	for (size_t i = 0; i < t->nr_regions; i++) {
-		qsort(t->regions[i].namespaces, t->regions[i].nr_namespaces,
-		      sizeof(*t->regions[i].namespaces), namespace_cmp);
+		if (t->regions[i].nr_namespaces)
+			qsort(t->regions[i].namespaces, t->regions[i].nr_namespaces,
+			      sizeof(*t->regions[i].namespaces), namespace_cmp);
 		for (size_t j = 0; j < t->regions[i].nr_namespaces; j++) {
 			struct daxpin_namespace *ns = &t->regions[i].namespaces[j];
 
