@@ -427,9 +427,6 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 		case 'J': o.format = FORMAT_JSON; break;
 		case 'p': o.format = FORMAT_PIDS; break;
 		case 'o': o.table.output = optarg; o.format = FORMAT_TABLE; break;
-		case 'n': o.table.noheadings = true; break;
-		case 'r': o.table.raw = true; break;
-		case 'b': o.table.bytes = true; break;
 		case OPT_NO_BPF: o.scan_flags |= DAXPIN_HOLDERS_NO_BPF; break;
 		case 't':
 			if (parse_timeout(optarg, &o.timeout_ms) < 0) {
@@ -445,6 +442,8 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 			holders_usage(stdout);
 			return EXIT_OK;
 		default:
+			if (table_option(&o.table, c, optarg))
+				break;
 			holders_usage(stderr);
 			return EXIT_USAGE;
 		}

@@ -523,10 +523,6 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		case 'v': o.verbose = true; break;
 		case 'J': o.json = true; break;
 		case 'u': o.table.human_json = true; break;
-		case 'o': o.table.output = optarg; break;
-		case 'n': o.table.noheadings = true; break;
-		case 'r': o.table.raw = true; break;
-		case 'b': o.table.bytes = true; break;
 		case 'H':
 			columns_print_help(stdout, list_columns, ARRAY_SIZE(list_columns));
 			return EXIT_OK;
@@ -534,6 +530,8 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 			list_usage(stdout);
 			return EXIT_OK;
 		default:
+			if (table_option(&o.table, c, optarg))
+				break;
 			list_usage(stderr);
 			return EXIT_USAGE;
 		}

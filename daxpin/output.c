@@ -14,6 +14,17 @@ static int column_lookup(const struct column *cols, size_t nr_cols,
 	return -1;
 }
 
+bool table_option(struct table_options *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'o': o->output = arg; return true;
+	case 'n': o->noheadings = true; return true;
+	case 'r': o->raw = true; return true;
+	case 'b': o->bytes = true; return true;
+	}
+	return false;
+}
+
 int columns_select(const char *cmd, const char *spec, const struct column *cols,
 		   size_t nr_cols, const int *defaults, size_t nr_defaults,
 		   struct column_selection *sel)

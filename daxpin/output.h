@@ -36,6 +36,12 @@ struct table_options {
 };
 
 /*
+ * Applies one of the table options every command shares (-o LIST, -n, -r,
+ * -b); false when c is not one of them.
+ */
+bool table_option(struct table_options *o, int c, const char *arg);
+
+/*
  * Fills sel from spec ("A,B" replaces the defaults, "+A,B" adds to them).
  * Prints one error naming the unknown column and returns -1 on bad input.
  */
