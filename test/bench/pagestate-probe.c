@@ -139,11 +139,12 @@ int main(int argc, char **argv)
 	struct daxpin_pagestate *ps = NULL;
 	struct daxpin_page_counts counts;
 	struct daxpin_pfn_range raw;
-	struct daxpin_ctx *ctx;
+	struct daxpin_ctx *ctx = NULL;
 	struct target t = { .kind = DAXPIN_PAGE_DEVDAX };
 	const char *pfns = NULL;
 	bool verbose = false;
-	int opt, rc, repeat = 0;
+	int opt, rc, status = 1, repeat = 0;
+	double t0, t_open, best = 1e9;
 
 	while ((opt = getopt(argc, argv, "vb:k:p:")) != -1) {
 		switch (opt) {
@@ -156,42 +157,42 @@ int main(int argc, char **argv)
 	}
 	if ((pfns ? optind != argc : optind != argc - 1) || repeat < 0)
 		goto usage;
+	if (pfns) {
+		if (sscanf(pfns, "%" SCNi64 ":%" SCNi64, &raw.pfn, &raw.count) != 2)
+			goto usage;
+		t.ranges = &raw;
+		t.nr_ranges = 1;
+	}
 
 	rc = daxpin_new(&ctx);
 	if (rc) {
 		fprintf(stderr, "pagestate-probe: %s\n", strerror(-rc));
 		return 1;
 	}
-	if (pfns) {
-		if (sscanf(pfns, "%" SCNi64 ":%" SCNi64, &raw.pfn, &raw.count) != 2)
-			goto usage;
-		t.ranges = &raw;
-		t.nr_ranges = 1;
-	} else {
+	if (!pfns) {
 		rc = daxpin_topology_scan(ctx, &topo);
 		if (!rc)
 			rc = find_device(topo, argv[optind], &t);
 		if (rc) {
 			fprintf(stderr, "pagestate-probe: %s: %s\n", argv[optind], strerror(-rc));
-			return 1;
+			goto out;
 		}
 		if (!t.nr_ranges) {
 			fprintf(stderr, "pagestate-probe: %s: no PFN ranges (not root?)\n", argv[optind]);
-			return 1;
+			goto out;
 		}
 	}
 
-	double t0 = now();
+	t0 = now();
 	rc = daxpin_pagestate_open(ctx, &ps);
-	double t_open = now() - t0;
+	t_open = now() - t0;
 	if (rc) {
 		printf("unavailable=%s\n", ps ? daxpin_pagestate_reason(ps) : strerror(-rc));
-		daxpin_pagestate_close(ps);
-		return 77;
+		status = 77;
+		goto out;
 	}
 	printf("semantics=%s\n", daxpin_page_semantics_name(daxpin_pagestate_semantics(ps)));
 
-	double best = 1e9;
 	for (int i = 0; i < (repeat ? repeat : 1); i++) {
 		t0 = now();
 		rc = daxpin_pagestate_scan(ps, t.ranges, t.nr_ranges, t.kind, &counts);
@@ -199,7 +200,7 @@ int main(int argc, char **argv)
 			best = now() - t0;
 		if (rc) {
 			fprintf(stderr, "pagestate-probe: scan: %s\n", strerror(-rc));
-			return 1;
+			goto out;
 		}
 	}
 	print_counts(&counts, verbose);
@@ -215,10 +216,12 @@ int main(int argc, char **argv)
 		       "bench_memcpy_pages_per_second=%.0f\n", bytes, mc, counts.pages / mc);
 		printf("bench_ratio=%.2f\n", best / mc);
 	}
+	status = 0;
+out:
 	daxpin_pagestate_close(ps);
 	daxpin_topology_free(topo);
 	daxpin_unref(ctx);
-	return 0;
+	return status;
 usage:
 	fprintf(stderr, "usage: pagestate-probe [-v] [-b REPEAT] DEVICE\n"
 			"       pagestate-probe [-v] [-b REPEAT] -k fsdax|devdax -p PFN:COUNT\n");
