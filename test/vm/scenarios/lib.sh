@@ -7,6 +7,15 @@ daxpin_has() {
 		{ [ $# -eq 1 ] || "$DAXPIN" "$1" --help 2>/dev/null | grep -q -- "$2"; }
 }
 
+# as_nobody PROGRAM [ARGS...]: PROGRAM ("daxpin" or a helper's name) as user
+# nobody, from the world-readable copy guest-run made: the checkout itself may
+# be in a directory nobody cannot enter.
+as_nobody() {
+	prog=$UNPRIV_DIR/bin/$1
+	shift
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$prog" "$@"
+}
+
 # wait_for FILE: wait up to 30 s for FILE to appear.
 wait_for() {
 	i=0

@@ -64,16 +64,15 @@ topology_only='del(.. | .pfn_ranges?, .pfn_ranges_reason?, .mappings?, .refs?,
 	.referenced?, .pinned?, .mapped?, .mapped_reason?, .max_refcount?,
 	.pin_source?, .page_semantics?)'
 expect "unprivileged list matches root's" "$(jq -S -c "$topology_only" /tmp/list.json)" \
-	"$(setpriv --reuid=65534 --regid=65534 --clear-groups "$DAXPIN" list --json | jq -S -c "$topology_only")"
+	"$(as_nobody daxpin list --json | jq -S -c "$topology_only")"
 
-nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 expect "unprivileged: unknown ranges are null with a reason" \
 	"null physical addresses are shown to root only" \
-	"$(nobody "$DAXPIN" list --json --dev "$xfs" | jq -r '.regions[].namespaces[] | "\(.pfn_ranges) \(.pfn_ranges_reason)"')"
+	"$(as_nobody daxpin list --json --dev "$xfs" | jq -r '.regions[].namespaces[] | "\(.pfn_ranges) \(.pfn_ranges_reason)"')"
 expect "unprivileged: device mappings are null, not empty" "null null" \
-	"$(nobody "$DAXPIN" list --json --dev "$dax" | jq -r '.. | objects | select(.chardev and .driver) | "\(.mappings) \(.pfn_ranges)"')"
+	"$(as_nobody daxpin list --json --dev "$dax" | jq -r '.. | objects | select(.chardev and .driver) | "\(.mappings) \(.pfn_ranges)"')"
 expect "unprivileged: PFNS prints '-' and says why" "- 1" \
-	"$(nobody "$DAXPIN" list --dev "$xfs" -o PFNS --noheadings --raw 2>/tmp/stderr | tail -n 1) $(grep -c 'root only' /tmp/stderr)"
+	"$(as_nobody daxpin list --dev "$xfs" -o PFNS --noheadings --raw 2>/tmp/stderr | tail -n 1) $(grep -c 'root only' /tmp/stderr)"
 
 umount /tmp/xfs "/tmp/ext4 dir"
 exit $failed

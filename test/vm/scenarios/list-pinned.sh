@@ -48,17 +48,16 @@ expect "table REFS of $fsdax" "7" \
 	"$("$DAXPIN" list --dev "$fsdax" -o NAME,REFS --raw --noheadings | awk '$1 ~ /^namespace/ {print $2}')"
 
 # unprivileged: unknown, and said so
-nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 expect "unprivileged counts are null with a reason" "null null true" \
-	"$(nobody "$DAXPIN" list --json --dev "$fsdax" | jq -r '.regions[].namespaces[] | "\(.refs) \(.pinned) \(.pin_source | test("CAP_BPF|root"))"')"
+	"$(as_nobody daxpin list --json --dev "$fsdax" | jq -r '.regions[].namespaces[] | "\(.refs) \(.pinned) \(.pin_source | test("CAP_BPF|root"))"')"
 set +e
-nobody "$DAXPIN" list --pinned >/dev/null 2>/tmp/stderr
+as_nobody daxpin list --pinned >/dev/null 2>/tmp/stderr
 rc=$?
 set -e
 expect "unprivileged --pinned exits 4 (permission)" 4 $rc
 expect "and says what it needs" 1 "$(grep -c 'CAP_BPF\|root' /tmp/stderr)"
 expect "unprivileged table shows '-' and one hint" "- 1" \
-	"$(nobody "$DAXPIN" list --dev "$fsdax" -o NAME,REFS --raw --noheadings 2>/tmp/stderr | awk '$1 ~ /^namespace/ {print $2}') $(grep -c "page state unavailable" /tmp/stderr)"
+	"$(as_nobody daxpin list --dev "$fsdax" -o NAME,REFS --raw --noheadings 2>/tmp/stderr | awk '$1 ~ /^namespace/ {print $2}') $(grep -c "page state unavailable" /tmp/stderr)"
 
 release_refs a
 release_refs b

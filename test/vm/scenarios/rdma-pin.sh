@@ -2,14 +2,14 @@
 # Real long-term DMA pins, as RDMA takes them in production: soft-RoCE
 # (rdma_rxe over a dummy netdev; no hardware, works under TCG) and
 # ibv_reg_mr() on a device-dax mapping pin the pages with FOLL_LONGTERM.
-# The kernel refuses the same on fsdax. Skips when hold-refs was built
+# The kernel refuses the same on fsdax. Fails when hold-refs was built
 # without libibverbs.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
 if ! "$VM_HELPERS/hold-refs" 2>&1 | grep -q 'pin|'; then
-	echo "hold-refs was built without libibverbs: no pin mode"
-	exit 77
+	echo "FAIL: hold-refs was built without libibverbs (install libibverbs-dev: scripts/install-deps.sh)"
+	exit 1
 fi
 ip link show dummy0 >/dev/null 2>&1 || ip link add dummy0 type dummy # numdummies=1 made one
 ip link set dummy0 up
