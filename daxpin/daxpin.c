@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <daxpin/daxpin.h>
@@ -61,6 +62,22 @@ static int cmd_help(int argc, char **argv)
 	return EXIT_FAILURE_;
 }
 
+/*
+ * The soft open-file limit raised to the hard one, as systemd does for its
+ * tools: a holders scan with BPF iterators and a drain with a pidfd per
+ * holder need more than the 1024 a login shell gives; daxpin never uses
+ * select(), the one reason for a low soft limit.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 /* A full disk or closed pipe must not look like success to a script. */
 static int flush_stdout(int rc)
 {
@@ -96,6 +113,7 @@ int main(int argc, char **argv)
 			argv[1]);
 		return EXIT_USAGE;
 	}
+	raise_fd_limit();
 	rc = daxpin_new(&ctx);
 	if (rc < 0) {
 		fprintf(stderr, "daxpin: cannot initialise: %s\n", strerror(-rc));

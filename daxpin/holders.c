@@ -374,7 +374,9 @@ static int exit_status(const struct daxpin_holders *h)
 		return EXIT_OK;
 	if (h->complete)
 		return EXIT_NONE;
-	return h->timed_out ? EXIT_TIMEOUT : EXIT_PERMISSION;
+	if (h->timed_out)
+		return EXIT_TIMEOUT;
+	return h->unexamined ? EXIT_FAILURE_ : EXIT_PERMISSION;
 }
 
 static int holders_print(char **names, const struct daxpin_holders *h,
@@ -414,7 +416,7 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	struct holders_options o = { .timeout_ms = 10000 };
+	struct holders_options o = { .timeout_ms = 10000, .scan_flags = DAXPIN_HOLDERS_NO_PIDFD };
 	struct daxpin_topology *topo = NULL;
 	struct daxpin_target *targets;
 	struct daxpin_holders *h = NULL;
@@ -536,7 +538,8 @@ int topology_holders_scan(struct daxpin_ctx *ctx, const struct daxpin_topology *
 						      &t->dax_regions[i].daxdevs[k]);
 		}
 	if (!rc)
-		rc = daxpin_holders_scan(ctx, targets, th->nr, 10000, 0, &th->h);
+		rc = daxpin_holders_scan(ctx, targets, th->nr, 10000, DAXPIN_HOLDERS_NO_PIDFD,
+					 &th->h);
 out:
 	for (size_t i = 0; targets && i < th->nr; i++)
 		daxpin_target_clear(&targets[i]);
