@@ -8,6 +8,7 @@
 #include "builtin.h"
 #include "exitcodes.h"
 #include "list.h"
+#include "options.h"
 
 enum {
 	COL_NAME,
@@ -232,7 +233,10 @@ static char *mounts_str(const struct daxpin_namespace *ns, bool dax)
 	for (size_t i = 0; i < ns->nr_mounts; i++) {
 		const char *v = dax ? ns->mounts[i].dax : ns->mounts[i].target;
 
-		next = printf_str("%s%s%s", s ? s : "", s ? "\n" : "", v ? v : "-");
+		char *safe = str_escape(v ? v : "-", true);
+
+		next = printf_str("%s%s%s", s ? s : "", s ? "\n" : "", safe);
+		free(safe);
 		free(s);
 		s = next;
 	}
@@ -512,7 +516,8 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 	struct daxpin_topology *t;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "Juo:Hnrbvh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":Juo:Hnrbvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_REGION: o.region = optarg; break;
 		case OPT_NAMESPACE: o.namespace = optarg; break;
@@ -532,9 +537,19 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		default:
 			if (table_option(&o.table, c, optarg))
 				break;
-			list_usage(stderr);
-			return EXIT_USAGE;
+			return option_error("list", c, argv);
 		}
+	}
+	/* one rule for every command: an option that shapes an output the command will not print is an error */
+	if (o.json && o.table.given) {
+		fprintf(stderr, "daxpin list: -%c is a table option and cannot be combined with -J\n",
+			o.table.given);
+		return EXIT_USAGE;
+	}
+	if (!o.json && (o.table.human_json || o.verbose)) {
+		fprintf(stderr, "daxpin list: -%c shapes the JSON output; add -J\n",
+			o.verbose ? 'v' : 'u');
+		return EXIT_USAGE;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "daxpin list: unexpected argument '%s'; filters are options (--dev %s)\n",
@@ -560,7 +575,7 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		return EXIT_FAILURE_;
 	}
 	rc = filters_check(t, &o);
-	if (!t->nr_regions && !t->nr_dax_regions) {
+	if (rc == EXIT_OK && !t->nr_regions && !t->nr_dax_regions) {
 		const char *module = daxpin_missing_module(ctx);
 
 		if (module)
@@ -569,7 +584,8 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		else
 			fprintf(stderr, "daxpin list: no persistent memory found (no NVDIMM region and no dax device)\n");
 	}
-	if (rc == EXIT_OK && want_pages) {
+	/* nothing to take page state of: no line about why it is unavailable */
+	if (rc == EXIT_OK && want_pages && (t->nr_regions || t->nr_dax_regions)) {
 		rc = list_pages_scan(ctx, t, &o, &pages);
 	}
 	if (rc == EXIT_OK && want_holders) {
