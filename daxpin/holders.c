@@ -209,9 +209,9 @@ static char *cell(const char *target, const struct daxpin_holder *hd, int col,
 
 	switch (col) {
 	case COL_TARGET:
-		return str_escape(target, true);
+		return strdup(target);
 	case COL_USER:
-		return str_escape(user_name(p->uid), true);
+		return strdup(user_name(p->uid));
 	case COL_UID:
 		rc = asprintf(&s, "%u", (unsigned int)p->uid);
 		break;
@@ -222,7 +222,7 @@ static char *cell(const char *target, const struct daxpin_holder *hd, int col,
 		access_str(hd->access, access);
 		return strdup(access);
 	case COL_COMMAND:
-		return str_escape(p->comm, true);
+		return strdup(p->comm);
 	case COL_MAPPED:
 		return hd->mapped_bytes ? size_to_str(hd->mapped_bytes, o->table.bytes) : NULL;
 	case COL_MODE:
@@ -237,7 +237,7 @@ static char *cell(const char *target, const struct daxpin_holder *hd, int col,
 	case COL_PINNED:
 		return p->vm_pinned_bytes ? size_to_str(p->vm_pinned_bytes, o->table.bytes) : NULL;
 	case COL_CGROUP:
-		return p->cgroup ? str_escape(p->cgroup, true) : NULL;
+		return p->cgroup ? strdup(p->cgroup) : NULL;
 	}
 	return rc < 0 ? NULL : s;
 }
@@ -448,7 +448,7 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 		case OPT_NO_BPF: o.scan_flags |= DAXPIN_HOLDERS_NO_BPF; break;
 		case 't':
 			if (parse_duration(optarg, &o.timeout_ms) < 0) {
-				fprintf(stderr, "daxpin holders: bad timeout '%s': seconds, 0 for none\n",
+				error_line("daxpin holders: bad timeout '%s': seconds, 0 for none",
 					optarg);
 				return EXIT_USAGE;
 			}
@@ -491,10 +491,10 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 		char *name = err < 0 ? str_escape(argv[optind + i], true) : NULL;
 
 		if (err == -ENOENT) {
-			fprintf(stderr, "daxpin holders: no dax device, namespace, block device or file '%s'; see 'daxpin list'\n",
+			error_line("daxpin holders: no dax device, namespace, block device or file '%s'; see 'daxpin list'",
 				name);
 		} else if (err < 0) {
-			fprintf(stderr, "daxpin holders: '%s': %s\n", name, strerror(-err));
+			error_line("daxpin holders: '%s': %s", name, strerror(-err));
 		}
 		free(name);
 		if (err < 0)

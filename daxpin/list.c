@@ -154,7 +154,7 @@ static int filters_check(const struct daxpin_topology *t,
 	for (size_t i = 0; i < ARRAY_SIZE(modes) && !mode; i++)
 		mode = strcmp(o->mode, modes[i]) == 0;
 	if (!mode) {
-		fprintf(stderr, "daxpin list: unknown mode '%s'; use raw, sector, fsdax, devdax, system-ram or famfs\n",
+		error_line("daxpin list: unknown mode '%s'; use raw, sector, fsdax, devdax, system-ram or famfs",
 			o->mode);
 		return EXIT_USAGE;
 	}
@@ -171,7 +171,7 @@ static int filters_check(const struct daxpin_topology *t,
 		for (size_t j = 0; j < t->dax_regions[i].nr_daxdevs; j++)
 			dev |= name_is(o->dev, t->dax_regions[i].daxdevs[j].dev);
 	if (!region || !ns || !dev) {
-		fprintf(stderr, "daxpin list: no %s '%s' on this system; see 'daxpin list' for what exists\n",
+		error_line("daxpin list: no %s '%s' on this system; see 'daxpin list' for what exists",
 			!region ? "region" : !ns ? "namespace" : "device",
 			!region ? o->region : !ns ? o->namespace : o->dev);
 		return EXIT_NOT_FOUND;
@@ -233,10 +233,7 @@ static char *mounts_str(const struct daxpin_namespace *ns, bool dax)
 	for (size_t i = 0; i < ns->nr_mounts; i++) {
 		const char *v = dax ? ns->mounts[i].dax : ns->mounts[i].target;
 
-		char *safe = str_escape(v ? v : "-", true);
-
-		next = printf_str("%s%s%s", s ? s : "", s ? "\n" : "", safe);
-		free(safe);
+		next = printf_str("%s%s%s", s ? s : "", s ? "\n" : "", v ? v : "-");
 		free(s);
 		s = next;
 	}
@@ -552,7 +549,7 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		return EXIT_USAGE;
 	}
 	if (optind < argc) {
-		fprintf(stderr, "daxpin list: unexpected argument '%s'; filters are options (--dev %s)\n",
+		error_line("daxpin list: unexpected argument '%s'; filters are options (--dev %s)",
 			argv[optind], argv[optind]);
 		return EXIT_USAGE;
 	}

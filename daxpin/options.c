@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -9,6 +8,7 @@
 
 #include "exitcodes.h"
 #include "options.h"
+#include "output.h"
 
 int option_error(const char *cmd, int c, char **argv)
 {
@@ -17,20 +17,17 @@ int option_error(const char *cmd, int c, char **argv)
 	bool is_long = strncmp(arg, "--", 2) == 0;
 
 	if (c == ':')
-		fprintf(stderr, "daxpin %s: option '%s' needs a value; see 'daxpin %s --help'\n",
-			cmd, is_long ? arg : (char[]){ '-', (char)optopt, '\0' }, cmd);
+		error_line("daxpin %s: option '%s' needs a value; see 'daxpin %s --help'",
+			   cmd, is_long ? arg : (char[]){ '-', (char)optopt, '\0' }, cmd);
 	else if (is_long && eq && optopt)
-		fprintf(stderr, "daxpin %s: option '%.*s' takes no value; see 'daxpin %s --help'\n",
-			cmd, (int)(eq - arg), arg, cmd);
+		error_line("daxpin %s: option '%.*s' takes no value; see 'daxpin %s --help'",
+			   cmd, (int)(eq - arg), arg, cmd);
 	else if (is_long)
-		fprintf(stderr, "daxpin %s: unknown option '%.*s'; see 'daxpin %s --help'\n",
-			cmd, (int)(eq ? eq - arg : (long)strlen(arg)), arg, cmd);
-	else if (isprint(optopt))
-		fprintf(stderr, "daxpin %s: unknown option '-%c'; see 'daxpin %s --help'\n",
-			cmd, optopt, cmd);
+		error_line("daxpin %s: unknown option '%.*s'; see 'daxpin %s --help'",
+			   cmd, (int)(eq ? eq - arg : (long)strlen(arg)), arg, cmd);
 	else
-		fprintf(stderr, "daxpin %s: unknown option byte 0x%02x; see 'daxpin %s --help'\n",
-			cmd, (unsigned char)optopt, cmd);
+		error_line("daxpin %s: unknown option '-%c'; see 'daxpin %s --help'",
+			   cmd, optopt, cmd);
 	return EXIT_USAGE;
 }
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,23 @@ char *str_escape(const char *s, bool control)
 	}
 	out[n] = '\0';
 	return out;
+}
+
+void error_line(const char *fmt, ...)
+{
+	char *msg, *safe;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		out_of_memory();
+	safe = str_escape(msg, true);
+	fprintf(stderr, "%s\n", safe);
+	free(safe);
+	free(msg);
 }
 
 struct json_object *xjson_object(void)

@@ -72,6 +72,12 @@ struct json_object *json_size(uint64_t bytes, const struct table_options *o);
 char *str_escape(const char *s, bool control);
 
 /*
+ * An error message on stderr as one line, whatever the user-given names in
+ * it hold: formatted, then escaped as str_escape(msg, true), then "\n".
+ */
+void error_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
  * json-c constructors that end the program (exit 1, one line on stderr)
  * when an allocation fails, like util-linux's xalloc: a value silently
  * missing would read as null, a wrong answer. xjson_string(NULL) is JSON
