@@ -120,6 +120,19 @@ for args in (["--help"], ["list", "--help"], ["holders", "--help"], ["--version"
     else:
         print(f"ok: {args!r} >/dev/full exits 1")
 
+# Without the module index (/lib/modules/RELEASE absent, or hidden here in
+# a mount namespace) built-in and never-loaded drivers look alike: an empty
+# topology must not name a module as "not loaded".
+modules = "/lib/modules/" + os.uname().release
+cmd = [DAXPIN, "list"]
+if os.path.isdir(modules):
+    cmd = ["unshare", "-m", "sh", "-c", f'mount -t tmpfs none {modules} && exec "$0" list', DAXPIN]
+p = subprocess.run(cmd, capture_output=True)
+if p.returncode != 0 or b"not loaded" in p.stderr:
+    fail(f"list without a module index: exit {p.returncode}: {p.stderr!r}")
+else:
+    print("ok: list without a module index names no module as not loaded")
+
 # random: every command, options and values from the hostile pool
 pool = ["-J", "--json", "-u", "-v", "-p", "-o", "-H", "-n", "-r", "-b", "-t", "-h",
         "--no-bpf", "--pinned", "--holders", "--mode", "--dev", "--region",
