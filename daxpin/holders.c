@@ -342,7 +342,8 @@ static void holders_usage(FILE *out)
 		"  -v, --verbose          table: TARGET USER PID ACCESS COMMAND MAPPED CGROUP\n"
 		"  -J, --json             JSON\n"
 		"  -p, --pids             the holding pids, one per line\n"
-		"  -o, --output LIST      table columns; +LIST adds to the default (implies -v)\n"
+		"  -o, --output LIST      table columns; +LIST adds to the default (implies -v,\n"
+		"                         as -n, -r, -b do; none of them goes with -J or -p)\n"
 		"  -H, --list-columns     describe the columns and exit\n"
 		"  -n, --noheadings       no header line\n"
 		"  -r, --raw              raw table\n"
@@ -351,7 +352,8 @@ static void holders_usage(FILE *out)
 		"      --no-bpf           read /proc even as root (root's default: BPF iterators)\n"
 		"  -h, --help             this text\n\n"
 		"Exit status: 0 holders found, 10 none, 4 none seen but some processes were\n"
-		"not readable, 6 none seen before the timeout, 3 unknown target, 2 usage.\n");
+		"not readable, 6 none seen before the timeout, 1 none seen but some could not\n"
+		"be examined (out of file descriptors), 3 unknown target, 2 usage.\n");
 }
 
 /*
