@@ -23,7 +23,7 @@ int option_error(const char *cmd, int c, char **argv)
 		error_line("daxpin %s: option '%.*s' takes no value; see 'daxpin %s --help'",
 			   cmd, (int)(eq - arg), arg, cmd);
 	else if (is_long)
-		error_line("daxpin %s: unknown option '%.*s'; see 'daxpin %s --help'",
+		error_line("daxpin %s: unknown or ambiguous option '%.*s'; see 'daxpin %s --help'",
 			   cmd, (int)(eq ? eq - arg : (long)strlen(arg)), arg, cmd);
 	else
 		error_line("daxpin %s: unknown option '-%c'; see 'daxpin %s --help'",
