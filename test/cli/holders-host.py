@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-# Usage: holders-host.py DAXPIN
+# Usage: holders-host.py DAXPIN [DIR]
 # daxpin holders on this machine's own processes, both scan paths (BPF
 # iterators as root, /proc with --no-bpf and as nobody), where main once gave
 # wrong answers: more holders than the open-file limit must all be reported
 # or the result must say it is incomplete and why; hostile names (newline,
 # invalid UTF-8) give valid JSON, the same through either path, and one
 # line per target in the concise output. Needs root (to act as nobody).
+# The held files are made in DIR (default: a new directory under /tmp); the
+# VM scenario holders-limits passes a directory on a DAX filesystem.
 import ctypes
 import json
 import os
@@ -113,7 +115,7 @@ def check_fd_limit(path, pids, label, extra, as_nobody):
             fail(f"{label}: limit {limit}: libbpf message on stderr: {p.stderr!r}")
 
 
-tmp = tempfile.mkdtemp(prefix="daxpin-holders-")
+tmp = tempfile.mkdtemp(prefix="daxpin-holders-", dir=sys.argv[2] if len(sys.argv) > 2 else None)
 os.chmod(tmp, 0o755)
 target = os.path.join(tmp, "held")
 open(target, "w").close()
