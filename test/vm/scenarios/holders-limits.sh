@@ -12,7 +12,7 @@ set -eu
 
 daxpin_has holders || { echo "SKIP: this daxpin has no holders command"; exit 77; }
 
-ndctl create-namespace -r region0 -m fsdax -s 256M >/dev/null
+ndctl create-namespace -r region0 -m fsdax -s 512M >/dev/null	# XFS needs over 300M
 bdev=$(ndctl list -N | json_array | jq -r '.[] | select(.mode == "fsdax") | .blockdev')
 mkfs.xfs -q -f "/dev/$bdev"
 mkdir -p /tmp/pmem
