@@ -3,6 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <daxpin/daxpin.h>
@@ -10,6 +14,7 @@
 #include "builtin.h"
 #include "config.h"
 #include "exitcodes.h"
+#include "output.h"
 
 struct cmd_struct {
 	const char *name;
@@ -40,25 +45,73 @@ static const struct cmd_struct *cmd_find(const char *name)
 	return NULL;
 }
 
-/* "daxpin help CMD" shows the man page, like git and ndctl. */
+/* Runs man quietly with these arguments; true if it exited 0. */
+static bool run_man(const char *const *args)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (null >= 0)
+			dup2(null, STDERR_FILENO);
+		execvp("man", (char *const *)args);
+		_exit(127);
+	}
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0;
+}
+
+/*
+ * "daxpin help CMD" shows the man page, like git and ndctl; where none is
+ * installed (or man is missing), the command's built-in help.
+ */
 static int cmd_help(int argc, char **argv)
 {
-	char page[64];
+	const struct cmd_struct *cmd;
+	char page[64], help[] = "--help";
+	char *help_argv[] = { argv[1], help, NULL };
 
 	if (argc < 2) {
 		usage(stdout);
 		return EXIT_OK;
 	}
-	if (!cmd_find(argv[1])) {
-		fprintf(stderr, "daxpin: '%s' is not a daxpin command; see 'daxpin --help'\n",
-			argv[1]);
+	cmd = cmd_find(argv[1]);
+	if (!cmd) {
+		char *safe = str_escape(argv[1], true);
+
+		fprintf(stderr, "daxpin: '%s' is not a daxpin command; see 'daxpin --help'\n", safe);
+		free(safe);
 		return EXIT_USAGE;
 	}
-	snprintf(page, sizeof(page), "daxpin-%s", argv[1]);
-	execlp("man", "man", page, (char *)NULL);
-	fprintf(stderr, "daxpin: cannot run man for %s (%s); try 'daxpin %s --help'\n",
-		page, strerror(errno), argv[1]);
-	return EXIT_FAILURE_;
+	snprintf(page, sizeof(page), "daxpin-%s", cmd->name);
+	if (run_man((const char *const[]){ "man", "-w", page, NULL })) {
+		execlp("man", "man", page, (char *)NULL);
+		fprintf(stderr, "daxpin: cannot run man for %s (%s); try 'daxpin %s --help'\n",
+			page, strerror(errno), cmd->name);
+		return EXIT_FAILURE_;
+	}
+	optind = 1;
+	return cmd->fn(2, help_argv, NULL);
+}
+
+/*
+ * The soft open-file limit raised to the hard one, as systemd does for its
+ * tools: a holders scan with BPF iterators and a drain with a pidfd per
+ * holder need more than the 1024 a login shell gives; daxpin never uses
+ * select(), the one reason for a low soft limit.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 /* A full disk or closed pipe must not look like success to a script. */
@@ -79,23 +132,29 @@ int main(int argc, char **argv)
 	struct daxpin_ctx *ctx;
 	int rc;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	if (argc < 2) {
+		fprintf(stderr, "daxpin: no command; see 'daxpin --help'\n");
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return flush_stdout(EXIT_OK);
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
 		printf("%s\n", DAXPIN_VERSION);
 		return flush_stdout(EXIT_OK);
 	}
 	if (strcmp(argv[1], "help") == 0)
-		return cmd_help(argc - 1, argv + 1);
+		return flush_stdout(cmd_help(argc - 1, argv + 1));
 	cmd = cmd_find(argv[1]);
 	if (!cmd) {
-		fprintf(stderr, "daxpin: unknown command '%s'; see 'daxpin --help'\n",
-			argv[1]);
+		char *safe = str_escape(argv[1], true);
+
+		fprintf(stderr, "daxpin: unknown command '%s'; see 'daxpin --help'\n", safe);
+		free(safe);
 		return EXIT_USAGE;
 	}
+	raise_fd_limit();
 	rc = daxpin_new(&ctx);
 	if (rc < 0) {
 		fprintf(stderr, "daxpin: cannot initialise: %s\n", strerror(-rc));

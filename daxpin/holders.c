@@ -15,6 +15,7 @@
 #include "builtin.h"
 #include "exitcodes.h"
 #include "holders.h"
+#include "options.h"
 #include "output.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -109,48 +110,48 @@ static const char *user_name(uid_t uid)
 
 static void add(struct json_object *obj, const char *key, struct json_object *val)
 {
-	json_object_object_add(obj, key, val);
+	xjson_add(obj, key, val);
 }
 
 struct json_object *holders_to_json(const struct daxpin_target_holders *th)
 {
-	struct json_object *a = json_object_new_array();
+	struct json_object *a = xjson_array();
 
 	for (size_t i = 0; i < th->nr_holders; i++) {
 		const struct daxpin_holder *h = &th->holders[i];
 		const struct daxpin_process *p = h->proc;
-		struct json_object *j = json_object_new_object();
+		struct json_object *j = xjson_object();
 		char access[8];
 
 		access_str(h->access, access);
-		add(j, "pid", json_object_new_int(p->pid));
-		add(j, "comm", json_object_new_string(p->comm));
-		add(j, "uid", json_object_new_int64(p->uid));
-		add(j, "user", json_object_new_string(user_name(p->uid)));
-		add(j, "cgroup", p->cgroup ? json_object_new_string(p->cgroup) : NULL);
-		add(j, "access", json_object_new_string(access));
-		add(j, "mapped_bytes", json_object_new_uint64(h->mapped_bytes));
-		add(j, "shared", json_object_new_boolean(h->shared));
-		add(j, "writable", json_object_new_boolean(h->writable));
-		add(j, "fds", json_object_new_int((int)h->fds));
-		add(j, "vm_pinned_bytes", json_object_new_uint64(p->vm_pinned_bytes));
-		json_object_array_add(a, j);
+		add(j, "pid", xjson_int(p->pid));
+		add(j, "comm", xjson_string(p->comm));
+		add(j, "uid", xjson_int(p->uid));
+		add(j, "user", xjson_string(user_name(p->uid)));
+		add(j, "cgroup", p->cgroup ? xjson_string(p->cgroup) : NULL);
+		add(j, "access", xjson_string(access));
+		add(j, "mapped_bytes", xjson_uint64(h->mapped_bytes));
+		add(j, "shared", xjson_bool(h->shared));
+		add(j, "writable", xjson_bool(h->writable));
+		add(j, "fds", xjson_int((int)h->fds));
+		add(j, "vm_pinned_bytes", xjson_uint64(p->vm_pinned_bytes));
+		xjson_append(a, j);
 	}
 	return a;
 }
 
 static void print_json(char **names, const struct daxpin_holders *h)
 {
-	struct json_object *a = json_object_new_array();
+	struct json_object *a = xjson_array();
 
 	for (size_t i = 0; i < h->nr_targets; i++) {
-		struct json_object *j = json_object_new_object();
+		struct json_object *j = xjson_object();
 
-		add(j, "target", json_object_new_string(names[i]));
+		add(j, "target", xjson_string(names[i]));
 		add(j, "holders", holders_to_json(&h->targets[i]));
-		add(j, "complete", json_object_new_boolean(h->complete));
-		add(j, "reason", h->reason ? json_object_new_string(h->reason) : NULL);
-		json_object_array_add(a, j);
+		add(j, "complete", xjson_bool(h->complete));
+		add(j, "reason", h->reason ? xjson_string(h->reason) : NULL);
+		xjson_append(a, j);
 	}
 	json_print(stdout, a);
 	json_object_put(a);
@@ -178,13 +179,15 @@ static void print_pids(const struct daxpin_holders *h)
 	free(pids);
 }
 
-/* fuser's default: "NAME: PIDaccess PIDaccess ..." */
+/* fuser's default: "NAME: PIDaccess PIDaccess ...", one line per target whatever its name */
 static void print_concise(char **names, const struct daxpin_holders *h)
 {
 	for (size_t i = 0; i < h->nr_targets; i++) {
 		const struct daxpin_target_holders *th = &h->targets[i];
+		char *name = str_escape(names[i], true);
 
-		printf("%s:", names[i]);
+		printf("%s:", name);
+		free(name);
 		for (size_t j = 0; j < th->nr_holders; j++) {
 			char access[8];
 
@@ -339,7 +342,8 @@ static void holders_usage(FILE *out)
 		"  -v, --verbose          table: TARGET USER PID ACCESS COMMAND MAPPED CGROUP\n"
 		"  -J, --json             JSON\n"
 		"  -p, --pids             the holding pids, one per line\n"
-		"  -o, --output LIST      table columns; +LIST adds to the default (implies -v)\n"
+		"  -o, --output LIST      table columns; +LIST adds to the default (implies -v,\n"
+		"                         as -n, -r, -b do; none of them goes with -J or -p)\n"
 		"  -H, --list-columns     describe the columns and exit\n"
 		"  -n, --noheadings       no header line\n"
 		"  -r, --raw              raw table\n"
@@ -348,23 +352,29 @@ static void holders_usage(FILE *out)
 		"      --no-bpf           read /proc even as root (root's default: BPF iterators)\n"
 		"  -h, --help             this text\n\n"
 		"Exit status: 0 holders found, 10 none, 4 none seen but some processes were\n"
-		"not readable, 6 none seen before the timeout, 3 unknown target, 2 usage.\n");
+		"not readable, 6 none seen before the timeout, 1 none seen but some could not\n"
+		"be examined (out of file descriptors), 3 unknown target, 2 usage.\n");
 }
 
-static int parse_timeout(const char *s, unsigned int *ms)
+/*
+ * A target that cannot be resolved: a path through a non-directory or a
+ * symlink loop names nothing (3), a name longer than the system allows is
+ * bad input (2).
+ */
+static int resolve_status(int err)
 {
-	char *end;
-	double secs;
-
-	errno = 0;
-	secs = strtod(s, &end);
-	if (errno || end == s || *end || secs < 0 || secs > 86400)
-		return -1;
-	*ms = (unsigned int)(secs * 1000);
-	/* a limit too small to express is the smallest limit, not none */
-	if (secs > 0 && !*ms)
-		*ms = 1;
-	return 0;
+	switch (err) {
+	case -ENOENT:
+	case -ENOTDIR:
+	case -ELOOP:
+		return EXIT_NOT_FOUND;
+	case -ENAMETOOLONG:
+		return EXIT_USAGE;
+	case -EACCES:
+	case -EPERM:
+		return EXIT_PERMISSION;
+	}
+	return EXIT_FAILURE_;
 }
 
 /* What the exit status says when no holder was seen: only "none" if we could look everywhere. */
@@ -374,7 +384,9 @@ static int exit_status(const struct daxpin_holders *h)
 		return EXIT_OK;
 	if (h->complete)
 		return EXIT_NONE;
-	return h->timed_out ? EXIT_TIMEOUT : EXIT_PERMISSION;
+	if (h->timed_out)
+		return EXIT_TIMEOUT;
+	return h->unexamined ? EXIT_FAILURE_ : EXIT_PERMISSION;
 }
 
 static int holders_print(char **names, const struct daxpin_holders *h,
@@ -414,23 +426,31 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	struct holders_options o = { .timeout_ms = 10000 };
+	struct holders_options o = { .timeout_ms = 10000, .scan_flags = DAXPIN_HOLDERS_NO_PIDFD };
 	struct daxpin_topology *topo = NULL;
 	struct daxpin_target *targets;
 	struct daxpin_holders *h = NULL;
 	struct column_selection sel;
-	int c, rc = EXIT_OK, nr;
+	int c, rc = EXIT_OK, nr, format_opt = 0;
 
-	while ((c = getopt_long(argc, argv, "vJpo:Hnrbt:h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vJpo:Hnrbt:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'v': o.format = FORMAT_TABLE; break;
-		case 'J': o.format = FORMAT_JSON; break;
-		case 'p': o.format = FORMAT_PIDS; break;
-		case 'o': o.table.output = optarg; o.format = FORMAT_TABLE; break;
+		case 'v':
+		case 'J':
+		case 'p':
+			if (format_opt && format_opt != c) {
+				fprintf(stderr, "daxpin holders: -%c and -%c cannot be combined: choose one output\n",
+					format_opt, c);
+				return EXIT_USAGE;
+			}
+			format_opt = c;
+			o.format = c == 'v' ? FORMAT_TABLE : c == 'J' ? FORMAT_JSON : FORMAT_PIDS;
+			break;
 		case OPT_NO_BPF: o.scan_flags |= DAXPIN_HOLDERS_NO_BPF; break;
 		case 't':
-			if (parse_timeout(optarg, &o.timeout_ms) < 0) {
-				fprintf(stderr, "daxpin holders: bad timeout '%s': seconds, 0 for none\n",
+			if (parse_duration(optarg, &o.timeout_ms) < 0) {
+				error_line("daxpin holders: bad timeout '%s': seconds, 0 for none",
 					optarg);
 				return EXIT_USAGE;
 			}
@@ -444,10 +464,17 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 		default:
 			if (table_option(&o.table, c, optarg))
 				break;
-			holders_usage(stderr);
-			return EXIT_USAGE;
+			return option_error("holders", c, argv);
 		}
 	}
+	/* the table options choose the table, and make no sense with another output */
+	if (o.table.given && (o.format == FORMAT_JSON || o.format == FORMAT_PIDS)) {
+		fprintf(stderr, "daxpin holders: -%c is a table option and cannot be combined with -%c\n",
+			o.table.given, format_opt);
+		return EXIT_USAGE;
+	}
+	if (o.table.given)
+		o.format = FORMAT_TABLE;
 	if (optind == argc) {
 		fprintf(stderr, "daxpin holders: no target; name a dax device, namespace, block device, mount point or file\n");
 		return EXIT_USAGE;
@@ -463,15 +490,17 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 		return EXIT_FAILURE_;
 	for (int i = 0; i < nr && rc == EXIT_OK; i++) {
 		int err = target_resolve(ctx, &topo, argv[optind + i], &targets[i]);
+		char *name = err < 0 ? str_escape(argv[optind + i], true) : NULL;
 
 		if (err == -ENOENT) {
-			fprintf(stderr, "daxpin holders: no dax device, namespace, block device or file '%s'; see 'daxpin list'\n",
-				argv[optind + i]);
-			rc = EXIT_NOT_FOUND;
+			error_line("daxpin holders: no dax device, namespace, block device or file '%s'; see 'daxpin list'",
+				name);
 		} else if (err < 0) {
-			fprintf(stderr, "daxpin holders: %s: %s\n", argv[optind + i], strerror(-err));
-			rc = err == -EACCES ? EXIT_PERMISSION : EXIT_FAILURE_;
+			error_line("daxpin holders: '%s': %s", name, strerror(-err));
 		}
+		free(name);
+		if (err < 0)
+			rc = resolve_status(err);
 	}
 	if (rc == EXIT_OK) {
 		int err = daxpin_holders_scan(ctx, targets, (size_t)nr, o.timeout_ms,
@@ -536,7 +565,8 @@ int topology_holders_scan(struct daxpin_ctx *ctx, const struct daxpin_topology *
 						      &t->dax_regions[i].daxdevs[k]);
 		}
 	if (!rc)
-		rc = daxpin_holders_scan(ctx, targets, th->nr, 10000, 0, &th->h);
+		rc = daxpin_holders_scan(ctx, targets, th->nr, 10000, DAXPIN_HOLDERS_NO_PIDFD,
+					 &th->h);
 out:
 	for (size_t i = 0; targets && i < th->nr; i++)
 		daxpin_target_clear(&targets[i]);

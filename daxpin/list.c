@@ -8,6 +8,7 @@
 #include "builtin.h"
 #include "exitcodes.h"
 #include "list.h"
+#include "options.h"
 
 enum {
 	COL_NAME,
@@ -153,7 +154,7 @@ static int filters_check(const struct daxpin_topology *t,
 	for (size_t i = 0; i < ARRAY_SIZE(modes) && !mode; i++)
 		mode = strcmp(o->mode, modes[i]) == 0;
 	if (!mode) {
-		fprintf(stderr, "daxpin list: unknown mode '%s'; use raw, sector, fsdax, devdax, system-ram or famfs\n",
+		error_line("daxpin list: unknown mode '%s'; use raw, sector, fsdax, devdax, system-ram or famfs",
 			o->mode);
 		return EXIT_USAGE;
 	}
@@ -170,7 +171,7 @@ static int filters_check(const struct daxpin_topology *t,
 		for (size_t j = 0; j < t->dax_regions[i].nr_daxdevs; j++)
 			dev |= name_is(o->dev, t->dax_regions[i].daxdevs[j].dev);
 	if (!region || !ns || !dev) {
-		fprintf(stderr, "daxpin list: no %s '%s' on this system; see 'daxpin list' for what exists\n",
+		error_line("daxpin list: no %s '%s' on this system; see 'daxpin list' for what exists",
 			!region ? "region" : !ns ? "namespace" : "device",
 			!region ? o->region : !ns ? o->namespace : o->dev);
 		return EXIT_NOT_FOUND;
@@ -473,8 +474,9 @@ static void list_usage(FILE *out)
 		"      --holders          HOLDERS column / JSON holders: who maps, opens or pins each (scans /proc)\n"
 		"Output:\n"
 		"  -J, --json             JSON with ndctl/daxctl key names\n"
-		"  -u, --human            JSON sizes as \"1.00 GiB (1.07 GB)\"\n"
+		"  -u, --human            with -J: sizes as \"1.00 GiB (1.07 GB)\"\n"
 		"  -o, --output LIST      columns to show; +LIST adds to the default\n"
+		"                         (table options -o, -n, -r, -b do not go with -J)\n"
 		"  -H, --list-columns     describe the columns and exit\n"
 		"  -n, --noheadings       no header line\n"
 		"  -r, --raw              raw table (no tree, no alignment)\n"
@@ -512,7 +514,8 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 	struct daxpin_topology *t;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "Juo:Hnrbvh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":Juo:Hnrbvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_REGION: o.region = optarg; break;
 		case OPT_NAMESPACE: o.namespace = optarg; break;
@@ -532,12 +535,22 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		default:
 			if (table_option(&o.table, c, optarg))
 				break;
-			list_usage(stderr);
-			return EXIT_USAGE;
+			return option_error("list", c, argv);
 		}
 	}
+	/* one rule for every command: an option that shapes an output the command will not print is an error */
+	if (o.json && o.table.given) {
+		fprintf(stderr, "daxpin list: -%c is a table option and cannot be combined with -J\n",
+			o.table.given);
+		return EXIT_USAGE;
+	}
+	if (!o.json && (o.table.human_json || o.verbose)) {
+		fprintf(stderr, "daxpin list: -%c shapes the JSON output; add -J\n",
+			o.verbose ? 'v' : 'u');
+		return EXIT_USAGE;
+	}
 	if (optind < argc) {
-		fprintf(stderr, "daxpin list: unexpected argument '%s'; filters are options (--dev %s)\n",
+		error_line("daxpin list: unexpected argument '%s'; filters are options (--dev %s)",
 			argv[optind], argv[optind]);
 		return EXIT_USAGE;
 	}
@@ -560,7 +573,7 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		return EXIT_FAILURE_;
 	}
 	rc = filters_check(t, &o);
-	if (!t->nr_regions && !t->nr_dax_regions) {
+	if (rc == EXIT_OK && !t->nr_regions && !t->nr_dax_regions) {
 		const char *module = daxpin_missing_module(ctx);
 
 		if (module)
@@ -569,7 +582,8 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		else
 			fprintf(stderr, "daxpin list: no persistent memory found (no NVDIMM region and no dax device)\n");
 	}
-	if (rc == EXIT_OK && want_pages) {
+	/* nothing to take page state of: no line about why it is unavailable */
+	if (rc == EXIT_OK && want_pages && (t->nr_regions || t->nr_dax_regions)) {
 		rc = list_pages_scan(ctx, t, &o, &pages);
 	}
 	if (rc == EXIT_OK && want_holders) {

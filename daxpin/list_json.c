@@ -10,13 +10,13 @@
 
 static void add(struct json_object *obj, const char *key, struct json_object *val)
 {
-	json_object_object_add(obj, key, val);
+	xjson_add(obj, key, val);
 }
 
 static void add_string(struct json_object *obj, const char *key, const char *s)
 {
 	if (s && s[0])
-		add(obj, key, json_object_new_string(s));
+		add(obj, key, xjson_string(s));
 }
 
 #define RANGES_HIDDEN_REASON "physical addresses are shown to root only"
@@ -25,14 +25,14 @@ static void add_string(struct json_object *obj, const char *key, const char *s)
 static void add_pfn_ranges(struct json_object *obj, const struct daxpin_pfn_range *r,
 			   size_t nr, bool known)
 {
-	struct json_object *a = known ? json_object_new_array() : NULL;
+	struct json_object *a = known ? xjson_array() : NULL;
 
-	for (size_t i = 0; i < nr; i++) {
-		struct json_object *j = json_object_new_object();
+	for (size_t i = 0; a && i < nr; i++) {
+		struct json_object *j = xjson_object();
 
-		add(j, "pfn", json_object_new_uint64(r[i].pfn));
-		add(j, "count", json_object_new_uint64(r[i].count));
-		json_object_array_add(a, j);
+		add(j, "pfn", xjson_uint64(r[i].pfn));
+		add(j, "count", xjson_uint64(r[i].count));
+		xjson_append(a, j);
 	}
 	add(obj, "pfn_ranges", a);
 	if (!known)
@@ -41,20 +41,20 @@ static void add_pfn_ranges(struct json_object *obj, const struct daxpin_pfn_rang
 
 static struct json_object *busy_to_json(const struct daxpin_page_counts *c)
 {
-	struct json_object *a = json_object_new_array();
+	struct json_object *a = xjson_array();
 
 	for (size_t i = 0; i < c->nr_busy; i++) {
 		const struct daxpin_page_busy *b = &c->busy[i];
-		struct json_object *j = json_object_new_object();
+		struct json_object *j = xjson_object();
 
-		add(j, "pfn", json_object_new_uint64(b->pfn));
-		add(j, "nr_pages", json_object_new_int((int)b->nr_pages));
-		add(j, "refcount", json_object_new_int(b->refcount));
-		add(j, "mapcount", json_object_new_int(b->mapcount));
-		add(j, "pincount", json_object_new_int(b->pincount));
-		add(j, "refs", json_object_new_uint64(b->refs));
-		add(j, "pinned", json_object_new_boolean(b->pinned));
-		json_object_array_add(a, j);
+		add(j, "pfn", xjson_uint64(b->pfn));
+		add(j, "nr_pages", xjson_int((int)b->nr_pages));
+		add(j, "refcount", xjson_int(b->refcount));
+		add(j, "mapcount", xjson_int(b->mapcount));
+		add(j, "pincount", xjson_int(b->pincount));
+		add(j, "refs", xjson_uint64(b->refs));
+		add(j, "pinned", xjson_bool(b->pinned));
+		xjson_append(a, j);
 	}
 	return a;
 }
@@ -72,15 +72,15 @@ static void add_pages(struct json_object *obj, const struct list_options *o,
 	if (!p)
 		return;
 	c = &p->counts;
-	add(obj, "refs", p->reason ? NULL : json_object_new_uint64(c->refs));
-	add(obj, "referenced", p->reason ? NULL : json_object_new_uint64(c->referenced_pages));
-	add(obj, "pinned", p->reason ? NULL : json_object_new_uint64(c->pinned_pages));
+	add(obj, "refs", p->reason ? NULL : xjson_uint64(c->refs));
+	add(obj, "referenced", p->reason ? NULL : xjson_uint64(c->referenced_pages));
+	add(obj, "pinned", p->reason ? NULL : xjson_uint64(c->pinned_pages));
 	add(obj, "mapped", p->reason || !c->mapped_known ? NULL :
-			   json_object_new_uint64(c->mapped_pages));
+			   xjson_uint64(c->mapped_pages));
 	if (!p->reason && !c->mapped_known)
 		add_string(obj, "mapped_reason",
 			   "this kernel does not count DAX mappings (before 6.15): see holders");
-	add(obj, "max_refcount", p->reason ? NULL : json_object_new_int(c->max_refcount));
+	add(obj, "max_refcount", p->reason ? NULL : xjson_int(c->max_refcount));
 	add_string(obj, "pin_source", p->reason ? p->reason : "bpf");
 	if (o->verbose && !p->reason)
 		add(obj, "busy", busy_to_json(c));
@@ -99,30 +99,34 @@ static void add_holders(struct json_object *obj, const struct list_options *o,
 static struct json_object *daxdev_to_json(const struct daxpin_daxdev *d,
 					  const struct list_options *o)
 {
-	struct json_object *j = json_object_new_object();
-	struct json_object *maps = d->ranges_known ? json_object_new_array() : NULL;
+	struct json_object *j = xjson_object();
+	struct json_object *maps = d->ranges_known ? xjson_array() : NULL;
 
 	add_string(j, "chardev", d->dev);
 	add(j, "size", json_size(d->size, &o->table));
 	if (d->target_node >= 0)
-		add(j, "target_node", json_object_new_int(d->target_node));
+		add(j, "target_node", xjson_int(d->target_node));
+	/* an alignment, not a capacity: a number even with -u, as for regions and namespaces */
 	if (d->align)
-		add(j, "align", json_size(d->align, &o->table));
+		add(j, "align", xjson_uint64(d->align));
 	add_string(j, "mode", daxpin_daxdev_mode_name(d));
 	if (d->driver == DAXPIN_DRIVER_NONE)
 		add_string(j, "state", "disabled");
-	add(j, "driver", d->driver_name ? json_object_new_string(d->driver_name) : NULL);
-	add(j, "major", json_object_new_int((int)d->major));
-	add(j, "minor", json_object_new_int((int)d->minor));
-	for (size_t i = 0; i < d->nr_mappings; i++) {
+	add(j, "driver", xjson_string(d->driver_name));
+	if (!d->driver_name)
+		add_string(j, "driver_reason", d->driver == DAXPIN_DRIVER_NONE ?
+			   "disabled: bound to no driver" : "the bound driver could not be read");
+	add(j, "major", xjson_int((int)d->major));
+	add(j, "minor", xjson_int((int)d->minor));
+	for (size_t i = 0; maps && i < d->nr_mappings; i++) {
 		const struct daxpin_mapping *m = &d->mappings[i];
-		struct json_object *jm = json_object_new_object();
+		struct json_object *jm = xjson_object();
 
-		add(jm, "page_offset", json_object_new_uint64(m->page_offset));
-		add(jm, "start", json_object_new_uint64(m->start));
-		add(jm, "end", json_object_new_uint64(m->end));
+		add(jm, "page_offset", xjson_uint64(m->page_offset));
+		add(jm, "start", xjson_uint64(m->start));
+		add(jm, "end", xjson_uint64(m->end));
 		add(jm, "size", json_size(m->end - m->start + 1, &o->table));
-		json_object_array_add(maps, jm);
+		xjson_append(maps, jm);
 	}
 	add(j, "mappings", maps);
 	add_pfn_ranges(j, d->ranges, d->nr_ranges, d->ranges_known);
@@ -134,26 +138,26 @@ static struct json_object *daxdev_to_json(const struct daxpin_daxdev *d,
 static struct json_object *daxdevs_to_json(const struct daxpin_daxdev *devs,
 					   size_t nr, const struct list_options *o)
 {
-	struct json_object *a = json_object_new_array();
+	struct json_object *a = xjson_array();
 
 	for (size_t i = 0; i < nr; i++)
 		if (list_daxdev_selected(o, &devs[i]))
-			json_object_array_add(a, daxdev_to_json(&devs[i], o));
+			xjson_append(a, daxdev_to_json(&devs[i], o));
 	return a;
 }
 
 static struct json_object *mounts_to_json(const struct daxpin_namespace *ns)
 {
-	struct json_object *a = json_object_new_array();
+	struct json_object *a = xjson_array();
 
 	for (size_t i = 0; i < ns->nr_mounts; i++) {
-		struct json_object *j = json_object_new_object();
+		struct json_object *j = xjson_object();
 
 		add_string(j, "target", ns->mounts[i].target);
 		add_string(j, "fstype", ns->mounts[i].fstype);
 		add(j, "dax", ns->mounts[i].dax ?
-			json_object_new_string(ns->mounts[i].dax) : NULL);
-		json_object_array_add(a, j);
+			xjson_string(ns->mounts[i].dax) : NULL);
+		xjson_append(a, j);
 	}
 	return a;
 }
@@ -161,7 +165,7 @@ static struct json_object *mounts_to_json(const struct daxpin_namespace *ns)
 static struct json_object *namespace_to_json(const struct daxpin_namespace *ns,
 					     const struct list_options *o)
 {
-	struct json_object *j = json_object_new_object();
+	struct json_object *j = xjson_object();
 
 	add_string(j, "dev", ns->dev);
 	add_string(j, "mode", daxpin_ns_mode_name(ns->mode));
@@ -169,19 +173,19 @@ static struct json_object *namespace_to_json(const struct daxpin_namespace *ns,
 	add(j, "size", json_size(ns->size, &o->table));
 	add_string(j, "uuid", ns->uuid);
 	if (ns->sector_size)
-		add(j, "sector_size", json_object_new_int((int)ns->sector_size));
+		add(j, "sector_size", xjson_int((int)ns->sector_size));
 	if (ns->align)
-		add(j, "align", json_object_new_uint64(ns->align));
+		add(j, "align", xjson_uint64(ns->align));
 	add_string(j, "blockdev", ns->blockdev);
 	if (ns->nr_daxdevs)
 		add_string(j, "chardev", ns->daxdevs[0].dev);
 	if (!ns->enabled)
 		add_string(j, "state", "disabled");
 	if (ns->mode == DAXPIN_NS_MODE_DEVDAX) {
-		struct json_object *r = json_object_new_object();
+		struct json_object *r = xjson_object();
 
 		if (ns->nr_daxdevs)
-			add(r, "id", json_object_new_int(ns->daxdevs[0].region_id));
+			add(r, "id", xjson_int(ns->daxdevs[0].region_id));
 		add(r, "devices", daxdevs_to_json(ns->daxdevs, ns->nr_daxdevs, o));
 		add(j, "daxregion", r);
 	}
@@ -196,19 +200,19 @@ static struct json_object *namespace_to_json(const struct daxpin_namespace *ns,
 static struct json_object *region_to_json(const struct daxpin_region *r,
 					  const struct list_options *o)
 {
-	struct json_object *j = json_object_new_object();
-	struct json_object *nss = json_object_new_array();
+	struct json_object *j = xjson_object();
+	struct json_object *nss = xjson_array();
 
 	add_string(j, "dev", r->dev);
 	add(j, "size", json_size(r->size, &o->table));
-	add(j, "align", json_object_new_uint64(r->align));
+	add(j, "align", xjson_uint64(r->align));
 	add(j, "available_size", json_size(r->available_size, &o->table));
 	add_string(j, "type", r->type);
 	if (!r->enabled)
 		add_string(j, "state", "disabled");
 	for (size_t i = 0; i < r->nr_namespaces; i++)
 		if (list_ns_selected(o, &r->namespaces[i]))
-			json_object_array_add(nss, namespace_to_json(&r->namespaces[i], o));
+			xjson_append(nss, namespace_to_json(&r->namespaces[i], o));
 	add(j, "namespaces", nss);
 	return j;
 }
@@ -216,13 +220,13 @@ static struct json_object *region_to_json(const struct daxpin_region *r,
 struct json_object *list_to_json(const struct daxpin_topology *t,
 				 const struct list_options *o)
 {
-	struct json_object *root = json_object_new_object();
-	struct json_object *regions = json_object_new_array();
-	struct json_object *dax_regions = json_object_new_array();
+	struct json_object *root = xjson_object();
+	struct json_object *regions = xjson_array();
+	struct json_object *dax_regions = xjson_array();
 
 	for (size_t i = 0; i < t->nr_regions; i++)
 		if (list_region_selected(o, &t->regions[i]))
-			json_object_array_add(regions,
+			xjson_append(regions,
 					      region_to_json(&t->regions[i], o));
 	for (size_t i = 0; i < t->nr_dax_regions; i++) {
 		const struct daxpin_dax_region *r = &t->dax_regions[i];
@@ -230,25 +234,25 @@ struct json_object *list_to_json(const struct daxpin_topology *t,
 
 		if (!list_dax_region_selected(o, r))
 			continue;
-		j = json_object_new_object();
-		add(j, "id", json_object_new_int(r->id));
+		j = xjson_object();
+		add(j, "id", xjson_int(r->id));
 		add(j, "size", json_size(r->size, &o->table));
-		add(j, "align", json_object_new_uint64(r->align));
+		add(j, "align", xjson_uint64(r->align));
 		add(j, "devices", daxdevs_to_json(r->daxdevs, r->nr_daxdevs, o));
-		json_object_array_add(dax_regions, j);
+		xjson_append(dax_regions, j);
 	}
 	add(root, "regions", regions);
 	add(root, "dax_regions", dax_regions);
 	if (o->pages) {
 		const struct daxpin_pagestate *ps = o->pages->reason ? NULL : o->pages->ps;
 
-		add(root, "page_semantics", ps ? json_object_new_string(
+		add(root, "page_semantics", ps ? xjson_string(
 			daxpin_page_semantics_name(daxpin_pagestate_semantics(ps))) : NULL);
 		add_string(root, "pin_source", o->pages->reason ? o->pages->reason : "bpf");
 	}
 	if (o->holders) {
 		/* a holders array without holders is only "none" when complete */
-		add(root, "holders_complete", json_object_new_boolean(o->holders->h->complete));
+		add(root, "holders_complete", xjson_bool(o->holders->h->complete));
 		add_string(root, "holders_reason", o->holders->h->reason);
 	}
 	return root;

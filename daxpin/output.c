@@ -1,8 +1,140 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "exitcodes.h"
 #include "output.h"
+
+static void out_of_memory(void)
+{
+	fprintf(stderr, "daxpin: out of memory\n");
+	exit(EXIT_FAILURE_);
+}
+
+static struct json_object *checked(struct json_object *j)
+{
+	if (!j)
+		out_of_memory();
+	return j;
+}
+
+/* The length of the valid UTF-8 sequence at s (RFC 3629), 0 if there is none. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned int c = s[0], n, min, cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, min = 0x80, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, min = 0x800, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, min = 0x10000, cp = c & 0x07;
+	else
+		return 0;
+	for (unsigned int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, UTF-16 surrogates and beyond U+10FFFF are not UTF-8 */
+	if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+char *str_escape(const char *s, bool control)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t len = strlen(s), n = 0;
+	char *out = malloc(4 * len + 1);
+
+	if (!out)
+		out_of_memory();
+	for (size_t i = 0; i < len;) {
+		size_t k = utf8_len(u + i);
+
+		if (!k || (control && (u[i] < 0x20 || u[i] == 0x7f))) {
+			n += (size_t)sprintf(out + n, "\\x%02x", u[i]);
+			i++;
+			continue;
+		}
+		memcpy(out + n, s + i, k);
+		n += k;
+		i += k;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+void error_line(const char *fmt, ...)
+{
+	char *msg, *safe;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		out_of_memory();
+	safe = str_escape(msg, true);
+	fprintf(stderr, "%s\n", safe);
+	free(safe);
+	free(msg);
+}
+
+struct json_object *xjson_object(void)
+{
+	return checked(json_object_new_object());
+}
+
+struct json_object *xjson_array(void)
+{
+	return checked(json_object_new_array());
+}
+
+struct json_object *xjson_string(const char *s)
+{
+	struct json_object *j;
+	char *safe;
+
+	if (!s)
+		return NULL;
+	safe = str_escape(s, false);
+	j = checked(json_object_new_string(safe));
+	free(safe);
+	return j;
+}
+
+struct json_object *xjson_int(int64_t v)
+{
+	return checked(json_object_new_int64(v));
+}
+
+struct json_object *xjson_uint64(uint64_t v)
+{
+	return checked(json_object_new_uint64(v));
+}
+
+struct json_object *xjson_bool(bool v)
+{
+	return checked(json_object_new_boolean(v));
+}
+
+void xjson_add(struct json_object *obj, const char *key, struct json_object *val)
+{
+	if (json_object_object_add(obj, key, val) < 0)
+		out_of_memory();
+}
+
+void xjson_append(struct json_object *array, struct json_object *val)
+{
+	if (json_object_array_add(array, val) < 0)
+		out_of_memory();
+}
 
 static int column_lookup(const struct column *cols, size_t nr_cols,
 			 const char *name, size_t len)
@@ -17,12 +149,14 @@ static int column_lookup(const struct column *cols, size_t nr_cols,
 bool table_option(struct table_options *o, int c, const char *arg)
 {
 	switch (c) {
-	case 'o': o->output = arg; return true;
-	case 'n': o->noheadings = true; return true;
-	case 'r': o->raw = true; return true;
-	case 'b': o->bytes = true; return true;
+	case 'o': o->output = arg; break;
+	case 'n': o->noheadings = true; break;
+	case 'r': o->raw = true; break;
+	case 'b': o->bytes = true; break;
+	default: return false;
 	}
-	return false;
+	o->given = c;
+	return true;
 }
 
 int columns_select(const char *cmd, const char *spec, const struct column *cols,
@@ -40,10 +174,26 @@ int columns_select(const char *cmd, const char *spec, const struct column *cols,
 		size_t len = strcspn(spec, ",");
 		int id = column_lookup(cols, nr_cols, spec, len);
 
+		if (!len || (spec[len] == ',' && !spec[len + 1])) {
+			fprintf(stderr, "daxpin %s: --output has an empty column name; separate names by single commas\n",
+				cmd);
+			return -1;
+		}
 		if (id < 0) {
-			fprintf(stderr,
-				"daxpin %s: unknown column '%.*s' (see 'daxpin %s --list-columns')\n",
-				cmd, (int)len, spec, cmd);
+			char *name = strndup(spec, len), *safe;
+
+			if (!name)
+				out_of_memory();
+			safe = str_escape(name, true);
+			fprintf(stderr, "daxpin %s: unknown column '%s' (see 'daxpin %s --list-columns')\n",
+				cmd, safe, cmd);
+			free(safe);
+			free(name);
+			return -1;
+		}
+		if (columns_selected(sel, id)) {
+			fprintf(stderr, "daxpin %s: column %s selected twice (+LIST adds to the default columns)\n",
+				cmd, cols[id].name);
 			return -1;
 		}
 		if (sel->nr == COLUMNS_MAX) {
@@ -157,15 +307,18 @@ struct json_object *json_size(uint64_t bytes, const struct table_options *o)
 	char buf[64];
 
 	if (!o->human_json || bytes < 1024)
-		return json_object_new_uint64(bytes);
+		return xjson_uint64(bytes);
 	human_binary_decimal(buf, sizeof(buf), bytes);
-	return json_object_new_string(buf);
+	return xjson_string(buf);
 }
 
 void json_print(FILE *out, struct json_object *obj)
 {
-	fprintf(out, "%s\n",
-		json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
-						    JSON_C_TO_STRING_SPACED |
-						    JSON_C_TO_STRING_NOSLASHESCAPE));
+	const char *text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+							       JSON_C_TO_STRING_SPACED |
+							       JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	if (!text)
+		out_of_memory();
+	fprintf(out, "%s\n", text);
 }

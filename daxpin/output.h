@@ -33,6 +33,7 @@ struct table_options {
 	bool bytes;		/* sizes in bytes instead of 1024-based suffixes */
 	bool human_json;	/* JSON sizes as "1.00 GiB (1.07 GB)", like ndctl -u */
 	const char *output;	/* -o LIST */
+	int given;		/* the last of -o, -n, -r, -b given, 0 if none */
 };
 
 /*
@@ -61,6 +62,37 @@ char *size_to_str(uint64_t bytes, bool in_bytes);
 
 /* A JSON size: a number, or ndctl's "1.00 GiB (1.07 GB)" string with -u. */
 struct json_object *json_size(uint64_t bytes, const struct table_options *o);
+
+/*
+ * s made safe to print: each byte that is not part of valid UTF-8 becomes
+ * the four characters \xNN (hex), and with control set each control
+ * character (U+0000-U+001F, U+007F) too, so a name with a newline stays on
+ * its line. Ends the program when out of memory, as the x*() below.
+ */
+char *str_escape(const char *s, bool control);
+
+/*
+ * An error message on stderr as one line, whatever the user-given names in
+ * it hold: formatted, then escaped as str_escape(msg, true), then "\n".
+ */
+void error_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * json-c constructors that end the program (exit 1, one line on stderr)
+ * when an allocation fails, like util-linux's xalloc: a value silently
+ * missing would read as null, a wrong answer. xjson_string(NULL) is JSON
+ * null; any other string goes through str_escape(s, false), so every
+ * document is valid UTF-8 (json-c escapes the control characters).
+ */
+struct json_object *xjson_object(void);
+struct json_object *xjson_array(void);
+struct json_object *xjson_string(const char *s);
+struct json_object *xjson_int(int64_t v);
+struct json_object *xjson_uint64(uint64_t v);
+struct json_object *xjson_bool(bool v);
+/* obj[key] = val (val NULL: JSON null); array += val */
+void xjson_add(struct json_object *obj, const char *key, struct json_object *val);
+void xjson_append(struct json_object *array, struct json_object *val);
 
 /* Prints a JSON document and a newline, like ndctl (pretty, no escaped slashes). */
 void json_print(FILE *out, struct json_object *obj);

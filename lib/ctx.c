@@ -13,6 +13,9 @@
 
 static void log_stderr(struct daxpin_ctx *ctx, int priority, const char *file,
 		       int line, const char *fn, const char *format,
+		       va_list args) __attribute__((format(printf, 6, 0)));
+static void log_stderr(struct daxpin_ctx *ctx, int priority, const char *file,
+		       int line, const char *fn, const char *format,
 		       va_list args)
 {
 	(void)ctx;

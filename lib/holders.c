@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@
 #include "mounts.h"
 #include "private.h"
 #include "procmaps.h"
+#include "procstatus.h"
 
 /* The skeleton exists only when clang and bpftool were found (bpf/meson.build). */
 #if HAVE_BPF && __has_include("holders.skel.h")
@@ -81,6 +83,7 @@ struct scan {
 	size_t next;		/* the next pid to take; atomic */
 	bool timed_out;		/* atomic */
 	bool no_query;		/* atomic: the kernel has no PROCMAP_QUERY */
+	bool pidfds;		/* each holding process gets a pidfd */
 	struct timespec deadline;	/* zero: none */
 };
 
@@ -104,6 +107,9 @@ struct worker {
 	size_t nr_held, held_cap;
 	size_t unreadable;	/* processes whose maps or fds were denied */
 	size_t unidentified;	/* mappings whose file type could not be read */
+	size_t unexamined;	/* processes skipped for another reason (EMFILE...) */
+	int unexamined_error;	/* the first one's errno */
+	size_t without_pidfd;	/* holders whose pidfd could not be opened */
 	int rc;
 };
 
@@ -652,42 +658,66 @@ static unsigned int links_that_can_match(const struct daxpin_target *targets,
 	return links;
 }
 
-/* Reads a small /proc file through dfd; -ENOENT once the process is gone. */
-static ssize_t read_small(int dfd, const char *name, char *buf, size_t size)
+/*
+ * Reads a whole /proc file through dfd into *text (NUL-terminated, freed by
+ * the caller): status holds a Groups: line of any length. -ENOENT or -ESRCH
+ * once the process is gone.
+ */
+static int read_whole(int dfd, const char *name, char **text)
 {
-	ssize_t n;
-	int fd;
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	int fd, rc = 0;
 
+	*text = NULL;
+	if (!buf)
+		return -ENOMEM;
 	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		free(buf);
 		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		n = -errno;
-	else
-		buf[n] = '\0';
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 == cap) {
+			char *grown = realloc(buf, 2 * cap);
+
+			if (!grown) {
+				rc = -ENOMEM;
+				break;
+			}
+			buf = grown;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			rc = -errno;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
 	close(fd);
-	return n;
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	buf[len] = '\0';
+	*text = buf;
+	return 0;
 }
 
 static int read_status(int dfd, struct daxpin_process *p)
 {
-	char buf[4096], *line, *save = NULL;
-	ssize_t n = read_small(dfd, "status", buf, sizeof(buf));
+	char *text;
+	int rc = read_whole(dfd, "status", &text);
 
-	if (n < 0)
-		return (int)n;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		unsigned long long kb;
-		unsigned int uid, euid;
-
-		if (strncmp(line, "Name:\t", 6) == 0)
-			snprintf(p->comm, sizeof(p->comm), "%s", line + 6);
-		else if (sscanf(line, "Uid: %u %u", &uid, &euid) == 2)
-			p->uid = euid;
-		else if (sscanf(line, "VmPin: %llu kB", &kb) == 1)
-			p->vm_pinned_bytes = kb * 1024;
-	}
+	if (rc < 0)
+		return rc;
+	procstatus_parse(text, strlen(text), p);
+	free(text);
 	return 0;
 }
 
@@ -697,12 +727,12 @@ static int read_status(int dfd, struct daxpin_process *p)
  */
 static int read_cgroup(int dfd, struct daxpin_process *p)
 {
-	char buf[4096], *line, *save = NULL, *path = NULL;
-	ssize_t n = read_small(dfd, "cgroup", buf, sizeof(buf));
+	char *text, *line, *save = NULL, *path = NULL;
+	int rc = read_whole(dfd, "cgroup", &text);
 
-	if (n < 0)
-		return n == -ENOENT || n == -ESRCH ? (int)n : 0;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	if (rc < 0)
+		return rc == -ENOENT || rc == -ESRCH || rc == -ENOMEM ? rc : 0;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *colon = strchr(line, ':');
 
 		colon = colon ? strchr(colon + 1, ':') : NULL;
@@ -714,8 +744,9 @@ static int read_cgroup(int dfd, struct daxpin_process *p)
 			break;
 	}
 	if (path && !(p->cgroup = strdup(path)))
-		return -ENOMEM;
-	return 0;
+		rc = -ENOMEM;
+	free(text);
+	return rc;
 }
 
 /* Makes room for need elements in *array, doubling its capacity *cap. */
@@ -770,21 +801,45 @@ static int push_process(struct worker *w, struct daxpin_process *p)
 }
 
 /*
- * Completes p (pid and pidfd set) from /proc/PID through dfd and files it.
- * Returns 0 also when the process is gone by now: it holds nothing any more.
+ * A pidfd for a holder when the caller wants them, or -errno: -ENOSYS also
+ * when not wanted, -ESRCH when the process is gone. Any other error (out of
+ * file descriptors) leaves the holder without one, counted, but reported.
  */
-static int record_process(struct worker *w, int dfd, struct daxpin_process *p)
+static int holder_pidfd(const struct scan *s, pid_t pid)
 {
+	int pidfd;
+
+	if (!s->pidfds)
+		return -ENOSYS;
+	pidfd = pidfd_open(pid, 0);
+	return pidfd >= 0 ? pidfd : -errno;
+}
+
+/*
+ * Files process pid, found holding something, from /proc/PID through dfd.
+ * The pidfd first, the rest through dfd after it: reading succeeds only
+ * while the process scanned is alive, which proves it had the pid when the
+ * pidfd was opened. -ENOENT or -ESRCH when it is gone by now: it holds
+ * nothing any more.
+ */
+static int record_process(struct worker *w, int dfd, pid_t pid)
+{
+	int pidfd = holder_pidfd(w->s, pid);
+	struct daxpin_process p = { .pid = pid, .pidfd = pidfd >= 0 ? pidfd : -1 };
 	int rc;
 
-	rc = read_status(dfd, p);
+	if (pidfd == -ESRCH)
+		return pidfd;
+	rc = read_status(dfd, &p);
 	if (!rc)
-		rc = read_cgroup(dfd, p);
+		rc = read_cgroup(dfd, &p);
 	if (rc < 0) {
-		process_release(p);
-		return rc == -ENOMEM ? rc : 0;
+		process_release(&p);
+		return rc;
 	}
-	return push_process(w, p);
+	if (pidfd < 0 && pidfd != -ENOSYS)
+		w->without_pidfd++;
+	return push_process(w, &p);
 }
 
 static bool any_access(const struct worker *w)
@@ -800,45 +855,55 @@ static bool gone(int rc)
 	return rc == -ENOENT || rc == -ESRCH;
 }
 
+static bool denied(int rc)
+{
+	return rc == -EACCES || rc == -EPERM;
+}
+
+/*
+ * A process that could not be examined for a reason other than privilege
+ * (out of file descriptors, say): never skipped silently, it makes the
+ * result incomplete.
+ */
+static void count_unexamined(struct worker *w, pid_t pid, int rc)
+{
+	dbg(w->s->ctx, "pid %d: not examined: %s\n", pid, strerror(-rc));
+	if (!w->unexamined++)
+		w->unexamined_error = -rc;
+}
+
 static int scan_process(struct worker *w, int proc_fd, pid_t pid)
 {
 	const struct scan *s = w->s;
-	bool denied = false;
+	bool unreadable;
 	char name[16];
 	int dfd, rc;
 
 	snprintf(name, sizeof(name), "%d", (int)pid);
 	/* O_PATH: only a handle to reach the process's files by, no open of its own */
 	dfd = openat(proc_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
+	if (dfd < 0) {
+		if (!gone(-errno))
+			count_unexamined(w, pid, -errno);
 		return 0;
+	}
 	memset(w->acc, 0, s->nr_targets * sizeof(*w->acc));
 	rc = scan_maps(w, dfd);
-	if (rc == -ENOMEM || gone(rc))
-		goto out;
-	denied = rc == -EACCES || rc == -EPERM;
-	rc = scan_fds(w, dfd);
-	if (rc == -ENOMEM || gone(rc))
-		goto out;
-	denied |= rc == -EACCES || rc == -EPERM;
-	scan_links(w, dfd);
-	rc = 0;
-	if (any_access(w)) {
-		/*
-		 * The pidfd first, the rest through dfd after it: reading
-		 * succeeds only while the process scanned is alive, which
-		 * proves it had the pid when the pidfd was opened.
-		 */
-		struct daxpin_process p = { .pid = pid, .pidfd = pidfd_open(pid, 0) };
-
-		if (p.pidfd >= 0 || errno == ENOSYS)
-			rc = record_process(w, dfd, &p);
+	unreadable = denied(rc);
+	if (!rc || unreadable) {
+		rc = scan_fds(w, dfd);
+		unreadable |= denied(rc);
 	}
-	if (denied) {
+	if (!rc || denied(rc)) {
+		scan_links(w, dfd);
+		rc = any_access(w) ? record_process(w, dfd, pid) : 0;
+	}
+	if (unreadable) {
 		dbg(s->ctx, "pid %d: maps or fds not readable\n", pid);
 		w->unreadable++;
 	}
-out:
+	if (rc < 0 && rc != -ENOMEM && !gone(rc) && !denied(rc))
+		count_unexamined(w, pid, rc);
 	close(dfd);
 	return rc == -ENOMEM ? rc : 0;
 }
@@ -960,6 +1025,10 @@ static int merge(struct daxpin_holders *h, struct worker *w, size_t nr_w)
 			h->targets[w[i].held[j].target].nr_holders++;
 		h->unreadable += w[i].unreadable;
 		h->unidentified += w[i].unidentified;
+		if (!h->unexamined_error)
+			h->unexamined_error = w[i].unexamined_error;
+		h->unexamined += w[i].unexamined;
+		h->without_pidfd += w[i].without_pidfd;
 	}
 	h->procs = calloc(nr_procs ? nr_procs : 1, sizeof(*h->procs));
 	if (!h->procs)
@@ -994,25 +1063,63 @@ static int merge(struct daxpin_holders *h, struct worker *w, size_t nr_w)
 	return 0;
 }
 
+/* Appends one reason to *reason, "; " between them. */
+static int reason_add(char **reason, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int reason_add(char **reason, const char *fmt, ...)
+{
+	char *one, *both;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vasprintf(&one, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		return -ENOMEM;
+	if (!*reason) {
+		*reason = one;
+		return 0;
+	}
+	rc = asprintf(&both, "%s; %s", *reason, one);
+	free(one);
+	if (rc < 0)
+		return -ENOMEM;
+	free(*reason);
+	*reason = both;
+	return 0;
+}
+
+/* Every cause of an incomplete result, the most serious first. */
 static int set_reason(struct daxpin_holders *h)
 {
 	char *reason = NULL;
 	int rc = 0;
 
 	if (h->timed_out)
-		rc = asprintf(&reason, "the scan stopped at its time limit; later processes were not examined");
-	else if (h->hidden)
-		rc = asprintf(&reason, "/proc is mounted with hidepid: other users' processes are invisible; run as root");
-	else if (h->unreadable)
-		rc = asprintf(&reason, "%zu processes not readable (other users' or more privileged): need root or CAP_SYS_PTRACE",
-			      h->unreadable);
-	else if (h->pid_namespace)
-		rc = asprintf(&reason, "running in a pid namespace: processes outside it are not visible");
-	else if (h->unidentified)
-		rc = asprintf(&reason, "%zu mappings could not be identified: need CAP_SYS_ADMIN for /proc/PID/map_files",
-			      h->unidentified);
-	if (rc < 0)
+		rc = reason_add(&reason, "the scan stopped at its time limit; later processes were not examined");
+	if (!rc && h->unexamined)
+		rc = reason_add(&reason, "%zu processes could not be examined: %s%s",
+				h->unexamined, strerror(h->unexamined_error),
+				h->unexamined_error == EMFILE || h->unexamined_error == ENFILE ?
+				" (raise the open-file limit: ulimit -n)" : "");
+	if (!rc && h->hidden)
+		rc = reason_add(&reason, "/proc is mounted with hidepid: other users' processes are invisible; run as root");
+	if (!rc && h->unreadable)
+		rc = reason_add(&reason, "%zu processes not readable (other users' or more privileged): need root or CAP_SYS_PTRACE",
+				h->unreadable);
+	if (!rc && h->pid_namespace)
+		rc = reason_add(&reason, "running in a pid namespace: processes outside it are not visible");
+	if (!rc && h->unidentified)
+		rc = reason_add(&reason, "%zu mappings could not be identified: need CAP_SYS_ADMIN for /proc/PID/map_files",
+				h->unidentified);
+	if (!rc && h->without_pidfd)
+		rc = reason_add(&reason, "%zu holders have no pidfd: out of file descriptors (ulimit -n)",
+				h->without_pidfd);
+	if (rc < 0) {
+		free(reason);
 		return -ENOMEM;
+	}
 	h->complete = !reason;
 	h->reason = reason;
 	return 0;
@@ -1064,7 +1171,8 @@ static bool in_group(gid_t gid)
  */
 static bool proc_hides_processes(void)
 {
-	char line[4096];
+	char *line = NULL;
+	size_t cap = 0;
 	bool hides = false;
 	FILE *f;
 
@@ -1073,7 +1181,8 @@ static bool proc_hides_processes(void)
 	f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
 		return false;
-	while (!hides && fgets(line, sizeof(line), f)) {
+	/* overlay lines run past any fixed buffer: getline */
+	while (!hides && getline(&line, &cap, f) > 0) {
 		struct mountinfo_entry e;
 		const char *hidepid, *gid;
 
@@ -1088,6 +1197,7 @@ static bool proc_hides_processes(void)
 		if (hides && gid && in_group((gid_t)strtoul(gid + 4, NULL, 10)))
 			hides = false;
 	}
+	free(line);
 	fclose(f);
 	return hides;
 }
@@ -1210,24 +1320,16 @@ static int libbpf_silent(enum libbpf_print_level level, const char *fmt, va_list
 	return 0;
 }
 
-/*
- * libbpf's own messages are silenced: a failure to load (no privilege, no
- * BTF, an old kernel) is expected and answered by the /proc scan, and the
- * error code says why.
- */
 static int bpf_open(const struct scan *s, struct holders **skel)
 {
 	struct holders_filter filter = { 0 };
-	libbpf_print_fn_t old;
 	int rc;
 
 	rc = filter_fill(s, &filter);
 	if (rc)
 		return rc;
-	old = libbpf_set_print(libbpf_silent);
 	*skel = holders__open_and_load();
 	rc = *skel ? 0 : -errno;
-	libbpf_set_print(old);
 	if (!rc)
 		(*skel)->bss->filter = filter;
 	return rc;
@@ -1286,7 +1388,7 @@ static void rec_match(struct worker *w, const struct holders_rec *r)
 /* A process found holding something, waiting for its pidfd to be proven. */
 struct candidate {
 	size_t first, end;	/* its records in the sorted first pass */
-	int pidfd;
+	int pidfd;		/* or -errno, as holder_pidfd() */
 };
 
 /* The cgroup path of a cgroup id, read from /proc/PID/cgroup once per id. */
@@ -1350,7 +1452,7 @@ static const struct holders_rec *task_find(const struct recs *r, uint32_t tgid)
  * still alive after the pidfd was opened. -ENOTSUP and load errors mean:
  * read /proc instead.
  */
-static int scan_bpf(struct scan *s, struct daxpin_holders *h)
+static int scan_bpf_silenced(struct scan *s, struct daxpin_holders *h)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	struct recs first = { 0 }, second = { 0 };
@@ -1383,9 +1485,9 @@ static int scan_bpf(struct scan *s, struct daxpin_holders *h)
 			rec_match(&w, rec_at(&first, j));
 		if (!any_access(&w) || (pid_t)rec_at(&first, i)->tgid == s->self)
 			continue;
-		pidfd = pidfd_open((pid_t)rec_at(&first, i)->tgid, 0);
-		if (pidfd < 0 && errno != ENOSYS)
-			continue;	/* ESRCH: exited since */
+		pidfd = holder_pidfd(s, (pid_t)rec_at(&first, i)->tgid);
+		if (pidfd == -ESRCH)
+			continue;	/* exited since */
 		rc = grow((void **)&cand, &cand_cap, nr_cand + 1, sizeof(*cand));
 		if (!rc)
 			cand[nr_cand++] = (struct candidate){ .first = i, .end = j, .pidfd = pidfd };
@@ -1403,7 +1505,9 @@ static int scan_bpf(struct scan *s, struct daxpin_holders *h)
 	for (size_t c = 0; c < nr_cand; c++) {
 		const struct holders_rec *r = rec_at(&first, cand[c].first);
 		const struct holders_rec *now = task_find(&second, r->tgid);
-		struct daxpin_process p = { .pid = (pid_t)r->tgid, .pidfd = cand[c].pidfd };
+		struct daxpin_process p = { .pid = (pid_t)r->tgid,
+					    .pidfd = cand[c].pidfd >= 0 ? cand[c].pidfd : -1 };
+		bool without_pidfd = cand[c].pidfd < 0 && cand[c].pidfd != -ENOSYS;
 
 		cand[c].pidfd = -1;
 		if (rc || !now || now->kind != HOLDERS_REC_TASK ||
@@ -1419,6 +1523,7 @@ static int scan_bpf(struct scan *s, struct daxpin_holders *h)
 		memset(w.acc, 0, s->nr_targets * sizeof(*w.acc));
 		for (size_t j = cand[c].first; j < cand[c].end; j++)
 			rec_match(&w, rec_at(&first, j));
+		w.without_pidfd += without_pidfd;
 		if (rc)
 			process_release(&p);
 		else
@@ -1443,6 +1548,20 @@ out:
 	return rc;
 }
 
+/*
+ * libbpf's own messages are silenced: a failure to load or attach (no
+ * privilege, no BTF, an old kernel, out of file descriptors) is expected
+ * and answered by the /proc scan, and the error code says why.
+ */
+static int scan_bpf(struct scan *s, struct daxpin_holders *h)
+{
+	libbpf_print_fn_t old = libbpf_set_print(libbpf_silent);
+	int rc = scan_bpf_silenced(s, h);
+
+	libbpf_set_print(old);
+	return rc;
+}
+
 #endif
 
 DAXPIN_EXPORT int daxpin_holders_scan(struct daxpin_ctx *ctx,
@@ -1451,7 +1570,7 @@ DAXPIN_EXPORT int daxpin_holders_scan(struct daxpin_ctx *ctx,
 				      unsigned int flags, struct daxpin_holders **out)
 {
 	struct scan s = { .ctx = ctx, .targets = targets, .nr_targets = nr_targets,
-			  .self = getpid() };
+			  .self = getpid(), .pidfds = !(flags & DAXPIN_HOLDERS_NO_PIDFD) };
 	struct daxpin_holders *h;
 	int rc = -ENOTSUP;
 

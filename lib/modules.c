@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include <limits.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <libkmod.h>
 
 #include "private.h"
@@ -6,7 +9,10 @@
 /*
  * An empty topology has two very different causes: no persistent memory,
  * or a driver that is not loaded. Only the kernel's module state tells them
- * apart.
+ * apart. Without the module index (/lib/modules/$(uname -r) absent, as in
+ * many containers and minimal VMs) a built-in driver without parameters
+ * looks exactly like one never loaded: then the state is unknown, and
+ * nothing is named as missing.
  */
 DAXPIN_EXPORT const char *daxpin_missing_module(struct daxpin_ctx *ctx)
 {
@@ -15,8 +21,16 @@ DAXPIN_EXPORT const char *daxpin_missing_module(struct daxpin_ctx *ctx)
 	struct kmod_ctx *kmod = kmod_new(NULL, NULL);
 	const char *missing = NULL;
 
+	char index[PATH_MAX];
+
 	if (!kmod)
 		return NULL;
+	snprintf(index, sizeof(index), "%s/modules.builtin.bin", kmod_get_dirname(kmod));
+	if (access(index, R_OK) < 0) {
+		dbg(ctx, "no %s: module state unknown\n", index);
+		kmod_unref(kmod);
+		return NULL;
+	}
 	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]) && !missing; i++) {
 		struct kmod_module *mod;
 		int state;

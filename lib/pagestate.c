@@ -145,6 +145,8 @@ static int detect_semantics(struct daxpin_pagestate *ps)
 static __thread struct daxpin_ctx *libbpf_log_ctx;
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	struct daxpin_ctx *ctx = libbpf_log_ctx;
 	int prio = level == LIBBPF_WARN ? LOG_INFO : LOG_DEBUG;

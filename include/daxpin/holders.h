@@ -76,8 +76,10 @@ struct daxpin_process {
 	pid_t pid;
 	/*
 	 * A pidfd opened while the process was known to be alive, so a later
-	 * pidfd_send_signal() or poll() can never reach a reused pid; -1 only
-	 * when the kernel has no pidfd_open (before 5.3).
+	 * pidfd_send_signal() or poll() can never reach a reused pid; -1
+	 * when the kernel has no pidfd_open (before 5.3), when the scan was
+	 * asked for none (DAXPIN_HOLDERS_NO_PIDFD), or when it could not be
+	 * opened (out of file descriptors; counted in without_pidfd).
 	 */
 	int pidfd;
 	uid_t uid;		/* effective uid */
@@ -107,8 +109,10 @@ struct daxpin_holders {
 	size_t nr_procs;
 	/*
 	 * false when some process could not be examined (other users'
-	 * processes without privilege, the time limit): then a target without
-	 * holders is not known to be free, and reason says why.
+	 * processes without privilege, the time limit, out of file
+	 * descriptors) or a holder has no pidfd: then a target without
+	 * holders is not known to be free, and reason says why (every cause,
+	 * separated by "; ").
 	 */
 	bool complete;
 	char *reason;
@@ -118,11 +122,19 @@ struct daxpin_holders {
 	bool hidden;		/* /proc hides others' processes (hidepid=2, 4) */
 	bool pid_namespace;	/* in a pid namespace: processes outside unseen */
 	bool via_bpf;		/* read with BPF iterators, not from /proc */
+	size_t unexamined;	/* processes not examined for another reason */
+	int unexamined_error;	/* the errno of the first of them (EMFILE...) */
+	size_t without_pidfd;	/* holders whose pidfd could not be opened */
 };
 
 enum daxpin_holders_flags {
 	/* read /proc even where BPF iterators could be used */
 	DAXPIN_HOLDERS_NO_BPF = 1 << 0,
+	/*
+	 * no pidfd per holder (pidfd -1): for callers that only report, so a
+	 * scan's file descriptors do not grow with the number of holders
+	 */
+	DAXPIN_HOLDERS_NO_PIDFD = 1 << 1,
 };
 
 /*

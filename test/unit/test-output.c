@@ -66,6 +66,46 @@ static void column_selection(void **state)
 	assert_false(columns_selected(&sel, 1));
 	assert_int_equal(columns_select("t", "NAME,BOGUS", cols, 3, defaults, 2, &sel), -1);
 	assert_int_equal(columns_select("t", "", cols, 3, defaults, 2, &sel), -1);
+	/* an empty name is an error wherever it is, and no column twice */
+	assert_int_equal(columns_select("t", ",", cols, 3, defaults, 2, &sel), -1);
+	assert_int_equal(columns_select("t", "NAME,", cols, 3, defaults, 2, &sel), -1);
+	assert_int_equal(columns_select("t", "NAME,,SIZE", cols, 3, defaults, 2, &sel), -1);
+	assert_int_equal(columns_select("t", "NAME,name", cols, 3, defaults, 2, &sel), -1);
+	assert_int_equal(columns_select("t", "+SIZE", cols, 3, defaults, 2, &sel), -1);
+}
+
+static void assert_escaped(const char *s, bool control, const char *want)
+{
+	char *got = str_escape(s, control);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* invalid UTF-8 as \xNN, valid multibyte characters kept, control characters on request */
+static void escaping(void **state)
+{
+	assert_escaped("plain/path", true, "plain/path");
+	assert_escaped("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", true,
+		       "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	assert_escaped("a\xff\xfe" "b", false, "a\\xff\\xfeb");
+	/* overlong '/', a UTF-16 surrogate, beyond U+10FFFF, a cut sequence */
+	assert_escaped("\xc0\xaf", false, "\\xc0\\xaf");
+	assert_escaped("\xed\xa0\x80", false, "\\xed\\xa0\\x80");
+	assert_escaped("\xf4\x90\x80\x80", false, "\\xf4\\x90\\x80\\x80");
+	assert_escaped("\xe2\x82", false, "\\xe2\\x82");
+	assert_escaped("q\n\x1b[0m\x7f", false, "q\n\x1b[0m\x7f");
+	assert_escaped("q\n\x1b[0m\x7f", true, "q\\x0a\\x1b[0m\\x7f");
+}
+
+/* JSON strings are valid UTF-8 whatever the bytes; NULL is null */
+static void json_strings(void **state)
+{
+	struct json_object *j = xjson_string("t\n\xff");
+
+	assert_string_equal(json_object_to_json_string(j), "\"t\\n\\\\xff\"");
+	json_object_put(j);
+	assert_null(xjson_string(NULL));
 }
 
 int main(void)
@@ -74,6 +114,8 @@ int main(void)
 		cmocka_unit_test(sizes_like_lsblk),
 		cmocka_unit_test(json_sizes_like_ndctl),
 		cmocka_unit_test(column_selection),
+		cmocka_unit_test(escaping),
+		cmocka_unit_test(json_strings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
