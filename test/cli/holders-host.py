@@ -13,6 +13,7 @@ import json
 import os
 import pwd
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -117,6 +118,24 @@ def check_fd_limit(path, pids, label, extra, as_nobody):
 
 tmp = tempfile.mkdtemp(prefix="daxpin-holders-", dir=sys.argv[2] if len(sys.argv) > 2 else None)
 os.chmod(tmp, 0o755)
+
+
+def world_readable_copy(exe, dest):
+    """exe and its libdaxpin where nobody can run them ($ORIGIN/../lib, as in
+    the build tree): the checkout itself may be in a 0700 home."""
+    for sub in ("bin", "lib"):
+        os.makedirs(os.path.join(dest, sub), mode=0o755, exist_ok=True)
+    copy = os.path.join(dest, "bin", os.path.basename(exe))
+    shutil.copy(exe, copy)
+    ldd = subprocess.run(["ldd", exe], capture_output=True, text=True, check=True).stdout
+    for line in ldd.splitlines():
+        name, _, rest = line.strip().partition(" => ")
+        if name.startswith("libdaxpin"):
+            shutil.copy(rest.rsplit(" (", 1)[0], os.path.join(dest, "lib", name))
+    return copy
+
+
+DAXPIN = world_readable_copy(DAXPIN, os.path.join(tmp, "daxpin"))
 target = os.path.join(tmp, "held")
 open(target, "w").close()
 os.chmod(target, 0o644)
@@ -175,5 +194,6 @@ try:
         fail(f"table output: exit {p.returncode}: {p.stdout!r}")
 finally:
     reap([pid])
+    shutil.rmtree(tmp, ignore_errors=True)
 
 sys.exit(failed)
