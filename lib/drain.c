@@ -700,8 +700,12 @@ static int drain_wait(struct daxpin_drain *d, const struct daxpin_drain_options 
 		rc = check(d, holders_due, &c);
 		if (rc < 0)
 			return rc;
-		/* page state alone cannot tell clean: confirm with holders */
-		if (!holders_due && !pages_busy(&c.pages)) {
+		/*
+		 * Pages clean and nobody held the targets at the last holders
+		 * scan: straight to the fenced check, which scans holders itself.
+		 * If somebody did, look again before fencing them out.
+		 */
+		if (!holders_due && !pages_busy(&c.pages) && c.holders) {
 			holders_due = true;
 			continue;
 		}

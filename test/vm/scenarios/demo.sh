@@ -35,7 +35,7 @@ fi
 if has drain; then
 	printf '\n# the references go in 3 s; drain waits for them instead of oopsing\n'
 	(sleep 3 && touch /tmp/devdax.release) &
-	say daxpin drain dax0.0
+	say daxpin drain --timeout 30 dax0.0
 fi
 if has break-layouts; then
 	(sleep 3 && touch /tmp/file.release) &
