@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <daxctl/libdaxctl.h>
 #include <ndctl/libndctl.h>
 
 #include "private.h"
@@ -26,38 +25,11 @@ static struct ndctl_namespace *ndns_find(struct daxpin_ctx *ctx, const char *nam
 	return NULL;
 }
 
-static struct daxctl_dev *dev_in_region(struct daxctl_region *region, const char *name)
-{
-	struct daxctl_dev *dev;
-
-	daxctl_dev_foreach(region, dev)
-		if (strcmp(daxctl_dev_get_devname(dev), name) == 0)
-			return dev;
-	return NULL;
-}
-
-/* Through its namespace when it has one: libdaxctl lists those regions only once asked. */
-static struct daxctl_dev *daxdev_find(struct daxpin_ctx *ctx, const struct daxpin_daxdev *d)
-{
-	struct ndctl_namespace *ndns = d->ns ? ndns_find(ctx, d->ns->dev) : NULL;
-	struct ndctl_dax *dax = ndns ? ndctl_namespace_get_dax(ndns) : NULL;
-	struct daxctl_region *region;
-	struct daxctl_dev *dev = NULL;
-
-	if (dax && ndctl_dax_get_daxctl_region(dax))
-		return dev_in_region(ndctl_dax_get_daxctl_region(dax), d->dev);
-	daxctl_region_foreach(ndctl_get_daxctl_ctx(ctx->ndctl), region) {
-		dev = dev_in_region(region, d->dev);
-		if (dev)
-			break;
-	}
-	return dev;
-}
-
 /*
- * What daxctl_dev_disable() writes for the dax-bus device model. It is not
- * called because it first stats /dev/NAME to tell the device model, and
- * the drain's fence has removed that node until the device is unbound.
+ * What daxctl_dev_disable() writes for the dax-bus device model. Neither it
+ * nor daxctl_dev_is_enabled() can be used: both first stat /dev/NAME to
+ * tell the device model, and the drain's fence has removed that node until
+ * the device is unbound.
  */
 static int driver_unbind(const char *name)
 {
@@ -78,15 +50,15 @@ static int driver_unbind(const char *name)
 
 int unbind_daxdev(struct daxpin_ctx *ctx, const struct daxpin_daxdev *d)
 {
-	struct daxctl_dev *dev = daxdev_find(ctx, d);
+	char driver[PATH_MAX];
 	int rc;
 
-	if (!dev)
-		return -ENOENT;
+	(void)ctx;
 	rc = driver_unbind(d->dev);
 	if (rc < 0)
 		return rc;
-	return daxctl_dev_is_enabled(dev) ? -EBUSY : 0;
+	snprintf(driver, sizeof(driver), "/sys/bus/dax/devices/%s/driver", d->dev);
+	return access(driver, F_OK) == 0 ? -EBUSY : 0;
 }
 
 int unbind_namespace(struct daxpin_ctx *ctx, const struct daxpin_namespace *ns)

@@ -7,10 +7,10 @@
 struct daxpin_ctx;
 
 /*
- * Unbind a dax device from its driver or disable a namespace (libndctl),
- * then check with libdaxctl/libndctl that it is no longer enabled. The caller has made sure
- * nothing holds it: neither libdaxctl nor the kernel waits for page
- * references. 0, -ENOENT when libdaxctl/libndctl do not know the object,
+ * Unbind a dax device from its driver (sysfs) or disable a namespace
+ * (libndctl), then check that it is no longer enabled. The caller has made
+ * sure nothing holds it: neither libndctl nor the kernel waits for page
+ * references. 0, -ENOENT when the object does not exist,
  * -EBUSY when it is still enabled afterwards, or their negative errno.
  */
 int unbind_daxdev(struct daxpin_ctx *ctx, const struct daxpin_daxdev *d);

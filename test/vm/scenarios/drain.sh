@@ -155,7 +155,8 @@ expect "region0: every namespace disabled" "disabled disabled" "$(ns_state "$ns_
 
 # --- system-ram (kmem): refused ------------------------------------------------
 ndctl enable-namespace "$ns_b" >/dev/null
-daxctl reconfigure-device -m system-ram "$dax_b" >/dev/null
+# -f: the kernel onlines hot-added memory itself (auto_online_blocks)
+daxctl reconfigure-device -m system-ram -f "$dax_b" >/dev/null
 run kmem "$DAXPIN" drain "$dax_b"
 expect "system-ram device: exit 8 (unsupported)" 8 $rc
 expect "system-ram: says why" 1 "$(grep -c "system-ram (kmem)" /tmp/kmem.err)"
