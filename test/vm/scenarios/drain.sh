@@ -82,9 +82,23 @@ run dry "$DAXPIN" drain --dry-run "$dax_b"
 expect "dry run while referenced: exit 5 (busy)" 5 $rc
 
 # --- released mid-drain: completes --------------------------------------------
-(sleep 2 && touch /tmp/pipe.release) &
-run mid "$DAXPIN" drain --timeout 30 --json "$dax_b"
+# released once the drain has reported the references (its start, loading
+# the page-state program, takes seconds under emulation)
+"$DAXPIN" drain --timeout 60 --json "$dax_b" >/tmp/mid.out 2>/tmp/mid.err &
+drain=$!
+i=0
+until grep -q '"refs":3,' /tmp/mid.out; do
+	i=$((i + 1))
+	[ $i -le 600 ] || { echo "FAIL: drain never reported the references"; exit 1; }
+	sleep 0.1
+done
+touch /tmp/pipe.release
 wait "$(cat /tmp/pipe.pid)"
+set +e
+wait $drain
+rc=$?
+set -e
+cat /tmp/mid.out /tmp/mid.err
 expect "released mid-drain: exit 0" 0 $rc
 expect "released mid-drain: disabled" disabled "$(dev_state "$dax_b")"
 expect "progress events saw the references" 1 \
