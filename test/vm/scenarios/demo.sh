@@ -33,8 +33,8 @@ if has holders; then
 	say daxpin holders dax0.0
 fi
 if has drain; then
-	printf '\n# the references go in 3 s; drain waits for them instead of oopsing\n'
-	(sleep 3 && touch /tmp/devdax.release) &
+	printf '\n# the references go in 8 s; drain waits for them instead of oopsing\n'
+	(sleep 8 && touch /tmp/devdax.release) &
 	say daxpin drain --timeout 30 dax0.0
 fi
 if has break-layouts; then
