@@ -553,25 +553,6 @@ static int fences_raise(struct daxpin_drain *d)
 	return 0;
 }
 
-/*
- * The device node of an unbound dax device stays while the device exists
- * (devtmpfs keeps it; open then fails with ENXIO): put it back as it was.
- */
-static int fence_after_unbind(struct unit *u)
-{
-	char sys[64];
-
-	if (!u->fence.path)
-		return 0;
-	snprintf(sys, sizeof(sys), "/sys/dev/char/%u:%u", u->pub.daxdev->major,
-		 u->pub.daxdev->minor);
-	if (access(sys, F_OK) < 0) {
-		fence_forget(&u->fence);
-		return 0;
-	}
-	return fence_lift(&u->fence);
-}
-
 static int unbind_all(struct daxpin_drain *d, const struct daxpin_drain_options *o)
 {
 	for (size_t i = 0; i < d->nr_units; i++) {
@@ -594,8 +575,9 @@ static int unbind_all(struct daxpin_drain *d, const struct daxpin_drain_options 
 			return rc;
 		}
 		u->pub.state = DAXPIN_DRAIN_UNBOUND;
+		/* the node of an unbound device stays while the device exists */
 		if (u->pub.daxdev) {
-			rc = fence_after_unbind(u);
+			rc = fence_lift(&u->fence);
 			if (rc < 0) {
 				reason_set(d, "%s is disabled, but its node /dev/%s could not be restored: %s",
 					   u->pub.name, u->pub.name, strerror(-rc));
@@ -625,6 +607,11 @@ static int fenced_unbind(struct daxpin_drain *d, const struct daxpin_drain_optio
 		emit(d, o, &raced);
 		fences_lift(d);
 		return -EAGAIN;
+	}
+	if (rc == -EEXIST) {
+		reason_set(d, "a drain killed earlier left a fenced node /dev/.daxpin-fenced-*: move it back to its name, or remove it and run 'udevadm trigger'");
+		fences_lift(d);
+		return rc;
 	}
 	if (rc < 0) {
 		reason_set(d, "cannot fence the device nodes: %s", strerror(-rc));

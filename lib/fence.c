@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "fence.h"
@@ -18,90 +17,39 @@ void fence_init(struct fence *f)
 	f->bdev_fd = -1;
 }
 
-static void xattrs_free(struct fence *f)
+static void fence_forget(struct fence *f)
 {
-	for (size_t i = 0; i < f->nr_xattrs; i++) {
-		free(f->xattrs[i].name);
-		free(f->xattrs[i].value);
-	}
-	free(f->xattrs);
-	f->xattrs = NULL;
-	f->nr_xattrs = 0;
-}
-
-static int xattr_save(struct fence *f, const char *name)
-{
-	struct fence_xattr *grown, *x;
-	ssize_t size = lgetxattr(f->path, name, NULL, 0);
-
-	if (size < 0)
-		return -errno;
-	grown = realloc(f->xattrs, (f->nr_xattrs + 1) * sizeof(*grown));
-	if (!grown)
-		return -ENOMEM;
-	f->xattrs = grown;
-	x = &grown[f->nr_xattrs];
-	x->name = strdup(name);
-	x->value = malloc(size ? (size_t)size : 1);
-	if (!x->name || !x->value) {
-		free(x->name);
-		free(x->value);
-		return -ENOMEM;
-	}
-	f->nr_xattrs++;
-	size = lgetxattr(f->path, name, x->value, (size_t)size);
-	if (size < 0)
-		return -errno;
-	x->size = (size_t)size;
-	return 0;
-}
-
-/* Every extended attribute of the node: the SELinux label, ACLs and the like. */
-static int xattrs_save(struct fence *f)
-{
-	ssize_t len = llistxattr(f->path, NULL, 0);
-	char *names, *name;
-	int rc = 0;
-
-	if (len < 0)
-		return errno == ENOTSUP ? 0 : -errno;
-	if (!len)
-		return 0;
-	names = malloc((size_t)len);
-	if (!names)
-		return -ENOMEM;
-	len = llistxattr(f->path, names, (size_t)len);
-	if (len < 0)
-		rc = -errno;
-	for (name = names; rc == 0 && name < names + len; name += strlen(name) + 1)
-		rc = xattr_save(f, name);
-	free(names);
-	return rc;
+	free(f->path);
+	free(f->hidden);
+	f->path = NULL;
+	f->hidden = NULL;
 }
 
 int fence_chardev(struct fence *f, const char *name, unsigned int major,
 		  unsigned int minor)
 {
-	char path[PATH_MAX];
-	int rc;
+	struct stat st;
+	int rc = 0;
 
-	snprintf(path, sizeof(path), "/dev/%s", name);
-	if (lstat(path, &f->st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISCHR(f->st.st_mode) || f->st.st_rdev != makedev(major, minor))
-		return 0;
-	f->path = strdup(path);
-	if (!f->path)
-		return -ENOMEM;
-	rc = xattrs_save(f);
-	if (rc == 0 && unlink(path) < 0)
-		rc = -errno;
-	if (rc < 0) {
-		xattrs_free(f);
-		free(f->path);
+	if (asprintf(&f->path, "/dev/%s", name) < 0) {
 		f->path = NULL;
+		return -ENOMEM;
 	}
-	return rc;
+	if (asprintf(&f->hidden, "/dev/.daxpin-fenced-%s", name) < 0) {
+		f->hidden = NULL;
+		fence_forget(f);
+		return -ENOMEM;
+	}
+	if (lstat(f->path, &st) < 0)
+		rc = errno == ENOENT ? 1 : -errno;
+	else if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(major, minor))
+		rc = 1;
+	else if (renameat2(AT_FDCWD, f->path, AT_FDCWD, f->hidden, RENAME_NOREPLACE) < 0)
+		rc = -errno;
+	/* 1: no node of this device, nothing to move */
+	if (rc)
+		fence_forget(f);
+	return rc < 0 ? rc : 0;
 }
 
 int fence_blockdev(struct fence *f, const char *name)
@@ -123,37 +71,19 @@ void fence_release_blockdev(struct fence *f)
 	f->bdev_fd = -1;
 }
 
-void fence_forget(struct fence *f)
-{
-	xattrs_free(f);
-	free(f->path);
-	f->path = NULL;
-}
-
 int fence_lift(struct fence *f)
 {
-	const struct timespec times[2] = { f->st.st_atim, f->st.st_mtim };
 	int rc = 0;
 
 	fence_release_blockdev(f);
 	if (!f->path)
 		return 0;
-	if (mknod(f->path, S_IFCHR | (f->st.st_mode & 07777), f->st.st_rdev) < 0) {
-		/* udev was faster: its node stands */
-		rc = errno == EEXIST ? 0 : -errno;
-		fence_forget(f);
-		return rc;
+	if (renameat2(AT_FDCWD, f->hidden, AT_FDCWD, f->path, RENAME_NOREPLACE) < 0) {
+		rc = -errno;
+		/* udev or devtmpfs made a node meanwhile: that one stands */
+		if (rc == -EEXIST && unlink(f->hidden) == 0)
+			rc = 0;
 	}
-	/* mknod applied the umask: the mode is set again */
-	if (lchown(f->path, f->st.st_uid, f->st.st_gid) < 0 ||
-	    chmod(f->path, f->st.st_mode & 07777) < 0)
-		rc = -errno;
-	for (size_t i = 0; rc == 0 && i < f->nr_xattrs; i++)
-		if (lsetxattr(f->path, f->xattrs[i].name, f->xattrs[i].value,
-			      f->xattrs[i].size, 0) < 0)
-			rc = -errno;
-	if (rc == 0 && utimensat(AT_FDCWD, f->path, times, AT_SYMLINK_NOFOLLOW) < 0)
-		rc = -errno;
 	fence_forget(f);
 	return rc;
 }

@@ -2,35 +2,28 @@
 #ifndef DAXPIN_FENCE_H
 #define DAXPIN_FENCE_H
 
-#include <stddef.h>
-#include <sys/stat.h>
-
 /*
  * A fence keeps new users away from a device while a drain makes its final
- * check and unbinds it. A character device node is removed, not made
- * unopenable: root ignores mode bits, and a removed node cannot be opened
- * by anyone. It is recreated exactly as it was (type, device number,
- * owner, mode, times, every extended attribute: SELinux label, ACLs). A
- * block device is opened exclusively, which makes mount fail with EBUSY.
+ * check and unbinds it. A character device node is moved out of the way,
+ * to /dev/.daxpin-fenced-NAME, not made unopenable by its mode: root
+ * ignores mode bits. Moving it (a rename) keeps the very inode: owner,
+ * mode, times, SELinux label and ACLs come back exactly, and so does
+ * devtmpfs's ownership of the node, without which devtmpfs would not
+ * remove it with the device (a node made again with mknod would be left
+ * behind, stale, when the device goes). A block device is opened
+ * exclusively, which makes mount fail with EBUSY.
  */
-struct fence_xattr {
-	char *name;
-	void *value;
-	size_t size;
-};
-
 struct fence {
-	char *path;		/* the removed node, NULL when nothing is removed */
-	struct stat st;
-	struct fence_xattr *xattrs;
-	size_t nr_xattrs;
+	char *path;		/* /dev/NAME while moved away, else NULL */
+	char *hidden;		/* where it is */
 	int bdev_fd;		/* the exclusive open, -1 when none */
 };
 
 void fence_init(struct fence *f);
 /*
- * Removes /dev/NAME if it is the character device major:minor (0 also
- * when there is no such node). Negative errno on failure, nothing changed.
+ * Moves /dev/NAME away if it is the character device major:minor (0 also
+ * when there is no such node). Negative errno on failure, nothing changed:
+ * -EEXIST when a drain killed earlier left its fenced node behind.
  */
 int fence_chardev(struct fence *f, const char *name, unsigned int major,
 		  unsigned int minor);
@@ -38,9 +31,7 @@ int fence_chardev(struct fence *f, const char *name, unsigned int major,
 int fence_blockdev(struct fence *f, const char *name);
 /* Closes the exclusive open, if any. */
 void fence_release_blockdev(struct fence *f);
-/* Recreates the removed node and closes the exclusive open; 0 or -errno. */
+/* Moves the node back and closes the exclusive open; 0 or -errno. */
 int fence_lift(struct fence *f);
-/* Forgets the removed node without recreating it (the device is gone). */
-void fence_forget(struct fence *f);
 
 #endif
