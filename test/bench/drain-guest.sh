@@ -4,4 +4,5 @@
 # timeout: 600
 set -eu
 dax=$(ndctl create-namespace -r region0 -m devdax -a 2M -s 256M | jq -r '.daxregion.devices[0].chardev')
-"$VM_HELPERS/../bench/drain-delay" -n "${DRAIN_RUNS:-12}" "$DAXPIN" "$dax" | tee "$RESULTS/drain.txt"
+"$VM_HELPERS/../bench/drain-delay" -n "${DRAIN_RUNS:-12}" "$DAXPIN" "$dax" >"$RESULTS/drain.txt"
+cat "$RESULTS/drain.txt"
