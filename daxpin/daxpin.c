@@ -25,6 +25,7 @@ struct cmd_struct {
 static const struct cmd_struct commands[] = {
 	{ "list", cmd_list, "show regions, namespaces and dax devices" },
 	{ "holders", cmd_holders, "show the processes that map, open or pin a device or file" },
+	{ "drain", cmd_drain, "disable a dax device, namespace or region once nothing holds it" },
 };
 
 static void usage(FILE *out)

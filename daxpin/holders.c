@@ -277,33 +277,16 @@ static int print_table(char **names, const struct daxpin_holders *h,
 	return rc;
 }
 
-static bool name_is(const char *name, const char *obj)
-{
-	return obj && strcmp(name, obj) == 0;
-}
-
 /* A dax device, namespace or block device by name; 0, or -ENOENT. */
 static int target_from_topology(const struct daxpin_topology *t, const char *name,
 				struct daxpin_target *tg)
 {
-	for (size_t i = 0; i < t->nr_regions; i++) {
-		const struct daxpin_region *r = &t->regions[i];
+	struct daxpin_object obj;
 
-		for (size_t j = 0; j < r->nr_namespaces; j++) {
-			const struct daxpin_namespace *ns = &r->namespaces[j];
-
-			if (name_is(name, ns->dev) || name_is(name, ns->blockdev))
-				return daxpin_target_add_namespace(tg, ns);
-			for (size_t k = 0; k < ns->nr_daxdevs; k++)
-				if (name_is(name, ns->daxdevs[k].dev))
-					return daxpin_target_add_daxdev(tg, &ns->daxdevs[k]);
-		}
-	}
-	for (size_t i = 0; i < t->nr_dax_regions; i++)
-		for (size_t k = 0; k < t->dax_regions[i].nr_daxdevs; k++)
-			if (name_is(name, t->dax_regions[i].daxdevs[k].dev))
-				return daxpin_target_add_daxdev(tg, &t->dax_regions[i].daxdevs[k]);
-	return -ENOENT;
+	if (daxpin_topology_lookup(t, name, &obj) < 0 || obj.region)
+		return -ENOENT;
+	return obj.ns ? daxpin_target_add_namespace(tg, obj.ns) :
+			daxpin_target_add_daxdev(tg, obj.daxdev);
 }
 
 /*

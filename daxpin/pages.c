@@ -31,23 +31,6 @@ static const char *daxdev_unreadable(const struct daxpin_daxdev *d)
 	}
 }
 
-static void counts_add(struct daxpin_page_counts *sum,
-		       const struct daxpin_page_counts *c)
-{
-	sum->pages += c->pages;
-	sum->folios += c->folios;
-	sum->refs += c->refs;
-	sum->referenced_pages += c->referenced_pages;
-	sum->pinned_pages += c->pinned_pages;
-	sum->mapped_known = c->mapped_known;
-	sum->mapped_pages += c->mapped_pages;
-	sum->busy_folios += c->busy_folios;
-	if (c->max_refcount > sum->max_refcount)
-		sum->max_refcount = c->max_refcount;
-	for (size_t i = 0; i < c->nr_busy && sum->nr_busy < DAXPIN_PAGES_BUSY_MAX; i++)
-		sum->busy[sum->nr_busy++] = c->busy[i];
-}
-
 static int scan_one(struct topology_pages *tp, struct object_pages *p,
 		    const char *unreadable, const struct daxpin_pfn_range *ranges,
 		    size_t nr, enum daxpin_page_kind kind)
@@ -100,7 +83,7 @@ static int namespace_scan(struct topology_pages *tp, const struct daxpin_namespa
 	p->reason = tp->reason;
 	for (size_t i = first; i < first + ns->nr_daxdevs && !p->reason; i++) {
 		p->reason = tp->objs[i].reason;
-		counts_add(&p->counts, &tp->objs[i].counts);
+		daxpin_page_counts_add(&p->counts, &tp->objs[i].counts);
 	}
 	return 0;
 }

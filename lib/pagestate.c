@@ -310,3 +310,21 @@ DAXPIN_EXPORT void daxpin_pagestate_close(struct daxpin_pagestate *ps)
 #endif
 	free(ps);
 }
+
+DAXPIN_EXPORT void daxpin_page_counts_add(struct daxpin_page_counts *sum,
+					  const struct daxpin_page_counts *c)
+{
+	sum->pages += c->pages;
+	sum->folios += c->folios;
+	sum->refs += c->refs;
+	sum->referenced_pages += c->referenced_pages;
+	sum->pinned_pages += c->pinned_pages;
+	sum->mapped_known = c->mapped_known;
+	sum->mapped_pages += c->mapped_pages;
+	sum->busy_folios += c->busy_folios;
+	if (c->max_refcount > sum->max_refcount)
+		sum->max_refcount = c->max_refcount;
+	sum->tail_pages += c->tail_pages;
+	for (size_t i = 0; i < c->nr_busy && sum->nr_busy < DAXPIN_PAGES_BUSY_MAX; i++)
+		sum->busy[sum->nr_busy++] = c->busy[i];
+}

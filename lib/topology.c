@@ -476,6 +476,53 @@ DAXPIN_EXPORT void daxpin_topology_free(struct daxpin_topology *t)
 	free(t);
 }
 
+static bool name_is(const char *name, const char *obj)
+{
+	return obj && strcmp(name, obj) == 0;
+}
+
+static struct daxpin_daxdev *daxdev_lookup(struct daxpin_daxdev *devs, size_t nr,
+					   const char *name)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (name_is(name, devs[i].dev))
+			return &devs[i];
+	return NULL;
+}
+
+DAXPIN_EXPORT int daxpin_topology_lookup(const struct daxpin_topology *t,
+					 const char *name,
+					 struct daxpin_object *obj)
+{
+	memset(obj, 0, sizeof(*obj));
+	for (size_t i = 0; i < t->nr_regions; i++) {
+		struct daxpin_region *r = &t->regions[i];
+
+		if (name_is(name, r->dev)) {
+			obj->region = r;
+			return 0;
+		}
+		for (size_t j = 0; j < r->nr_namespaces; j++) {
+			struct daxpin_namespace *ns = &r->namespaces[j];
+
+			if (name_is(name, ns->dev) || name_is(name, ns->blockdev)) {
+				obj->ns = ns;
+				return 0;
+			}
+			obj->daxdev = daxdev_lookup(ns->daxdevs, ns->nr_daxdevs, name);
+			if (obj->daxdev)
+				return 0;
+		}
+	}
+	for (size_t i = 0; i < t->nr_dax_regions; i++) {
+		obj->daxdev = daxdev_lookup(t->dax_regions[i].daxdevs,
+					    t->dax_regions[i].nr_daxdevs, name);
+		if (obj->daxdev)
+			return 0;
+	}
+	return -ENOENT;
+}
+
 DAXPIN_EXPORT const char *daxpin_ns_mode_name(enum daxpin_ns_mode mode)
 {
 	static const char *const names[] = {

@@ -192,6 +192,18 @@ int daxpin_pagestate_scan(struct daxpin_pagestate *ps,
 			  struct daxpin_page_counts *counts);
 
 /**
+ * daxpin_page_counts_add() - add the counts of one object to a sum
+ * @sum: the sum (start from zero)
+ * @counts: the counts to add; its busy folios are appended while @sum has
+ *	room for them
+ *
+ * For the page state of several objects together: a devdax namespace (its
+ * devices), a region, a drain's targets.
+ */
+void daxpin_page_counts_add(struct daxpin_page_counts *sum,
+			    const struct daxpin_page_counts *counts);
+
+/**
  * daxpin_pagestate_close() - unload the program and free the handle
  * @ps: handle, or NULL
  */

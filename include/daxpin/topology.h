@@ -136,6 +136,26 @@ struct daxpin_topology {
 int daxpin_topology_scan(struct daxpin_ctx *ctx, struct daxpin_topology **topo);
 void daxpin_topology_free(struct daxpin_topology *topo);
 
+/* What daxpin_topology_lookup() found: exactly one member is set. */
+struct daxpin_object {
+	struct daxpin_region *region;
+	struct daxpin_namespace *ns;
+	struct daxpin_daxdev *daxdev;
+};
+
+/**
+ * daxpin_topology_lookup() - find an object of a snapshot by its name
+ * @topo: the snapshot
+ * @name: a region ("region0"), a namespace ("namespace0.0"), the block
+ *	device of a namespace ("pmem0", found as its namespace) or a dax
+ *	device ("dax0.0"); no "/dev/" prefix
+ * @obj: filled with the object found
+ *
+ * Return: 0, or -ENOENT when nothing has that name.
+ */
+int daxpin_topology_lookup(const struct daxpin_topology *topo, const char *name,
+			   struct daxpin_object *obj);
+
 const char *daxpin_ns_mode_name(enum daxpin_ns_mode mode);
 const char *daxpin_map_name(enum daxpin_map map);
 /* The daxctl mode of a device: "devdax" (also when disabled), "system-ram", "famfs" */

@@ -4,7 +4,7 @@
  * page references on it until told to let go.
  *
  *   hold-refs [-m splice|pin|touch|map] [-k K] [-s STRIDE] [-o OFFSET]
- *             [-l LENGTH] [-r READY_FILE] [-t TRIGGER_FILE] PATH
+ *             [-l LENGTH] [-r READY_FILE] [-t TRIGGER_FILE] [-u] PATH
  *
  * Modes:
  *   splice (default)  write-touch K pages, then vmsplice() them into a pipe:
@@ -17,6 +17,9 @@
  *                     libibverbs. The kernel refuses them on fsdax.
  *   touch             write-touch K pages and keep the mapping, no extra refs.
  *   map               only keep the mapping.
+ * -u: once the pages are spliced, unmap and close PATH, so that only the
+ * pipe holds the references and the process holds nothing of PATH (it
+ * can then be unmounted). Splice mode only.
  * Page i is at OFFSET + i * STRIDE (STRIDE defaults to the page size). On a
  * device-dax device with 2M (or 1G) alignment its pages are compound folios:
  * use STRIDE = the alignment for K references on K different folios; a 4K
@@ -149,10 +152,10 @@ int main(int argc, char **argv)
 	struct timespec tick = { 0, 100 * 1000 * 1000 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct stat st;
-	int opt, fd, pipe_fd = -1;
+	int opt, fd, pipe_fd = -1, unmap = 0;
 	char *base;
 
-	while ((opt = getopt(argc, argv, "m:k:s:o:l:r:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:k:s:o:l:r:t:u")) != -1) {
 		switch (opt) {
 		case 'm': mode = optarg; break;
 		case 'k': k = number(optarg); break;
@@ -161,6 +164,7 @@ int main(int argc, char **argv)
 		case 'l': length = number(optarg); break;
 		case 'r': ready = optarg; break;
 		case 't': trigger = optarg; break;
+		case 'u': unmap = 1; break;
 		default: goto usage;
 		}
 	}
@@ -192,6 +196,8 @@ int main(int argc, char **argv)
 			base[offset + i * stride] = 1;
 	if (!strcmp(mode, "splice"))
 		pipe_fd = splice_pages(base + offset, k, stride, page);
+	if (unmap && (pipe_fd < 0 || munmap(base, length) || close(fd)))
+		goto usage;
 #ifdef HAVE_IBVERBS
 	if (!strcmp(mode, "pin"))
 		pin_pages(base + offset, k, stride, page);
@@ -219,6 +225,6 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: hold-refs [-m splice|" PIN_MODE "touch|map] [-k K] [-s STRIDE] [-o OFFSET]\n"
-			"                 [-l LENGTH] [-r READY_FILE] [-t TRIGGER_FILE] PATH\n");
+			"                 [-l LENGTH] [-r READY_FILE] [-t TRIGGER_FILE] [-u] PATH\n");
 	return 2;
 }

@@ -28,11 +28,9 @@ hold_refs file -k 2 /tmp/pmem/data
 say daxpin list
 say daxpin list --pinned
 say daxpin holders dax0.0
-if has drain; then
-	printf '\n# the references go in 3 s; drain waits for them instead of oopsing\n'
-	(sleep 3 && touch /tmp/devdax.release) &
-	say daxpin drain dax0.0
-fi
+printf '\n# the references go in 8 s; drain waits for them instead of oopsing\n'
+(sleep 8 && touch /tmp/devdax.release) &
+say daxpin drain --timeout 30 dax0.0
 if has break-layouts; then
 	(sleep 3 && touch /tmp/file.release) &
 	say daxpin break-layouts /tmp/pmem/data

@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * daxpin drain TARGET...: take dax devices, namespaces or regions out of
+ * service once nothing maps, opens or references their pages. The engine
+ * is libdaxpin's (daxpin_drain_*); this file parses, renders and maps
+ * results to exit codes.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <daxpin/daxpin.h>
+#include <daxpin/drain.h>
+
+#include "builtin.h"
+#include "exitcodes.h"
+#include "holders.h"
+#include "interrupt.h"
+#include "output.h"
+
+struct drain_cli {
+	bool json;
+	bool tty;		/* a live status line on stderr */
+	bool status_shown;	/* the status line needs clearing before other output */
+	const char *what;	/* the targets, for the status line */
+	unsigned int timeout_ms;
+};
+
+static void json_line(struct json_object *obj)
+{
+	printf("%s\n", json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+						      JSON_C_TO_STRING_NOSLASHESCAPE));
+	fflush(stdout);
+	json_object_put(obj);
+}
+
+static void add(struct json_object *obj, const char *key, struct json_object *val)
+{
+	json_object_object_add(obj, key, val);
+}
+
+static void add_counts(struct json_object *j, const struct daxpin_page_counts *c)
+{
+	add(j, "refs", json_object_new_uint64(c->refs));
+	add(j, "referenced_pages", json_object_new_uint64(c->referenced_pages));
+	add(j, "pinned_pages", json_object_new_uint64(c->pinned_pages));
+	add(j, "mapped_pages", c->mapped_known ? json_object_new_uint64(c->mapped_pages) : NULL);
+}
+
+static void status_clear(struct drain_cli *cli)
+{
+	if (cli->status_shown)
+		fputs("\r\033[K", stderr);
+	cli->status_shown = false;
+}
+
+static void status_show(struct drain_cli *cli, const struct daxpin_drain_event *ev)
+{
+	const struct daxpin_page_counts *c = ev->pages;
+
+	fprintf(stderr, "\r\033[Kdraining %s: %zu holder%s%s, %" PRIu64 " referenced page%s (%" PRIu64 " refs), %" PRIu64 " pinned, %.1f s",
+		cli->what, ev->holders, ev->holders == 1 ? "" : "s",
+		ev->holders_complete ? "" : " seen", c->referenced_pages,
+		c->referenced_pages == 1 ? "" : "s", c->refs, c->pinned_pages,
+		ev->elapsed_ms / 1000.0);
+	if (cli->timeout_ms)
+		fprintf(stderr, " / %.1f s", cli->timeout_ms / 1000.0);
+	fflush(stderr);
+	cli->status_shown = true;
+}
+
+static void progress_json(const struct daxpin_drain_event *ev)
+{
+	static const char *const names[] = {
+		[DAXPIN_DRAIN_CHECKED] = "progress",
+		[DAXPIN_DRAIN_SIGNALLED] = "signal",
+		[DAXPIN_DRAIN_RACED] = "raced",
+		[DAXPIN_DRAIN_DISABLED] = "disabled",
+	};
+	struct json_object *j = json_object_new_object();
+
+	add(j, "event", json_object_new_string(names[ev->kind]));
+	add(j, "elapsed_ms", json_object_new_uint64(ev->elapsed_ms));
+	switch (ev->kind) {
+	case DAXPIN_DRAIN_CHECKED:
+		add(j, "holders", json_object_new_uint64(ev->holders));
+		add(j, "holders_complete", json_object_new_boolean(ev->holders_complete));
+		add_counts(j, ev->pages);
+		break;
+	case DAXPIN_DRAIN_SIGNALLED:
+		add(j, "pid", json_object_new_int(ev->pid));
+		add(j, "comm", json_object_new_string(ev->comm));
+		add(j, "signal", json_object_new_string(ev->signo == SIGKILL ? "SIGKILL" : "SIGTERM"));
+		break;
+	case DAXPIN_DRAIN_DISABLED:
+		add(j, "object", json_object_new_string(ev->object));
+		break;
+	case DAXPIN_DRAIN_RACED:
+		break;
+	}
+	json_line(j);
+}
+
+static void progress(const struct daxpin_drain_event *ev, void *arg)
+{
+	struct drain_cli *cli = arg;
+
+	if (cli->json) {
+		progress_json(ev);
+		return;
+	}
+	switch (ev->kind) {
+	case DAXPIN_DRAIN_CHECKED:
+		if (cli->tty)
+			status_show(cli, ev);
+		break;
+	case DAXPIN_DRAIN_SIGNALLED:
+		status_clear(cli);
+		printf("sent %s to %d (%s)\n", ev->signo == SIGKILL ? "SIGKILL" : "SIGTERM",
+		       (int)ev->pid, ev->comm);
+		fflush(stdout);
+		break;
+	case DAXPIN_DRAIN_DISABLED:
+		status_clear(cli);
+		printf("%s: disabled\n", ev->object);
+		fflush(stdout);
+		break;
+	case DAXPIN_DRAIN_RACED:
+		break;
+	}
+}
+
+static const char *state_name(enum daxpin_drain_state s)
+{
+	switch (s) {
+	case DAXPIN_DRAIN_WAS_DISABLED:
+		return "was-disabled";
+	case DAXPIN_DRAIN_UNBOUND:
+		return "disabled";
+	default:
+		return "enabled";
+	}
+}
+
+static struct json_object *busy_json(const struct daxpin_page_counts *c)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < c->nr_busy; i++) {
+		const struct daxpin_page_busy *b = &c->busy[i];
+		struct json_object *j = json_object_new_object();
+
+		add(j, "pfn", json_object_new_uint64(b->pfn));
+		add(j, "nr_pages", json_object_new_int64(b->nr_pages));
+		add(j, "refcount", json_object_new_int(b->refcount));
+		add(j, "mapcount", json_object_new_int(b->mapcount));
+		add(j, "refs", json_object_new_uint64(b->refs));
+		add(j, "pinned", json_object_new_boolean(b->pinned));
+		json_object_array_add(a, j);
+	}
+	return a;
+}
+
+static struct json_object *object_json(const struct daxpin_drain_object *o)
+{
+	struct json_object *j = json_object_new_object();
+	bool checked = o->checked && o->state == DAXPIN_DRAIN_BOUND;
+
+	add(j, "name", json_object_new_string(o->name));
+	add(j, "type", json_object_new_string(o->daxdev ? "daxdev" : "namespace"));
+	add(j, "state", json_object_new_string(state_name(o->state)));
+	if (!o->has_pages)
+		return j;
+	add(j, "holders", checked && o->holders ? holders_to_json(o->holders) : NULL);
+	if (checked) {
+		add_counts(j, &o->pages);
+		add(j, "busy", busy_json(&o->pages));
+	}
+	return j;
+}
+
+static const char *result_name(int rc)
+{
+	switch (rc) {
+	case EXIT_OK: return "ok";
+	case EXIT_BUSY: return "busy";
+	case EXIT_TIMEOUT: return "timeout";
+	case EXIT_INTERRUPTED: return "interrupted";
+	case EXIT_UNSUPPORTED: return "unsupported";
+	case EXIT_NOT_FOUND: return "not-found";
+	case EXIT_PERMISSION: return "permission";
+	default: return "failed";
+	}
+}
+
+static void result_json(const struct daxpin_drain *d, int exit_code, const char *reason,
+			bool dry_run)
+{
+	struct json_object *j = json_object_new_object(), *a = json_object_new_array();
+
+	add(j, "event", json_object_new_string("result"));
+	add(j, "result", json_object_new_string(result_name(exit_code)));
+	add(j, "exit_code", json_object_new_int(exit_code));
+	add(j, "dry_run", json_object_new_boolean(dry_run));
+	add(j, "reason", reason ? json_object_new_string(reason) : NULL);
+	add(j, "lock_pid", d && daxpin_drain_lock_holder(d) ?
+				   json_object_new_int(daxpin_drain_lock_holder(d)) : NULL);
+	for (size_t i = 0; d && i < daxpin_drain_get_nr_objects(d); i++)
+		json_object_array_add(a, object_json(daxpin_drain_get_object(d, i)));
+	add(j, "objects", a);
+	json_line(j);
+}
+
+/* What still holds one object: processes, then pages and the first busy folios. */
+static void object_report(const struct daxpin_drain_object *o)
+{
+	const struct daxpin_page_counts *c = &o->pages;
+
+	if (!o->has_pages || !o->checked || o->state != DAXPIN_DRAIN_BOUND)
+		return;
+	for (size_t i = 0; o->holders && i < o->holders->nr_holders; i++) {
+		const struct daxpin_holder *h = &o->holders->holders[i];
+		char access[8];
+
+		access_str(h->access, access);
+		printf("%s: held by pid %d (%s), access %s\n", o->name, (int)h->proc->pid,
+		       h->proc->comm, access);
+	}
+	if (!c->refs && !c->pinned_pages && !c->mapped_pages)
+		return;
+	printf("%s: %" PRIu64 " referenced page%s (%" PRIu64 " references), %" PRIu64 " pinned",
+	       o->name, c->referenced_pages, c->referenced_pages == 1 ? "" : "s", c->refs,
+	       c->pinned_pages);
+	if (c->mapped_known)
+		printf(", %" PRIu64 " mapped", c->mapped_pages);
+	printf("\n");
+	if (!c->nr_busy)
+		return;
+	printf("%s: busy PFNs:", o->name);
+	for (size_t i = 0; i < c->nr_busy; i++)
+		printf(" %#" PRIx64 "%s(refcount %d)", c->busy[i].pfn,
+		       c->busy[i].pinned ? " pinned " : " ", c->busy[i].refcount);
+	printf("%s\n", c->busy_folios > c->nr_busy ? " ..." : "");
+}
+
+static void result_human(const struct daxpin_drain *d, int exit_code, bool dry_run)
+{
+	size_t nr = daxpin_drain_get_nr_objects(d);
+
+	for (size_t i = 0; i < nr; i++) {
+		const struct daxpin_drain_object *o = daxpin_drain_get_object(d, i);
+
+		if (o->state == DAXPIN_DRAIN_WAS_DISABLED)
+			printf("%s: already disabled, nothing done\n", o->name);
+	}
+	if (exit_code == EXIT_OK && dry_run) {
+		for (size_t i = 0; i < nr; i++)
+			if (daxpin_drain_get_object(d, i)->state == DAXPIN_DRAIN_BOUND)
+				printf("%s: drainable now\n", daxpin_drain_get_object(d, i)->name);
+		return;
+	}
+	for (size_t i = 0; exit_code != EXIT_OK && i < nr; i++)
+		object_report(daxpin_drain_get_object(d, i));
+}
+
+static int exit_code_of(int err)
+{
+	switch (err) {
+	case 0: return EXIT_OK;
+	case -ENOENT: return EXIT_NOT_FOUND;
+	case -EPERM:
+	case -EACCES: return EXIT_PERMISSION;
+	case -EBUSY: return EXIT_BUSY;
+	case -ETIMEDOUT: return EXIT_TIMEOUT;
+	case -EINTR: return EXIT_INTERRUPTED;
+	case -ENOTSUP: return EXIT_UNSUPPORTED;
+	default: return EXIT_FAILURE_;
+	}
+}
+
+static void drain_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: daxpin drain [OPTIONS] TARGET...\n\n"
+		"Wait until nothing maps, opens, references or pins TARGET, then disable it:\n"
+		"a dax device (dax0.0), a namespace (namespace0.0, pmem0: its dax devices, then\n"
+		"itself) or a region (region0: every namespace in it). Needs root.\n\n"
+		"  -t, --timeout SECONDS  give up after this long, changing nothing (default: wait)\n"
+		"  -f, --force            SIGTERM each holding process, SIGKILL after the grace\n"
+		"  -g, --grace SECONDS    with --force: from SIGTERM to SIGKILL (default 10)\n"
+		"  -n, --dry-run          only say whether it is drainable now\n"
+		"  -J, --json             JSON Lines: progress events and a result object\n"
+		"  -h, --help             this text\n\n"
+		"Exit status: 0 drained (or already disabled; dry run: drainable), 5 busy,\n"
+		"6 timeout, 7 interrupted, 3 unknown target, 4 permission, 8 unsupported target.\n");
+}
+
+static int parse_seconds(const char *s, unsigned int *ms)
+{
+	char *end;
+	double secs;
+
+	errno = 0;
+	secs = strtod(s, &end);
+	if (errno || end == s || *end || secs < 0 || secs > 86400 * 7)
+		return -1;
+	*ms = (unsigned int)(secs * 1000);
+	if (secs > 0 && !*ms)
+		*ms = 1;
+	return 0;
+}
+
+/* Adds each named target; an exit code. */
+static int targets_add(struct daxpin_drain *d, const struct daxpin_topology *t,
+		       int argc, char **argv, const char **reason)
+{
+	static char msg[512];
+
+	for (int i = 0; i < argc; i++) {
+		const char *name = strncmp(argv[i], "/dev/", 5) == 0 ? argv[i] + 5 : argv[i];
+		struct daxpin_object obj;
+		int rc;
+
+		if (daxpin_topology_lookup(t, name, &obj) < 0) {
+			snprintf(msg, sizeof(msg), "no region, namespace, block device or dax device '%s'; see 'daxpin list'",
+				 argv[i]);
+			*reason = msg;
+			return EXIT_NOT_FOUND;
+		}
+		rc = daxpin_drain_add(d, &obj);
+		if (rc == -EOPNOTSUPP)
+			rc = -ENOTSUP;
+		if (rc < 0) {
+			*reason = daxpin_drain_reason(d) ? daxpin_drain_reason(d) : strerror(-rc);
+			return exit_code_of(rc);
+		}
+	}
+	return EXIT_OK;
+}
+
+static void targets_name(char *buf, size_t size, int argc, char **argv)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < argc && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? " " : "", argv[i]);
+}
+
+int cmd_drain(int argc, char **argv, struct daxpin_ctx *ctx)
+{
+	static const struct option longopts[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "grace", required_argument, NULL, 'g' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct daxpin_drain_options opts = { .grace_ms = 10000, .cancel_fd = -1 };
+	struct drain_cli cli = { 0 };
+	struct daxpin_topology *topo = NULL;
+	struct daxpin_drain *d = NULL;
+	const char *reason = NULL;
+	bool grace_given = false;
+	char what[256];
+	int c, rc, err;
+
+	while ((c = getopt_long(argc, argv, "t:fg:nJh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+		case 'g':
+			if (parse_seconds(optarg, c == 't' ? &opts.timeout_ms : &opts.grace_ms) < 0) {
+				fprintf(stderr, "daxpin drain: bad %s '%s': seconds, e.g. 30 or 0.5\n",
+					c == 't' ? "timeout" : "grace", optarg);
+				return EXIT_USAGE;
+			}
+			grace_given |= c == 'g';
+			break;
+		case 'f': opts.flags |= DAXPIN_DRAIN_FORCE; break;
+		case 'n': opts.flags |= DAXPIN_DRAIN_DRY_RUN; break;
+		case 'J': cli.json = true; break;
+		case 'h':
+			drain_usage(stdout);
+			return EXIT_OK;
+		default:
+			drain_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind == argc) {
+		fprintf(stderr, "daxpin drain: no target; name a dax device, namespace or region (see 'daxpin list')\n");
+		return EXIT_USAGE;
+	}
+	if (grace_given && !(opts.flags & DAXPIN_DRAIN_FORCE)) {
+		fprintf(stderr, "daxpin drain: --grace only applies with --force\n");
+		return EXIT_USAGE;
+	}
+	if ((opts.flags & DAXPIN_DRAIN_FORCE) && (opts.flags & DAXPIN_DRAIN_DRY_RUN)) {
+		fprintf(stderr, "daxpin drain: --dry-run changes nothing; it cannot --force\n");
+		return EXIT_USAGE;
+	}
+	targets_name(what, sizeof(what), argc - optind, argv + optind);
+	cli.what = what;
+	cli.timeout_ms = opts.timeout_ms;
+	cli.tty = !cli.json && isatty(STDERR_FILENO);
+	opts.progress = progress;
+	opts.arg = &cli;
+	/* from here a SIGINT or SIGTERM is an event: it leaves the targets unchanged */
+	opts.cancel_fd = interrupt_fd_open();
+	if (opts.cancel_fd < 0) {
+		fprintf(stderr, "daxpin drain: cannot catch SIGINT and SIGTERM: %s\n", strerror(errno));
+		return EXIT_FAILURE_;
+	}
+
+	err = daxpin_topology_scan(ctx, &topo);
+	if (err < 0) {
+		reason = "cannot read the persistent-memory topology (see DAXPIN_LOG=debug)";
+		rc = EXIT_FAILURE_;
+		goto out;
+	}
+	err = daxpin_drain_new(ctx, topo, &d);
+	if (err < 0) {
+		reason = strerror(-err);
+		rc = EXIT_FAILURE_;
+		goto out;
+	}
+	rc = targets_add(d, topo, argc - optind, argv + optind, &reason);
+	if (rc != EXIT_OK)
+		goto out;
+	err = daxpin_drain_run(d, &opts);
+	status_clear(&cli);
+	rc = exit_code_of(err);
+	if (err == -EINTR && interrupt_signal(opts.cancel_fd) == SIGTERM)
+		reason = "terminated (SIGTERM); nothing was changed";
+	else if (err < 0)
+		reason = daxpin_drain_reason(d) ? daxpin_drain_reason(d) : strerror(-err);
+	if (!cli.json)
+		result_human(d, rc, opts.flags & DAXPIN_DRAIN_DRY_RUN);
+out:
+	if (cli.json)
+		result_json(d, rc, reason, opts.flags & DAXPIN_DRAIN_DRY_RUN);
+	if (reason && rc != EXIT_OK)
+		fprintf(stderr, "daxpin drain: %s\n", reason);
+	daxpin_drain_free(d);
+	daxpin_topology_free(topo);
+	close(opts.cancel_fd);
+	return rc;
+}

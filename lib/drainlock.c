@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "drainlock.h"
+
+#define DRAIN_LOCK_DIR "/run/daxpin"
+
+static pid_t lock_owner(int fd)
+{
+	char buf[32];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return (pid_t)strtol(buf, NULL, 10);
+}
+
+int drain_lock(const char *name, pid_t *holder)
+{
+	char path[PATH_MAX], pid[32];
+	int fd, len;
+
+	*holder = 0;
+	if (mkdir(DRAIN_LOCK_DIR, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), DRAIN_LOCK_DIR "/drain-%s.lock", name);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int rc = -errno;
+
+		/* the owner writes its pid right after locking: a moment's gap */
+		if (rc == -EWOULDBLOCK)
+			*holder = lock_owner(fd);
+		close(fd);
+		return rc;
+	}
+	len = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+void drain_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
