@@ -21,6 +21,7 @@
 #include "exitcodes.h"
 #include "holders.h"
 #include "interrupt.h"
+#include "options.h"
 #include "output.h"
 
 struct drain_cli {
@@ -39,17 +40,12 @@ static void json_line(struct json_object *obj)
 	json_object_put(obj);
 }
 
-static void add(struct json_object *obj, const char *key, struct json_object *val)
-{
-	json_object_object_add(obj, key, val);
-}
-
 static void add_counts(struct json_object *j, const struct daxpin_page_counts *c)
 {
-	add(j, "refs", json_object_new_uint64(c->refs));
-	add(j, "referenced_pages", json_object_new_uint64(c->referenced_pages));
-	add(j, "pinned_pages", json_object_new_uint64(c->pinned_pages));
-	add(j, "mapped_pages", c->mapped_known ? json_object_new_uint64(c->mapped_pages) : NULL);
+	xjson_add(j, "refs", xjson_uint64(c->refs));
+	xjson_add(j, "referenced_pages", xjson_uint64(c->referenced_pages));
+	xjson_add(j, "pinned_pages", xjson_uint64(c->pinned_pages));
+	xjson_add(j, "mapped_pages", c->mapped_known ? xjson_uint64(c->mapped_pages) : NULL);
 }
 
 static void status_clear(struct drain_cli *cli)
@@ -82,23 +78,23 @@ static void progress_json(const struct daxpin_drain_event *ev)
 		[DAXPIN_DRAIN_RACED] = "raced",
 		[DAXPIN_DRAIN_DISABLED] = "disabled",
 	};
-	struct json_object *j = json_object_new_object();
+	struct json_object *j = xjson_object();
 
-	add(j, "event", json_object_new_string(names[ev->kind]));
-	add(j, "elapsed_ms", json_object_new_uint64(ev->elapsed_ms));
+	xjson_add(j, "event", xjson_string(names[ev->kind]));
+	xjson_add(j, "elapsed_ms", xjson_uint64(ev->elapsed_ms));
 	switch (ev->kind) {
 	case DAXPIN_DRAIN_CHECKED:
-		add(j, "holders", json_object_new_uint64(ev->holders));
-		add(j, "holders_complete", json_object_new_boolean(ev->holders_complete));
+		xjson_add(j, "holders", xjson_uint64(ev->holders));
+		xjson_add(j, "holders_complete", xjson_bool(ev->holders_complete));
 		add_counts(j, ev->pages);
 		break;
 	case DAXPIN_DRAIN_SIGNALLED:
-		add(j, "pid", json_object_new_int(ev->pid));
-		add(j, "comm", json_object_new_string(ev->comm));
-		add(j, "signal", json_object_new_string(ev->signo == SIGKILL ? "SIGKILL" : "SIGTERM"));
+		xjson_add(j, "pid", xjson_int(ev->pid));
+		xjson_add(j, "comm", xjson_string(ev->comm));
+		xjson_add(j, "signal", xjson_string(ev->signo == SIGKILL ? "SIGKILL" : "SIGTERM"));
 		break;
 	case DAXPIN_DRAIN_DISABLED:
-		add(j, "object", json_object_new_string(ev->object));
+		xjson_add(j, "object", xjson_string(ev->object));
 		break;
 	case DAXPIN_DRAIN_RACED:
 		break;
@@ -149,37 +145,37 @@ static const char *state_name(enum daxpin_drain_state s)
 
 static struct json_object *busy_json(const struct daxpin_page_counts *c)
 {
-	struct json_object *a = json_object_new_array();
+	struct json_object *a = xjson_array();
 
 	for (size_t i = 0; i < c->nr_busy; i++) {
 		const struct daxpin_page_busy *b = &c->busy[i];
-		struct json_object *j = json_object_new_object();
+		struct json_object *j = xjson_object();
 
-		add(j, "pfn", json_object_new_uint64(b->pfn));
-		add(j, "nr_pages", json_object_new_int64(b->nr_pages));
-		add(j, "refcount", json_object_new_int(b->refcount));
-		add(j, "mapcount", json_object_new_int(b->mapcount));
-		add(j, "refs", json_object_new_uint64(b->refs));
-		add(j, "pinned", json_object_new_boolean(b->pinned));
-		json_object_array_add(a, j);
+		xjson_add(j, "pfn", xjson_uint64(b->pfn));
+		xjson_add(j, "nr_pages", xjson_int(b->nr_pages));
+		xjson_add(j, "refcount", xjson_int(b->refcount));
+		xjson_add(j, "mapcount", xjson_int(b->mapcount));
+		xjson_add(j, "refs", xjson_uint64(b->refs));
+		xjson_add(j, "pinned", xjson_bool(b->pinned));
+		xjson_append(a, j);
 	}
 	return a;
 }
 
 static struct json_object *object_json(const struct daxpin_drain_object *o)
 {
-	struct json_object *j = json_object_new_object();
+	struct json_object *j = xjson_object();
 	bool checked = o->checked && o->state == DAXPIN_DRAIN_BOUND;
 
-	add(j, "name", json_object_new_string(o->name));
-	add(j, "type", json_object_new_string(o->daxdev ? "daxdev" : "namespace"));
-	add(j, "state", json_object_new_string(state_name(o->state)));
+	xjson_add(j, "name", xjson_string(o->name));
+	xjson_add(j, "type", xjson_string(o->daxdev ? "daxdev" : "namespace"));
+	xjson_add(j, "state", xjson_string(state_name(o->state)));
 	if (!o->has_pages)
 		return j;
-	add(j, "holders", checked && o->holders ? holders_to_json(o->holders) : NULL);
+	xjson_add(j, "holders", checked && o->holders ? holders_to_json(o->holders) : NULL);
 	if (checked) {
 		add_counts(j, &o->pages);
-		add(j, "busy", busy_json(&o->pages));
+		xjson_add(j, "busy", busy_json(&o->pages));
 	}
 	return j;
 }
@@ -201,18 +197,18 @@ static const char *result_name(int rc)
 static void result_json(const struct daxpin_drain *d, int exit_code, const char *reason,
 			bool dry_run)
 {
-	struct json_object *j = json_object_new_object(), *a = json_object_new_array();
+	struct json_object *j = xjson_object(), *a = xjson_array();
 
-	add(j, "event", json_object_new_string("result"));
-	add(j, "result", json_object_new_string(result_name(exit_code)));
-	add(j, "exit_code", json_object_new_int(exit_code));
-	add(j, "dry_run", json_object_new_boolean(dry_run));
-	add(j, "reason", reason ? json_object_new_string(reason) : NULL);
-	add(j, "lock_pid", d && daxpin_drain_lock_holder(d) ?
-				   json_object_new_int(daxpin_drain_lock_holder(d)) : NULL);
+	xjson_add(j, "event", xjson_string("result"));
+	xjson_add(j, "result", xjson_string(result_name(exit_code)));
+	xjson_add(j, "exit_code", xjson_int(exit_code));
+	xjson_add(j, "dry_run", xjson_bool(dry_run));
+	xjson_add(j, "reason", reason ? xjson_string(reason) : NULL);
+	xjson_add(j, "lock_pid", d && daxpin_drain_lock_holder(d) ?
+				   xjson_int(daxpin_drain_lock_holder(d)) : NULL);
 	for (size_t i = 0; d && i < daxpin_drain_get_nr_objects(d); i++)
-		json_object_array_add(a, object_json(daxpin_drain_get_object(d, i)));
-	add(j, "objects", a);
+		xjson_append(a, object_json(daxpin_drain_get_object(d, i)));
+	xjson_add(j, "objects", a);
 	json_line(j);
 }
 
@@ -300,21 +296,6 @@ static void drain_usage(FILE *out)
 		"6 timeout, 7 interrupted, 3 unknown target, 4 permission, 8 unsupported target.\n");
 }
 
-static int parse_seconds(const char *s, unsigned int *ms)
-{
-	char *end;
-	double secs;
-
-	errno = 0;
-	secs = strtod(s, &end);
-	if (errno || end == s || *end || secs < 0 || secs > 86400 * 7)
-		return -1;
-	*ms = (unsigned int)(secs * 1000);
-	if (secs > 0 && !*ms)
-		*ms = 1;
-	return 0;
-}
-
 /* Adds each named target; an exit code. */
 static int targets_add(struct daxpin_drain *d, const struct daxpin_topology *t,
 		       int argc, char **argv, const char **reason)
@@ -372,13 +353,14 @@ int cmd_drain(int argc, char **argv, struct daxpin_ctx *ctx)
 	char what[256];
 	int c, rc, err;
 
-	while ((c = getopt_long(argc, argv, "t:fg:nJh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":t:fg:nJh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 		case 'g':
-			if (parse_seconds(optarg, c == 't' ? &opts.timeout_ms : &opts.grace_ms) < 0) {
-				fprintf(stderr, "daxpin drain: bad %s '%s': seconds, e.g. 30 or 0.5\n",
-					c == 't' ? "timeout" : "grace", optarg);
+			if (parse_duration(optarg, c == 't' ? &opts.timeout_ms : &opts.grace_ms) < 0) {
+				error_line("daxpin drain: bad %s '%s': seconds from 0 to 86400, e.g. 30 or 0.5",
+					   c == 't' ? "timeout" : "grace", optarg);
 				return EXIT_USAGE;
 			}
 			grace_given |= c == 'g';
@@ -390,8 +372,7 @@ int cmd_drain(int argc, char **argv, struct daxpin_ctx *ctx)
 			drain_usage(stdout);
 			return EXIT_OK;
 		default:
-			drain_usage(stderr);
-			return EXIT_USAGE;
+			return option_error("drain", c, argv);
 		}
 	}
 	if (optind == argc) {
