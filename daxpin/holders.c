@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <daxpin/owners.h>
+
 #include "builtin.h"
 #include "exitcodes.h"
 #include "holders.h"
@@ -31,6 +33,7 @@ enum {
 	COL_FDS,
 	COL_PINNED,
 	COL_CGROUP,
+	COL_REFS,
 };
 
 static const struct column holders_columns[] = {
@@ -38,13 +41,14 @@ static const struct column holders_columns[] = {
 	[COL_USER] = { "USER", 0.1, 0, "user name of the holder's effective uid" },
 	[COL_UID] = { "UID", 5, SCOLS_FL_RIGHT, "effective uid" },
 	[COL_PID] = { "PID", 6, SCOLS_FL_RIGHT, "process id" },
-	[COL_ACCESS] = { "ACCESS", 6, 0, "m mapped, f open, c cwd, r root, e executable, p pinned memory (hint)" },
+	[COL_ACCESS] = { "ACCESS", 6, 0, "m mapped, f open, c cwd, r root, e executable, p pinned memory (hint), P pipe, U io_uring, R RDMA (hint)" },
 	[COL_COMMAND] = { "COMMAND", 0.1, 0, "process name" },
 	[COL_MAPPED] = { "MAPPED", 6, SCOLS_FL_RIGHT, "bytes of the target mapped" },
 	[COL_MODE] = { "MODE", 5, 0, "how it is mapped: shared/private, rw/ro" },
 	[COL_FDS] = { "FDS", 3, SCOLS_FL_RIGHT, "open file descriptors on the target" },
 	[COL_PINNED] = { "PINNED", 6, SCOLS_FL_RIGHT, "the process's pinned memory (VmPin)" },
 	[COL_CGROUP] = { "CGROUP", 0.3, SCOLS_FL_TRUNC, "cgroup (names the container or Kubernetes pod)" },
+	[COL_REFS] = { "REFS", 4, SCOLS_FL_RIGHT, "page references it owns through pipes and io_uring buffers" },
 };
 
 static const int holders_default_columns[] = {
@@ -61,7 +65,7 @@ struct holders_options {
 	unsigned int scan_flags;	/* enum daxpin_holders_flags */
 };
 
-void access_str(unsigned int access, char buf[8])
+void access_str(unsigned int access, char buf[ACCESS_STR_MAX])
 {
 	/* fuser prints c e f F r m; F (open for writing) has no meaning here */
 	static const struct {
@@ -71,6 +75,9 @@ void access_str(unsigned int access, char buf[8])
 		{ DAXPIN_ACCESS_CWD, 'c' }, { DAXPIN_ACCESS_EXE, 'e' },
 		{ DAXPIN_ACCESS_FD, 'f' }, { DAXPIN_ACCESS_ROOT, 'r' },
 		{ DAXPIN_ACCESS_MAP, 'm' }, { DAXPIN_ACCESS_PIN, 'p' },
+		/* reference owners: capitals, fuser has none */
+		{ DAXPIN_ACCESS_PIPE, 'P' }, { DAXPIN_ACCESS_IO_URING, 'U' },
+		{ DAXPIN_ACCESS_RDMA_HINT, 'R' },
 	};
 	size_t n = 0;
 
@@ -112,6 +119,51 @@ static void add(struct json_object *obj, const char *key, struct json_object *va
 	json_object_object_add(obj, key, val);
 }
 
+static const char *pipe_end_name(unsigned int end)
+{
+	switch (end & (DAXPIN_PIPE_READ | DAXPIN_PIPE_WRITE)) {
+	case DAXPIN_PIPE_READ:
+		return "read";
+	case DAXPIN_PIPE_WRITE:
+		return "write";
+	case DAXPIN_PIPE_READ | DAXPIN_PIPE_WRITE:
+		return "read-write";
+	}
+	return NULL;
+}
+
+/* [{"kind","fd","inode","end","pages","exact"}]: what it owns, fd by fd */
+static struct json_object *references_to_json(const struct daxpin_owner *ow)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; ow && i < ow->nr_refs; i++) {
+		const struct daxpin_reference *r = &ow->refs[i];
+		struct json_object *j = json_object_new_object();
+		bool hint = r->kind == DAXPIN_REF_RDMA_HINT;
+
+		add(j, "kind", json_object_new_string(daxpin_ref_kind_name(r->kind)));
+		add(j, "fd", json_object_new_int(r->fd));
+		add(j, "inode", json_object_new_uint64(r->inode));
+		add(j, "end", r->kind == DAXPIN_REF_PIPE ?
+			json_object_new_string(pipe_end_name(r->end)) : NULL);
+		add(j, "pages", hint ? NULL : json_object_new_uint64(r->pages));
+		add(j, "exact", json_object_new_boolean(!hint));
+		json_object_array_add(a, j);
+	}
+	return a;
+}
+
+/* The page references a holder owns exactly (hints own no known number). */
+static uint64_t owned_pages(const struct daxpin_owner *ow)
+{
+	uint64_t pages = 0;
+
+	for (size_t i = 0; ow && i < ow->nr_refs; i++)
+		pages += ow->refs[i].pages;
+	return pages;
+}
+
 struct json_object *holders_to_json(const struct daxpin_target_holders *th)
 {
 	struct json_object *a = json_object_new_array();
@@ -120,7 +172,7 @@ struct json_object *holders_to_json(const struct daxpin_target_holders *th)
 		const struct daxpin_holder *h = &th->holders[i];
 		const struct daxpin_process *p = h->proc;
 		struct json_object *j = json_object_new_object();
-		char access[8];
+		char access[ACCESS_STR_MAX];
 
 		access_str(h->access, access);
 		add(j, "pid", json_object_new_int(p->pid));
@@ -134,9 +186,35 @@ struct json_object *holders_to_json(const struct daxpin_target_holders *th)
 		add(j, "writable", json_object_new_boolean(h->writable));
 		add(j, "fds", json_object_new_int((int)h->fds));
 		add(j, "vm_pinned_bytes", json_object_new_uint64(p->vm_pinned_bytes));
+		if (th->owners)
+			add(j, "references", references_to_json(h->owner));
 		json_object_array_add(a, j);
 	}
 	return a;
+}
+
+/*
+ * The owners part of a target: each holder's "references" (null with a
+ * reason when owners were not searched) and the "unattributed" references.
+ */
+static void owners_to_json(struct json_object *j, const struct daxpin_holders *h,
+			   const struct daxpin_target_holders *th)
+{
+	const struct daxpin_target_owners *to = th->owners;
+	const char *reason = !h->owners ? "not searched (--no-bpf)" :
+			     h->owners->reason ? h->owners->reason :
+			     !to->refs_known ? h->owners->refs_reason : NULL;
+	struct json_object *holders = json_object_object_get(j, "holders");
+
+	for (size_t i = 0; !to && i < json_object_array_length(holders); i++) {
+		struct json_object *hj = json_object_array_get_idx(holders, i);
+
+		add(hj, "references", NULL);
+		add(hj, "references_reason", json_object_new_string(reason));
+	}
+	add(j, "unattributed", to && to->refs_known ? json_object_new_uint64(to->unattributed) : NULL);
+	if (!to || !to->refs_known)
+		add(j, "unattributed_reason", reason ? json_object_new_string(reason) : NULL);
 }
 
 static void print_json(char **names, const struct daxpin_holders *h)
@@ -148,6 +226,7 @@ static void print_json(char **names, const struct daxpin_holders *h)
 
 		add(j, "target", json_object_new_string(names[i]));
 		add(j, "holders", holders_to_json(&h->targets[i]));
+		owners_to_json(j, h, &h->targets[i]);
 		add(j, "complete", json_object_new_boolean(h->complete));
 		add(j, "reason", h->reason ? json_object_new_string(h->reason) : NULL);
 		json_object_array_add(a, j);
@@ -186,13 +265,16 @@ static void print_concise(char **names, const struct daxpin_holders *h)
 
 		printf("%s:", names[i]);
 		for (size_t j = 0; j < th->nr_holders; j++) {
-			char access[8];
+			char access[ACCESS_STR_MAX];
 
 			access_str(th->holders[j].access, access);
 			printf(" %d%s", (int)th->holders[j].proc->pid, access);
 		}
 		if (!th->nr_holders)
 			printf(h->complete ? " no holders" : " no holders seen");
+		if (th->owners && th->owners->refs_known && th->owners->unattributed)
+			printf(" (%" PRIu64 " page references without a known owner)",
+			       th->owners->unattributed);
 		printf("\n");
 	}
 }
@@ -201,7 +283,7 @@ static char *cell(const char *target, const struct daxpin_holder *hd, int col,
 		  const struct holders_options *o)
 {
 	const struct daxpin_process *p = hd->proc;
-	char *s = NULL, access[8];
+	char *s = NULL, access[ACCESS_STR_MAX];
 	int rc = 0;
 
 	switch (col) {
@@ -235,6 +317,11 @@ static char *cell(const char *target, const struct daxpin_holder *hd, int col,
 		return p->vm_pinned_bytes ? size_to_str(p->vm_pinned_bytes, o->table.bytes) : NULL;
 	case COL_CGROUP:
 		return p->cgroup ? strdup(p->cgroup) : NULL;
+	case COL_REFS:
+		if (!hd->owner)
+			return NULL;
+		rc = asprintf(&s, "%" PRIu64, owned_pages(hd->owner));
+		break;
 	}
 	return rc < 0 ? NULL : s;
 }
@@ -397,6 +484,36 @@ static int holders_print(char **names, const struct daxpin_holders *h,
 	return 0;
 }
 
+/*
+ * The owners of the targets' page references (pipes, io_uring buffers,
+ * RDMA hints), merged into h: a process whose pipe holds a device's pages
+ * holds that device. Owners are found by page frame, so the targets'
+ * devices are looked up in the topology.
+ */
+static int add_owners(struct daxpin_ctx *ctx, struct daxpin_topology **topo,
+		      const struct daxpin_target *targets, size_t nr,
+		      struct daxpin_holders *h)
+{
+	struct daxpin_owners_target *ot = calloc(nr ? nr : 1, sizeof(*ot));
+	struct daxpin_owners *o = NULL;
+	int rc = 0;
+
+	if (!ot)
+		return -ENOMEM;
+	if (!*topo && daxpin_topology_scan(ctx, topo) < 0)
+		*topo = NULL;
+	for (size_t i = 0; i < nr && *topo && !rc; i++)
+		rc = daxpin_owners_target_from(*topo, &targets[i], &ot[i]);
+	if (!rc)
+		rc = daxpin_owners_scan(ctx, ot, nr, &o);
+	if (!rc)
+		rc = daxpin_holders_add_owners(h, o);
+	for (size_t i = 0; i < nr; i++)
+		daxpin_owners_target_clear(&ot[i]);
+	free(ot);
+	return rc;
+}
+
 int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 {
 	enum { OPT_NO_BPF = 256 };
@@ -482,7 +599,19 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 			rc = EXIT_FAILURE_;
 		}
 	}
-	if (h) {
+	if (h && !(o.scan_flags & DAXPIN_HOLDERS_NO_BPF)) {
+		int err = add_owners(ctx, &topo, targets, (size_t)nr, h);
+
+		if (err < 0) {
+			fprintf(stderr, "daxpin holders: cannot find the owners of page references: %s\n",
+				strerror(-err));
+			rc = EXIT_FAILURE_;
+		} else if (h->owners->reason) {
+			fprintf(stderr, "daxpin holders: owners of page references (pipes, io_uring, RDMA) not searched: %s\n",
+				h->owners->reason);
+		}
+	}
+	if (h && rc == EXIT_OK) {
 		if (!h->complete)
 			fprintf(stderr, "daxpin holders: partial result: %s\n", h->reason);
 		rc = exit_status(h);
