@@ -31,6 +31,8 @@ extern const void vmemmap_base __ksym;
  * a kernel without io_uring or without ib_uverbs loaded has none */
 extern const void io_uring_fops __ksym __weak;
 extern const void uverbs_fops __ksym __weak;
+/* ... with an mmap method (soft-RoCE and most hardware) */
+extern const void uverbs_mmap_fops __ksym __weak;
 
 struct seq_file;
 
@@ -344,8 +346,9 @@ int owners_fds(struct bpf_iter__task_file *ctx)
 	} else if (&io_uring_fops && fop == &io_uring_fops && file->private_data) {
 		who(task, OWNERS_REC_IO_URING, ctx->fd, file, inode, (__u64)file->private_data);
 		walk_ring(file->private_data);
-	} else if (&uverbs_fops && fop == &uverbs_fops && task->mm &&
-		   task->mm->pinned_vm.counter > 0) {
+	} else if (((&uverbs_fops && fop == &uverbs_fops) ||
+		    (&uverbs_mmap_fops && fop == &uverbs_mmap_fops)) &&
+		   task->mm && task->mm->pinned_vm.counter > 0) {
 		who(task, OWNERS_REC_UVERBS, ctx->fd, file, inode, (__u64)file->private_data);
 		bpf_seq_write(seq, &w.tmpl, sizeof(w.tmpl));
 		return 0;

@@ -98,6 +98,7 @@ static int daxdev_ranges(const struct daxpin_daxdev *d, const struct daxpin_key 
 	if ((!d->major && !d->minor) || !key_is(k, DAXPIN_KEY_CHARDEV, d->major, d->minor))
 		return 0;
 	out->kind = DAXPIN_PAGE_DEVDAX;
+	out->large_folios = d->align > (unsigned long)sysconf(_SC_PAGESIZE);
 	return ranges_append(out, d->ranges, d->nr_ranges);
 }
 
@@ -389,6 +390,22 @@ static int attribute(struct claim **claims, size_t *nr, size_t *cap,
 	return 0;
 }
 
+/* GUP_PIN_COUNTING_BIAS: a FOLL_PIN pin of a small folio in its refcount */
+#define PIN_BIAS 1024
+
+/*
+ * The references one page of a run stands for in page state's count: a
+ * pipe buffer is one; an io_uring fixed buffer pins its pages (one page per
+ * folio, as registration coalesces large folios since 6.x, or as here one
+ * page per registered buffer).
+ */
+static uint64_t refs_per_page(const struct owners_rec *r, const struct daxpin_owners_target *t)
+{
+	if (r->kind != OWNERS_REC_IO_URING || t->large_folios)
+		return 1;
+	return PIN_BIAS;
+}
+
 /* Owners per target from the sorted records; hints wait for page state. */
 static int build(struct daxpin_owners *o, const struct daxpin_owners_target *targets,
 		 const struct owners_rec *recs, size_t nr)
@@ -420,7 +437,7 @@ static int build(struct daxpin_owners *o, const struct daxpin_owners_target *tar
 			if (!rc)
 				rc = attribute(&claims, &nr_claims, &claims_cap, r, &counts);
 			if (counts)
-				to->attributed += run.count;
+				to->attributed += run.count * refs_per_page(r, &targets[t]);
 		}
 	}
 	free(claims);

@@ -102,7 +102,8 @@ struct daxpin_owner {
  * @owners: by pid
  * @nr_owners: number of @owners
  * @attributed: page references the exact owners explain, each pipe or
- *	ring counted once however many processes hold it
+ *	ring counted once however many processes hold it; a registered page
+ *	of an io_uring ring is a pin, counted as the kernel counts it
  * @refs_known: whether @refs and @unattributed are known (page state
  *	available)
  * @refs: page references from page state (daxpin_page_counts::refs)
@@ -142,11 +143,15 @@ struct daxpin_owners {
  * @ranges: its page frame ranges
  * @nr_ranges: number of @ranges
  * @kind: what its pages are used for (decides the idle reference count)
+ * @large_folios: its pages form compound folios (device-dax aligned to 2M
+ *	or 1G): a DMA pin of one is one reference, not
+ *	GUP_PIN_COUNTING_BIAS (1024) as for a small folio
  */
 struct daxpin_owners_target {
 	struct daxpin_pfn_range *ranges;
 	size_t nr_ranges;
 	enum daxpin_page_kind kind;
+	bool large_folios;
 };
 
 /**

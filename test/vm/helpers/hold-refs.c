@@ -3,8 +3,8 @@
  * hold-refs: map a device-dax character device or an fsdax file and hold
  * page references on it until told to let go.
  *
- *   hold-refs [-m splice|file-splice|pin|touch|map] [-k K] [-s STRIDE]
- *             [-o OFFSET] [-l LENGTH] [-p FIFO] [-c] [-f]
+ *   hold-refs [-m splice|file-splice|uring|pin|touch|map] [-k K] [-s STRIDE]
+ *             [-o OFFSET] [-l LENGTH] [-p FIFO] [-c] [-f] [-T]
  *             [-r READY_FILE] [-t TRIGGER_FILE] PATH
  *
  * Modes:
@@ -18,6 +18,10 @@
  *                     libibverbs. The kernel refuses them on fsdax.
  *   file-splice       splice() K pages of the file (not of a mapping) into a
  *                     pipe, from OFFSET + i * STRIDE.
+ *   uring             write-touch K pages, then register them as io_uring
+ *                     fixed buffers, one page each (raw system calls, no
+ *                     liburing). Exits 95 (EOPNOTSUPP) if the kernel
+ *                     refuses DAX memory, as 6.1 does.
  *   touch             write-touch K pages and keep the mapping, no extra refs.
  *   map               only keep the mapping.
  * Page i is at OFFSET + i * STRIDE (STRIDE defaults to the page size). On a
@@ -34,7 +38,9 @@
  * read-write) instead of a new pipe; -c then unmaps and closes PATH, so
  * that only the pipe holds the pages; -f hands the pipe to a forked child
  * and closes the parent's end: the child holds the references, and the
- * parent waits for it. READY_FILE then names the child.
+ * parent waits for it. READY_FILE then names the child. -T moves the pages
+ * on from the pipe into a loopback TCP connection that nobody reads: the
+ * socket's queue holds the references, the pipe is empty.
  *
  * Once held it prints "ready PID" on stdout and into READY_FILE. It lets go
  * (closes the pipe or deregisters the regions) on SIGUSR1, SIGINT, SIGTERM
@@ -49,7 +55,12 @@
 #include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
+#include <linux/io_uring.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -167,6 +178,54 @@ static int splice_file(int fd, unsigned long offset, unsigned long k,
 	return keep_read_end(fds, total, k * page);
 }
 
+/* splice()s everything in the pipe into a loopback TCP connection whose
+ * receiver never reads; returns the sending socket */
+static int splice_to_tcp(int pipe_fd, unsigned long bytes)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET,
+				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(addr);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), sfd = socket(AF_INET, SOCK_STREAM, 0);
+	ssize_t n;
+
+	if (lfd < 0 || sfd < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    listen(lfd, 1) || getsockname(lfd, (struct sockaddr *)&addr, &len) ||
+	    connect(sfd, (struct sockaddr *)&addr, sizeof(addr)))
+		die("loopback TCP");
+	while (bytes) {
+		n = splice(pipe_fd, NULL, sfd, NULL, bytes, 0);
+		if (n <= 0)
+			die("splice to TCP");
+		bytes -= (unsigned long)n;
+	}
+	return sfd;	/* the listener keeps the unaccepted receiving end */
+}
+
+/* registers K pages as io_uring fixed buffers; returns the ring's fd */
+static int register_pages(char *base, unsigned long k, unsigned long stride, long page)
+{
+	struct io_uring_params params = { 0 };
+	struct iovec *iov = calloc(k, sizeof(*iov));
+	unsigned long i;
+	int ring = (int)syscall(SYS_io_uring_setup, 4, &params);
+
+	if (!iov || ring < 0)
+		die("io_uring_setup");
+	for (i = 0; i < k; i++) {
+		iov[i].iov_base = base + i * stride;
+		iov[i].iov_len = page;
+	}
+	if (syscall(SYS_io_uring_register, ring, IORING_REGISTER_BUFFERS, iov, k) < 0) {
+		int e = errno;
+
+		fprintf(stderr, "hold-refs: io_uring_register(IORING_REGISTER_BUFFERS): %s\n",
+			strerror(e));
+		exit(e == EOPNOTSUPP ? 95 : 1);
+	}
+	free(iov);
+	return ring;
+}
+
 /* hands the pipe to a child, which holds it until released; the parent
  * closes its end and waits. Returns in the child only. */
 static void hand_to_child(int pipe_fd)
@@ -218,7 +277,7 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
 	const char *mode = "splice", *ready = NULL, *trigger = NULL, *fifo = NULL;
-	int close_dev = 0, fork_child = 0;
+	int close_dev = 0, fork_child = 0, to_tcp = 0;
 	unsigned long k = 1, offset = 0, length = 0, i;
 	long page = sysconf(_SC_PAGESIZE);
 	unsigned long stride = page;
@@ -228,7 +287,7 @@ int main(int argc, char **argv)
 	int opt, fd, pipe_fd = -1;
 	char *base;
 
-	while ((opt = getopt(argc, argv, "m:k:s:o:l:r:t:p:cf")) != -1) {
+	while ((opt = getopt(argc, argv, "m:k:s:o:l:r:t:p:cfT")) != -1) {
 		switch (opt) {
 		case 'm': mode = optarg; break;
 		case 'k': k = number(optarg); break;
@@ -240,11 +299,12 @@ int main(int argc, char **argv)
 		case 'p': fifo = optarg; break;
 		case 'c': close_dev = 1; break;
 		case 'f': fork_child = 1; break;
+		case 'T': to_tcp = 1; break;
 		default: goto usage;
 		}
 	}
 	if (optind != argc - 1 || !k || stride % page || offset % page ||
-	    (strcmp(mode, "splice") && strcmp(mode, "file-splice") &&
+	    (strcmp(mode, "splice") && strcmp(mode, "file-splice") && strcmp(mode, "uring") &&
 	     strcmp(mode, "touch") && strcmp(mode, "map")
 #ifdef HAVE_IBVERBS
 	     && strcmp(mode, "pin")
@@ -274,6 +334,10 @@ int main(int argc, char **argv)
 		pipe_fd = splice_pages(base + offset, k, stride, page, fifo);
 	if (!strcmp(mode, "file-splice"))
 		pipe_fd = splice_file(fd, offset, k, stride, page, fifo);
+	if (!strcmp(mode, "uring"))
+		register_pages(base + offset, k, stride, page);
+	if (to_tcp && pipe_fd >= 0)
+		splice_to_tcp(pipe_fd, k * page);
 	if (close_dev && (munmap(base, length) || close(fd)))
 		die("closing the device");
 	if (fork_child && pipe_fd >= 0)
@@ -304,8 +368,8 @@ int main(int argc, char **argv)
 	printf("released\n");
 	return 0;
 usage:
-	fprintf(stderr, "usage: hold-refs [-m splice|file-splice|" PIN_MODE "touch|map] [-k K] [-s STRIDE]\n"
-			"                 [-o OFFSET] [-l LENGTH] [-p FIFO] [-c] [-f]\n"
+	fprintf(stderr, "usage: hold-refs [-m splice|file-splice|uring|" PIN_MODE "touch|map] [-k K] [-s STRIDE]\n"
+			"                 [-o OFFSET] [-l LENGTH] [-p FIFO] [-c] [-f] [-T]\n"
 			"                 [-r READY_FILE] [-t TRIGGER_FILE] PATH\n");
 	return 2;
 }

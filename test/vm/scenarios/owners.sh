@@ -7,6 +7,9 @@
 # the pipe passed to a forked child (the child is named, not the parent),
 # through a FIFO opened by path by another process, and for pages of a file
 # on XFS -o dax=always. splice() from a DAX file copies (nothing to own).
+# io_uring fixed buffers: 'U' where the kernel registers DAX memory (not
+# 6.1). Pages moved on into a loopback TCP socket are unattributed; RDMA pins
+# (soft-RoCE) give a hint ('R'), never an exact owner.
 # Without privilege the owners are null with a reason, never "nobody".
 # timeout: 420
 set -eu
@@ -116,6 +119,59 @@ out=$("$DAXPIN" holders --json "$fs_ns")
 expect "fsdax splice(): no owner" "" \
 	"$(echo "$out" | jq -r '.[0].holders[] | select(.references != []) | .pid')"
 release_refs h >/dev/null
+
+# --- io_uring fixed buffers ----------------------------------------------
+# 6.1 refuses to register DAX memory (EOPNOTSUPP); later kernels accept
+# device-dax. Registered, the ring owns the pages: 'U', exact.
+rm -f /tmp/ring.ready /tmp/ring.release
+"$VM_HELPERS/hold-refs" -m uring -c -k 4 -r /tmp/ring.ready -t /tmp/ring.release \
+	"/dev/$dax4k" >/dev/null 2>/tmp/ring.err &
+ring=$!
+while [ ! -e /tmp/ring.ready ] && kill -0 "$ring" 2>/dev/null; do sleep 0.1; done
+if [ -e /tmp/ring.ready ]; then
+	[ "$KERNEL_FLAVOR" = current ] || fail "io_uring: $KVER registered DAX memory"
+	expect "io_uring: list counts 4 pins" "4096 4" \
+		"$("$DAXPIN" list --json | jq -r --arg t "$dax4k" '.. | objects | select(.chardev == $t) | "\(.refs) \(.pinned)"' | head -n 1)"
+	out=$("$DAXPIN" holders --json "$dax4k") || true
+	expect "io_uring: $ring owns 4 registered pages" "$ring U io_uring 4 true" \
+		"$(echo "$out" | jq -r '.[0].holders[] | select(.references != []) |
+			"\(.pid) \(.access) " + (.references[] | "\(.kind) \(.pages) \(.exact)")')"
+	expect "io_uring: nothing unattributed" 0 "$(echo "$out" | jq -r '.[0].unattributed')"
+	echo "io_uring: $("$DAXPIN" holders "$dax4k")"
+	touch /tmp/ring.release
+	wait "$ring"
+else
+	rc=0
+	wait "$ring" || rc=$?
+	cat /tmp/ring.err
+	expect "io_uring: $KVER refuses DAX memory (EOPNOTSUPP)" "stock 95" "$KERNEL_FLAVOR $rc"
+fi
+
+# --- loopback TCP: the pages move on from the pipe into a socket's queue --
+# Nothing follows sockets to their pages: the references are counted as
+# unattributed, and nobody is named for them.
+hold_refs h -c -T -k 6 "/dev/$dax4k" >/dev/null
+tcp_refs=$(refs "$dax4k")
+echo "TCP: list counts $tcp_refs references for 6 pages sent"
+[ "$tcp_refs" -gt 0 ] || fail "TCP: the socket holds no reference"
+out=$("$DAXPIN" holders --json "$dax4k") || true
+expect "TCP: no owner, all unattributed" "0 $tcp_refs" \
+	"$(echo "$out" | jq -r '"\([.[0].holders[] | select(.references != [])] | length) \(.[0].unattributed)"')"
+echo "TCP: $("$DAXPIN" holders "$dax4k")"
+release_refs h >/dev/null
+
+# --- RDMA (soft-RoCE): pinned, device closed: a hint, marked as one -------
+ip link show dummy0 >/dev/null 2>&1 || ip link add dummy0 type dummy
+ip link set dummy0 up
+rdma link add rxe0 type rxe netdev dummy0
+hold_refs pin -m pin -c -k 3 -s 2M "/dev/$dax2m" >/dev/null
+out=$("$DAXPIN" holders --json "$dax2m") || true
+expect "RDMA: $(held pin) named as a hint, not exact" "$(held pin) R rdma-hint false null" \
+	"$(echo "$out" | jq -r '.[0].holders[] | select(.references != []) |
+		"\(.pid) \(.access) " + (.references[] | "\(.kind) \(.exact) \(.pages)")')"
+expect "RDMA: the 3 pins unattributed" 3 "$(echo "$out" | jq -r '.[0].unattributed')"
+echo "RDMA: $("$DAXPIN" holders "$dax2m")"
+release_refs pin >/dev/null
 
 # --- without privilege: unknown, with the reason --------------------------
 hold_refs h -c -k 2 "/dev/$dax4k" >/dev/null
