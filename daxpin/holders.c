@@ -63,6 +63,7 @@ struct holders_options {
 	enum holders_format format;
 	unsigned int timeout_ms;
 	unsigned int scan_flags;	/* enum daxpin_holders_flags */
+	bool no_owners;		/* skip the reference-owners scan */
 };
 
 void access_str(unsigned int access, char buf[ACCESS_STR_MAX])
@@ -201,9 +202,11 @@ static void owners_to_json(struct json_object *j, const struct daxpin_holders *h
 			   const struct daxpin_target_holders *th)
 {
 	const struct daxpin_target_owners *to = th->owners;
-	const char *reason = !h->owners ? "not searched (--no-bpf)" :
+	const char *reason = !h->owners ? "not searched (--no-owners or --no-bpf)" :
 			     h->owners->reason ? h->owners->reason :
-			     !to->refs_known ? h->owners->refs_reason : NULL;
+			     to->refs_known ? NULL :
+			     h->owners->refs_reason ? h->owners->refs_reason :
+			     "a single file's pages are not looked up: name its mount point";
 	struct json_object *holders = json_object_object_get(j, "holders");
 
 	for (size_t i = 0; !to && i < json_object_array_length(holders); i++) {
@@ -433,6 +436,8 @@ static void holders_usage(FILE *out)
 		"  -b, --bytes            sizes in bytes\n"
 		"  -t, --timeout SECONDS  give up scanning after this long (default 10, 0: never)\n"
 		"      --no-bpf           read /proc even as root (root's default: BPF iterators)\n"
+		"      --no-owners        do not look for the owners of page references\n"
+		"                         (pipes P, io_uring U, RDMA R; needs root)\n"
 		"  -h, --help             this text\n\n"
 		"Exit status: 0 holders found, 10 none, 4 none seen but some processes were\n"
 		"not readable, 6 none seen before the timeout, 3 unknown target, 2 usage.\n");
@@ -516,7 +521,7 @@ static int add_owners(struct daxpin_ctx *ctx, struct daxpin_topology **topo,
 
 int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 {
-	enum { OPT_NO_BPF = 256 };
+	enum { OPT_NO_BPF = 256, OPT_NO_OWNERS };
 	static const struct option longopts[] = {
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'J' },
@@ -528,6 +533,7 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 		{ "bytes", no_argument, NULL, 'b' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "no-bpf", no_argument, NULL, OPT_NO_BPF },
+		{ "no-owners", no_argument, NULL, OPT_NO_OWNERS },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -545,6 +551,7 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 		case 'p': o.format = FORMAT_PIDS; break;
 		case 'o': o.table.output = optarg; o.format = FORMAT_TABLE; break;
 		case OPT_NO_BPF: o.scan_flags |= DAXPIN_HOLDERS_NO_BPF; break;
+		case OPT_NO_OWNERS: o.no_owners = true; break;
 		case 't':
 			if (parse_timeout(optarg, &o.timeout_ms) < 0) {
 				fprintf(stderr, "daxpin holders: bad timeout '%s': seconds, 0 for none\n",
@@ -599,7 +606,7 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 			rc = EXIT_FAILURE_;
 		}
 	}
-	if (h && !(o.scan_flags & DAXPIN_HOLDERS_NO_BPF)) {
+	if (h && !o.no_owners && !(o.scan_flags & DAXPIN_HOLDERS_NO_BPF)) {
 		int err = add_owners(ctx, &topo, targets, (size_t)nr, h);
 
 		if (err < 0) {

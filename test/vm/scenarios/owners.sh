@@ -70,6 +70,10 @@ owns() {
 hold_refs h -c -k 7 "/dev/$dax4k" >/dev/null
 expect "4K: list counts 7 references" 7 "$(refs "$dax4k")"
 owns "4K" "$dax4k" "$(held h)" 7 read
+rc=0
+out=$("$DAXPIN" holders --no-owners --json "$dax4k") || rc=$?
+expect "4K --no-owners: nobody seen, exit 10, unattributed unknown" "10 null" \
+	"$rc $(echo "$out" | jq -r '.[0].unattributed')"
 release_refs h >/dev/null
 rc=0
 "$DAXPIN" holders "$dax4k" >/dev/null || rc=$?
@@ -96,6 +100,13 @@ rm -f /tmp/owners-fifo
 hold_refs h -c -p /tmp/owners-fifo -k 4 "/dev/$dax4k" >/dev/null
 sleep 600 </tmp/owners-fifo &
 reader=$!
+# the splicer may go only once the reader has the FIFO open
+i=0
+until [ "$(readlink "/proc/$reader/fd/0" 2>/dev/null)" = /tmp/owners-fifo ]; do
+	i=$((i + 1))
+	[ $i -le 300 ] || fail "FIFO: the reader did not open it"
+	sleep 0.1
+done
 release_refs h >/dev/null
 expect "FIFO: list still counts 4 references" 4 "$(refs "$dax4k")"
 owns "FIFO" "$dax4k" "$reader" 4 read
