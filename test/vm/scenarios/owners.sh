@@ -70,6 +70,8 @@ owns() {
 hold_refs h -c -k 7 "/dev/$dax4k" >/dev/null
 expect "4K: list counts 7 references" 7 "$(refs "$dax4k")"
 owns "4K" "$dax4k" "$(held h)" 7 read
+expect "4K: list --pinned -v names the owner of the busy folios" "$(held h)" \
+	"$("$DAXPIN" list --pinned -v --json | jq -r --arg t "$dax4k" '[.. | objects | select(.chardev == $t) | .busy[].owners[]] | unique | join(" ")')"
 rc=0
 out=$("$DAXPIN" holders --no-owners --json "$dax4k") || rc=$?
 expect "4K --no-owners: nobody seen, exit 10, unattributed unknown" "10 null" \
