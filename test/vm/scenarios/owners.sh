@@ -163,6 +163,7 @@ fi
 # --- loopback TCP: the pages move on from the pipe into a socket's queue --
 # Nothing follows sockets to their pages: the references are counted as
 # unattributed, and nobody is named for them.
+ip link set lo up
 hold_refs h -c -T -k 6 "/dev/$dax4k" >/dev/null
 tcp_refs=$(refs "$dax4k")
 echo "TCP: list counts $tcp_refs references for 6 pages sent"
