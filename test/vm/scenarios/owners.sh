@@ -70,6 +70,9 @@ owns() {
 hold_refs h -c -k 7 "/dev/$dax4k" >/dev/null
 expect "4K: list counts 7 references" 7 "$(refs "$dax4k")"
 owns "4K" "$dax4k" "$(held h)" 7 read
+# for the README and the man page
+"$DAXPIN" holders --json "$dax4k" >"$RESULTS/holders-4k.json"
+"$DAXPIN" holders -o TARGET,PID,ACCESS,COMMAND,REFS "$dax4k" >"$RESULTS/holders-4k.txt"
 expect "4K: list --pinned -v names the owner of the busy folios" "$(held h)" \
 	"$("$DAXPIN" list --pinned -v --json | jq -r --arg t "$dax4k" '[.. | objects | select(.chardev == $t) | .busy[].owners[]] | unique | join(" ")')"
 rc=0
