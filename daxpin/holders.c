@@ -439,8 +439,10 @@ static void holders_usage(FILE *out)
 		"      --no-owners        do not look for the owners of page references\n"
 		"                         (pipes P, io_uring U, RDMA R; needs root)\n"
 		"  -h, --help             this text\n\n"
-		"Exit status: 0 holders found, 10 none, 4 none seen but some processes were\n"
-		"not readable, 6 none seen before the timeout, 3 unknown target, 2 usage.\n");
+		"Exit status: 0 holders found, 10 none, 4 none seen but some processes (or\n"
+		"the owners of page references) were not readable, 6 none seen before the\n"
+		"timeout, 8 owners of page references not searchable here, 3 unknown target,\n"
+		"2 usage.\n");
 }
 
 static int parse_timeout(const char *s, unsigned int *ms)
@@ -459,11 +461,17 @@ static int parse_timeout(const char *s, unsigned int *ms)
 	return 0;
 }
 
-/* What the exit status says when no holder was seen: only "none" if we could look everywhere. */
-static int exit_status(const struct daxpin_holders *h)
+/*
+ * What the exit status says when no holder was seen: only "none" if we
+ * could look everywhere, including for the owners of page references of
+ * targets that have pages (unless --no-owners asked not to).
+ */
+static int exit_status(const struct daxpin_holders *h, bool owners_unknown)
 {
 	if (h->nr_procs)
 		return EXIT_OK;
+	if (h->complete && owners_unknown)
+		return h->owners->error == -EPERM ? EXIT_PERMISSION : EXIT_UNSUPPORTED;
 	if (h->complete)
 		return EXIT_NONE;
 	return h->timed_out ? EXIT_TIMEOUT : EXIT_PERMISSION;
@@ -497,7 +505,7 @@ static int holders_print(char **names, const struct daxpin_holders *h,
  */
 static int add_owners(struct daxpin_ctx *ctx, struct daxpin_topology **topo,
 		      const struct daxpin_target *targets, size_t nr,
-		      struct daxpin_holders *h)
+		      struct daxpin_holders *h, bool *has_pages)
 {
 	struct daxpin_owners_target *ot = calloc(nr ? nr : 1, sizeof(*ot));
 	struct daxpin_owners *o = NULL;
@@ -507,8 +515,10 @@ static int add_owners(struct daxpin_ctx *ctx, struct daxpin_topology **topo,
 		return -ENOMEM;
 	if (!*topo && daxpin_topology_scan(ctx, topo) < 0)
 		*topo = NULL;
-	for (size_t i = 0; i < nr && *topo && !rc; i++)
+	for (size_t i = 0; i < nr && *topo && !rc; i++) {
 		rc = daxpin_owners_target_from(*topo, &targets[i], &ot[i]);
+		*has_pages |= ot[i].nr_ranges > 0;
+	}
 	if (!rc)
 		rc = daxpin_owners_scan(ctx, ot, nr, &o);
 	if (!rc)
@@ -542,6 +552,7 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 	struct daxpin_target *targets;
 	struct daxpin_holders *h = NULL;
 	struct column_selection sel;
+	bool has_pages = false;
 	int c, rc = EXIT_OK, nr;
 
 	while ((c = getopt_long(argc, argv, "vJpo:Hnrbt:h", longopts, NULL)) != -1) {
@@ -607,13 +618,13 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 		}
 	}
 	if (h && !o.no_owners && !(o.scan_flags & DAXPIN_HOLDERS_NO_BPF)) {
-		int err = add_owners(ctx, &topo, targets, (size_t)nr, h);
+		int err = add_owners(ctx, &topo, targets, (size_t)nr, h, &has_pages);
 
 		if (err < 0) {
 			fprintf(stderr, "daxpin holders: cannot find the owners of page references: %s\n",
 				strerror(-err));
 			rc = EXIT_FAILURE_;
-		} else if (h->owners->reason) {
+		} else if (h->owners->reason && has_pages) {
 			fprintf(stderr, "daxpin holders: owners of page references (pipes, io_uring, RDMA) not searched: %s\n",
 				h->owners->reason);
 		}
@@ -621,7 +632,7 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 	if (h && rc == EXIT_OK) {
 		if (!h->complete)
 			fprintf(stderr, "daxpin holders: partial result: %s\n", h->reason);
-		rc = exit_status(h);
+		rc = exit_status(h, has_pages && h->owners && h->owners->reason);
 		if (holders_print(argv + optind, h, &o, &sel) < 0) {
 			fprintf(stderr, "daxpin holders: out of memory\n");
 			rc = EXIT_FAILURE_;

@@ -185,6 +185,13 @@ static int set_reason(char **reason, const char *what, int error)
 	return error == -ENOMEM ? error : 0;
 }
 
+/* Owners not searched: why, in words and as an errno. */
+static int unavailable(struct daxpin_owners *o, const char *what, int error)
+{
+	o->error = error;
+	return set_reason(&o->reason, what, error);
+}
+
 /* References from page state, and what the owners leave unexplained. */
 static int count_refs(struct daxpin_ctx *ctx, struct daxpin_owners *o,
 		      const struct daxpin_owners_target *targets)
@@ -498,20 +505,20 @@ static int scan_bpf(struct daxpin_ctx *ctx, struct daxpin_owners *o,
 
 	rc = filter_fill(targets, o->nr_targets, &filter);
 	if (rc)
-		return set_reason(&o->reason, "more page ranges than one scan can look for", rc);
+		return unavailable(o, "more page ranges than one scan can look for", rc);
 	old = libbpf_set_print(libbpf_silent);
 	skel = owners__open_and_load();
 	rc = skel ? 0 : -errno;
 	libbpf_set_print(old);
 	if (rc == -EPERM)
-		return set_reason(&o->reason, "needs CAP_BPF and CAP_PERFMON (run as root)", rc);
+		return unavailable(o, "needs CAP_BPF and CAP_PERFMON (run as root)", rc);
 	if (rc == -ESRCH)
-		return set_reason(&o->reason, "kernel does not list vmemmap_base in /proc/kallsyms (CONFIG_KALLSYMS_ALL)", rc);
+		return unavailable(o, "kernel does not list vmemmap_base in /proc/kallsyms (CONFIG_KALLSYMS_ALL)", rc);
 	if (rc) {
 		char what[128];
 
 		snprintf(what, sizeof(what), "loading the BPF iterator failed: %s", strerror(-rc));
-		return set_reason(&o->reason, what, rc);
+		return unavailable(o, what, rc);
 	}
 	skel->bss->filter = filter;
 	rc = iter_read_all(skel->progs.owners_fds, &buf, &len);
@@ -564,11 +571,11 @@ DAXPIN_EXPORT int daxpin_owners_scan(struct daxpin_ctx *ctx,
 	o->nr_targets = nr_targets;
 #if OWNERS_BPF
 	if (!in_initial_pid_ns())
-		rc = set_reason(&o->reason, "running in a pid namespace: owners need the initial one", 0);
+		rc = unavailable(o, "running in a pid namespace: owners need the initial one", -ENOTSUP);
 	else
 		rc = scan_bpf(ctx, o, targets);
 #else
-	rc = set_reason(&o->reason, "built without BPF support", 0);
+	rc = unavailable(o, "built without BPF support", -ENOTSUP);
 #endif
 	if (o->reason)
 		info(ctx, "reference owners unavailable: %s\n", o->reason);

@@ -128,6 +128,7 @@ struct daxpin_target_owners {
  * @nr_targets: number of @targets
  * @reason: NULL when owners were scanned; else why not ("needs CAP_BPF
  *	and CAP_PERFMON (run as root)", ...), and @targets is empty
+ * @error: with @reason, the negative errno behind it (-EPERM: privilege)
  * @refs_reason: why page references are unknown (page state unavailable),
  *	or NULL
  */
@@ -135,6 +136,7 @@ struct daxpin_owners {
 	struct daxpin_target_owners *targets;
 	size_t nr_targets;
 	char *reason;
+	int error;
 	char *refs_reason;
 };
 
