@@ -453,7 +453,8 @@ static int build(struct daxpin_owners *o, const struct daxpin_owners_target *tar
 
 /* RDMA hints: a verbs file and pinned memory, for targets with references
  * no exact owner explains (or unknown references). */
-static int add_hints(struct daxpin_owners *o, const struct owners_rec *recs, size_t nr)
+static int add_hints(struct daxpin_owners *o, const struct daxpin_owners_target *targets,
+		     const struct owners_rec *recs, size_t nr)
 {
 	long page = sysconf(_SC_PAGESIZE);
 
@@ -461,7 +462,7 @@ static int add_hints(struct daxpin_owners *o, const struct owners_rec *recs, siz
 		struct daxpin_target_owners *to = &o->targets[t];
 		size_t cap = to->nr_owners;
 
-		if (to->refs_known && !to->unattributed)
+		if (!targets[t].nr_ranges || (to->refs_known && !to->unattributed))
 			continue;
 		for (size_t i = 0; i < nr; i++) {
 			const struct owners_rec *r = &recs[i];
@@ -536,7 +537,7 @@ static int scan_bpf(struct daxpin_ctx *ctx, struct daxpin_owners *o,
 	if (!rc)
 		rc = count_refs(ctx, o, targets);
 	if (!rc)
-		rc = add_hints(o, (const struct owners_rec *)buf, nr);
+		rc = add_hints(o, targets, (const struct owners_rec *)buf, nr);
 	for (size_t t = 0; t < o->nr_targets && !rc; t++)
 		if (o->targets[t].nr_owners > 1)
 			qsort(o->targets[t].owners, o->targets[t].nr_owners,
