@@ -338,14 +338,14 @@ int main(int argc, char **argv)
 		register_pages(base + offset, k, stride, page);
 	if (to_tcp && pipe_fd >= 0)
 		splice_to_tcp(pipe_fd, k * page);
-	if (close_dev && (munmap(base, length) || close(fd)))
-		die("closing the device");
-	if (fork_child && pipe_fd >= 0)
-		hand_to_child(pipe_fd);
 #ifdef HAVE_IBVERBS
 	if (!strcmp(mode, "pin"))
 		pin_pages(base + offset, k, stride, page);
 #endif
+	if (close_dev && (munmap(base, length) || close(fd)))
+		die("closing the device");
+	if (fork_child && pipe_fd >= 0)
+		hand_to_child(pipe_fd);
 
 	fprintf(stderr, "hold-refs: %s %s: %lu pages from offset %lu, stride %lu, mapping %lu bytes\n",
 		mode, argv[optind], k, offset, stride, length);
