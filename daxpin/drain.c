@@ -221,7 +221,7 @@ static void object_report(const struct daxpin_drain_object *o)
 		return;
 	for (size_t i = 0; o->holders && i < o->holders->nr_holders; i++) {
 		const struct daxpin_holder *h = &o->holders->holders[i];
-		char access[8];
+		char access[ACCESS_STR_MAX];
 
 		access_str(h->access, access);
 		printf("%s: held by pid %d (%s), access %s\n", o->name, (int)h->proc->pid,

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <daxpin/owners.h>
+
 #include "builtin.h"
 #include "exitcodes.h"
 #include "holders.h"
@@ -32,6 +34,7 @@ enum {
 	COL_FDS,
 	COL_PINNED,
 	COL_CGROUP,
+	COL_REFS,
 };
 
 static const struct column holders_columns[] = {
@@ -39,13 +42,14 @@ static const struct column holders_columns[] = {
 	[COL_USER] = { "USER", 0.1, 0, "user name of the holder's effective uid" },
 	[COL_UID] = { "UID", 5, SCOLS_FL_RIGHT, "effective uid" },
 	[COL_PID] = { "PID", 6, SCOLS_FL_RIGHT, "process id" },
-	[COL_ACCESS] = { "ACCESS", 6, 0, "m mapped, f open, c cwd, r root, e executable, p pinned memory (hint)" },
+	[COL_ACCESS] = { "ACCESS", 6, 0, "m mapped, f open, c cwd, r root, e executable, p pinned memory (hint), P pipe, U io_uring, R RDMA (hint)" },
 	[COL_COMMAND] = { "COMMAND", 0.1, 0, "process name" },
 	[COL_MAPPED] = { "MAPPED", 6, SCOLS_FL_RIGHT, "bytes of the target mapped" },
 	[COL_MODE] = { "MODE", 5, 0, "how it is mapped: shared/private, rw/ro" },
 	[COL_FDS] = { "FDS", 3, SCOLS_FL_RIGHT, "open file descriptors on the target" },
 	[COL_PINNED] = { "PINNED", 6, SCOLS_FL_RIGHT, "the process's pinned memory (VmPin)" },
 	[COL_CGROUP] = { "CGROUP", 0.3, SCOLS_FL_TRUNC, "cgroup (names the container or Kubernetes pod)" },
+	[COL_REFS] = { "REFS", 4, SCOLS_FL_RIGHT, "page references it owns through pipes and io_uring buffers" },
 };
 
 static const int holders_default_columns[] = {
@@ -60,9 +64,10 @@ struct holders_options {
 	enum holders_format format;
 	unsigned int timeout_ms;
 	unsigned int scan_flags;	/* enum daxpin_holders_flags */
+	bool no_owners;		/* skip the reference-owners scan */
 };
 
-void access_str(unsigned int access, char buf[8])
+void access_str(unsigned int access, char buf[ACCESS_STR_MAX])
 {
 	/* fuser prints c e f F r m; F (open for writing) has no meaning here */
 	static const struct {
@@ -72,6 +77,9 @@ void access_str(unsigned int access, char buf[8])
 		{ DAXPIN_ACCESS_CWD, 'c' }, { DAXPIN_ACCESS_EXE, 'e' },
 		{ DAXPIN_ACCESS_FD, 'f' }, { DAXPIN_ACCESS_ROOT, 'r' },
 		{ DAXPIN_ACCESS_MAP, 'm' }, { DAXPIN_ACCESS_PIN, 'p' },
+		/* reference owners: capitals, fuser has none */
+		{ DAXPIN_ACCESS_PIPE, 'P' }, { DAXPIN_ACCESS_IO_URING, 'U' },
+		{ DAXPIN_ACCESS_RDMA_HINT, 'R' },
 	};
 	size_t n = 0;
 
@@ -113,6 +121,51 @@ static void add(struct json_object *obj, const char *key, struct json_object *va
 	xjson_add(obj, key, val);
 }
 
+static const char *pipe_end_name(unsigned int end)
+{
+	switch (end & (DAXPIN_PIPE_READ | DAXPIN_PIPE_WRITE)) {
+	case DAXPIN_PIPE_READ:
+		return "read";
+	case DAXPIN_PIPE_WRITE:
+		return "write";
+	case DAXPIN_PIPE_READ | DAXPIN_PIPE_WRITE:
+		return "read-write";
+	}
+	return NULL;
+}
+
+/* [{"kind","fd","inode","end","pages","exact"}]: what it owns, fd by fd */
+static struct json_object *references_to_json(const struct daxpin_owner *ow)
+{
+	struct json_object *a = xjson_array();
+
+	for (size_t i = 0; ow && i < ow->nr_refs; i++) {
+		const struct daxpin_reference *r = &ow->refs[i];
+		struct json_object *j = xjson_object();
+		bool hint = r->kind == DAXPIN_REF_RDMA_HINT;
+
+		add(j, "kind", xjson_string(daxpin_ref_kind_name(r->kind)));
+		add(j, "fd", xjson_int(r->fd));
+		add(j, "inode", xjson_uint64(r->inode));
+		add(j, "end", r->kind == DAXPIN_REF_PIPE ?
+			xjson_string(pipe_end_name(r->end)) : NULL);
+		add(j, "pages", hint ? NULL : xjson_uint64(r->pages));
+		add(j, "exact", xjson_bool(!hint));
+		xjson_append(a, j);
+	}
+	return a;
+}
+
+/* The page references a holder owns exactly (hints own no known number). */
+static uint64_t owned_pages(const struct daxpin_owner *ow)
+{
+	uint64_t pages = 0;
+
+	for (size_t i = 0; ow && i < ow->nr_refs; i++)
+		pages += ow->refs[i].pages;
+	return pages;
+}
+
 struct json_object *holders_to_json(const struct daxpin_target_holders *th)
 {
 	struct json_object *a = xjson_array();
@@ -121,7 +174,7 @@ struct json_object *holders_to_json(const struct daxpin_target_holders *th)
 		const struct daxpin_holder *h = &th->holders[i];
 		const struct daxpin_process *p = h->proc;
 		struct json_object *j = xjson_object();
-		char access[8];
+		char access[ACCESS_STR_MAX];
 
 		access_str(h->access, access);
 		add(j, "pid", xjson_int(p->pid));
@@ -135,9 +188,37 @@ struct json_object *holders_to_json(const struct daxpin_target_holders *th)
 		add(j, "writable", xjson_bool(h->writable));
 		add(j, "fds", xjson_int((int)h->fds));
 		add(j, "vm_pinned_bytes", xjson_uint64(p->vm_pinned_bytes));
+		if (th->owners)
+			add(j, "references", references_to_json(h->owner));
 		xjson_append(a, j);
 	}
 	return a;
+}
+
+/*
+ * The owners part of a target: each holder's "references" (null with a
+ * reason when owners were not searched) and the "unattributed" references.
+ */
+static void owners_to_json(struct json_object *j, const struct daxpin_holders *h,
+			   const struct daxpin_target_holders *th)
+{
+	const struct daxpin_target_owners *to = th->owners;
+	const char *reason = !h->owners ? "not searched (--no-owners or --no-bpf)" :
+			     h->owners->reason ? h->owners->reason :
+			     to->refs_known ? NULL :
+			     h->owners->refs_reason ? h->owners->refs_reason :
+			     "a single file's pages are not looked up: name its mount point";
+	struct json_object *holders = json_object_object_get(j, "holders");
+
+	for (size_t i = 0; !to && i < json_object_array_length(holders); i++) {
+		struct json_object *hj = json_object_array_get_idx(holders, i);
+
+		add(hj, "references", NULL);
+		add(hj, "references_reason", xjson_string(reason));
+	}
+	add(j, "unattributed", to && to->refs_known ? xjson_uint64(to->unattributed) : NULL);
+	if (!to || !to->refs_known)
+		add(j, "unattributed_reason", reason ? xjson_string(reason) : NULL);
 }
 
 static void print_json(char **names, const struct daxpin_holders *h)
@@ -149,6 +230,7 @@ static void print_json(char **names, const struct daxpin_holders *h)
 
 		add(j, "target", xjson_string(names[i]));
 		add(j, "holders", holders_to_json(&h->targets[i]));
+		owners_to_json(j, h, &h->targets[i]);
 		add(j, "complete", xjson_bool(h->complete));
 		add(j, "reason", h->reason ? xjson_string(h->reason) : NULL);
 		xjson_append(a, j);
@@ -189,13 +271,16 @@ static void print_concise(char **names, const struct daxpin_holders *h)
 		printf("%s:", name);
 		free(name);
 		for (size_t j = 0; j < th->nr_holders; j++) {
-			char access[8];
+			char access[ACCESS_STR_MAX];
 
 			access_str(th->holders[j].access, access);
 			printf(" %d%s", (int)th->holders[j].proc->pid, access);
 		}
 		if (!th->nr_holders)
 			printf(h->complete ? " no holders" : " no holders seen");
+		if (th->owners && th->owners->refs_known && th->owners->unattributed)
+			printf(" (%" PRIu64 " page references without a known owner)",
+			       th->owners->unattributed);
 		printf("\n");
 	}
 }
@@ -204,7 +289,7 @@ static char *cell(const char *target, const struct daxpin_holder *hd, int col,
 		  const struct holders_options *o)
 {
 	const struct daxpin_process *p = hd->proc;
-	char *s = NULL, access[8];
+	char *s = NULL, access[ACCESS_STR_MAX];
 	int rc = 0;
 
 	switch (col) {
@@ -238,6 +323,11 @@ static char *cell(const char *target, const struct daxpin_holder *hd, int col,
 		return p->vm_pinned_bytes ? size_to_str(p->vm_pinned_bytes, o->table.bytes) : NULL;
 	case COL_CGROUP:
 		return p->cgroup ? strdup(p->cgroup) : NULL;
+	case COL_REFS:
+		if (!hd->owner)
+			return NULL;
+		rc = asprintf(&s, "%" PRIu64, owned_pages(hd->owner));
+		break;
 	}
 	return rc < 0 ? NULL : s;
 }
@@ -333,10 +423,14 @@ static void holders_usage(FILE *out)
 		"  -b, --bytes            sizes in bytes\n"
 		"  -t, --timeout SECONDS  give up scanning after this long (default 10, 0: never)\n"
 		"      --no-bpf           read /proc even as root (root's default: BPF iterators)\n"
+		"      --no-owners        do not look for the owners of page references\n"
+		"                         (pipes P, io_uring U, RDMA R; needs root)\n"
 		"  -h, --help             this text\n\n"
-		"Exit status: 0 holders found, 10 none, 4 none seen but some processes were\n"
-		"not readable, 6 none seen before the timeout, 1 none seen but some could not\n"
-		"be examined (out of file descriptors), 3 unknown target, 2 usage.\n");
+		"Exit status: 0 holders found, 10 none, 4 none seen but some processes (or\n"
+		"the owners of page references) were not readable, 6 none seen before the\n"
+		"timeout, 1 none seen but some could not be examined (out of file\n"
+		"descriptors), 8 owners of page references not searchable here, 3 unknown\n"
+		"target, 2 usage.\n");
 }
 
 /*
@@ -360,11 +454,17 @@ static int resolve_status(int err)
 	return EXIT_FAILURE_;
 }
 
-/* What the exit status says when no holder was seen: only "none" if we could look everywhere. */
-static int exit_status(const struct daxpin_holders *h)
+/*
+ * What the exit status says when no holder was seen: only "none" if we
+ * could look everywhere, including for the owners of page references of
+ * targets that have pages (unless --no-owners asked not to).
+ */
+static int exit_status(const struct daxpin_holders *h, bool owners_unknown)
 {
 	if (h->nr_procs)
 		return EXIT_OK;
+	if (h->complete && owners_unknown)
+		return h->owners->error == -EPERM ? EXIT_PERMISSION : EXIT_UNSUPPORTED;
 	if (h->complete)
 		return EXIT_NONE;
 	if (h->timed_out)
@@ -392,9 +492,41 @@ static int holders_print(char **names, const struct daxpin_holders *h,
 	return 0;
 }
 
+/*
+ * The owners of the targets' page references (pipes, io_uring buffers,
+ * RDMA hints), merged into h: a process whose pipe holds a device's pages
+ * holds that device. Owners are found by page frame, so the targets'
+ * devices are looked up in the topology.
+ */
+static int add_owners(struct daxpin_ctx *ctx, struct daxpin_topology **topo,
+		      const struct daxpin_target *targets, size_t nr,
+		      struct daxpin_holders *h, bool *has_pages)
+{
+	struct daxpin_owners_target *ot = calloc(nr ? nr : 1, sizeof(*ot));
+	struct daxpin_owners *o = NULL;
+	int rc = 0;
+
+	if (!ot)
+		return -ENOMEM;
+	if (!*topo && daxpin_topology_scan(ctx, topo) < 0)
+		*topo = NULL;
+	for (size_t i = 0; i < nr && *topo && !rc; i++) {
+		rc = daxpin_owners_target_from(*topo, &targets[i], &ot[i]);
+		*has_pages |= ot[i].nr_ranges > 0;
+	}
+	if (!rc)
+		rc = daxpin_owners_scan(ctx, ot, nr, &o);
+	if (!rc)
+		rc = daxpin_holders_add_owners(h, o);
+	for (size_t i = 0; i < nr; i++)
+		daxpin_owners_target_clear(&ot[i]);
+	free(ot);
+	return rc;
+}
+
 int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 {
-	enum { OPT_NO_BPF = 256 };
+	enum { OPT_NO_BPF = 256, OPT_NO_OWNERS };
 	static const struct option longopts[] = {
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'J' },
@@ -406,6 +538,7 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 		{ "bytes", no_argument, NULL, 'b' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "no-bpf", no_argument, NULL, OPT_NO_BPF },
+		{ "no-owners", no_argument, NULL, OPT_NO_OWNERS },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -414,6 +547,7 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 	struct daxpin_target *targets;
 	struct daxpin_holders *h = NULL;
 	struct column_selection sel;
+	bool has_pages = false;
 	int c, rc = EXIT_OK, nr, format_opt = 0;
 
 	opterr = 0;
@@ -431,6 +565,7 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 			o.format = c == 'v' ? FORMAT_TABLE : c == 'J' ? FORMAT_JSON : FORMAT_PIDS;
 			break;
 		case OPT_NO_BPF: o.scan_flags |= DAXPIN_HOLDERS_NO_BPF; break;
+		case OPT_NO_OWNERS: o.no_owners = true; break;
 		case 't':
 			if (parse_duration(optarg, &o.timeout_ms) < 0) {
 				error_line("daxpin holders: bad timeout '%s': seconds, 0 for none",
@@ -494,10 +629,22 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 			rc = EXIT_FAILURE_;
 		}
 	}
-	if (h) {
+	if (h && !o.no_owners && !(o.scan_flags & DAXPIN_HOLDERS_NO_BPF)) {
+		int err = add_owners(ctx, &topo, targets, (size_t)nr, h, &has_pages);
+
+		if (err < 0) {
+			fprintf(stderr, "daxpin holders: cannot find the owners of page references: %s\n",
+				strerror(-err));
+			rc = EXIT_FAILURE_;
+		} else if (h->owners->reason && has_pages) {
+			fprintf(stderr, "daxpin holders: owners of page references (pipes, io_uring, RDMA) not searched: %s\n",
+				h->owners->reason);
+		}
+	}
+	if (h && rc == EXIT_OK) {
 		if (!h->complete)
 			fprintf(stderr, "daxpin holders: partial result: %s\n", h->reason);
-		rc = exit_status(h);
+		rc = exit_status(h, has_pages && h->owners && h->owners->reason);
 		if (holders_print(argv + optind, h, &o, &sel) < 0) {
 			fprintf(stderr, "daxpin holders: out of memory\n");
 			rc = EXIT_FAILURE_;

@@ -7,8 +7,9 @@
 #include <daxpin/daxpin.h>
 #include <daxpin/holders.h>
 
-/* The access letters of a holder in fuser's order ("fm", "mp", ...). */
-void access_str(unsigned int access, char buf[8]);
+/* The access letters of a holder in fuser's order ("fm", "mp", "P", ...). */
+#define ACCESS_STR_MAX 16
+void access_str(unsigned int access, char buf[ACCESS_STR_MAX]);
 
 /* [{"pid","comm","uid","user","cgroup","access","mapped_bytes",...}] */
 struct json_object *holders_to_json(const struct daxpin_target_holders *th);

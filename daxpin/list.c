@@ -446,6 +446,12 @@ static int list_pages_scan(struct daxpin_ctx *ctx, const struct daxpin_topology 
 		return EXIT_FAILURE_;
 	}
 	o->pages = tp;
+	/* the busy folios' owners: -v shows them */
+	if (!tp->reason && o->verbose && o->json &&
+	    topology_pages_find_owners(ctx, tp) == -ENOMEM) {
+		fprintf(stderr, "daxpin list: out of memory\n");
+		return EXIT_FAILURE_;
+	}
 	if (!tp->reason)
 		return EXIT_OK;
 	if (o->pinned) {

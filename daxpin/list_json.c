@@ -39,7 +39,29 @@ static void add_pfn_ranges(struct json_object *obj, const struct daxpin_pfn_rang
 		add_string(obj, "pfn_ranges_reason", RANGES_HIDDEN_REASON);
 }
 
-static struct json_object *busy_to_json(const struct daxpin_page_counts *c)
+/* The pids owning references to a busy folio; null with a reason if unknown. */
+static void add_folio_owners(struct json_object *j, const struct topology_pages *tp,
+			     const struct daxpin_page_busy *b)
+{
+	pid_t pids[64];
+	size_t nr;
+	struct json_object *a;
+
+	if (!tp->owners || tp->owners->reason) {
+		add(j, "owners", NULL);
+		add_string(j, "owners_reason", tp->owners ? tp->owners->reason :
+			   "not searched");
+		return;
+	}
+	nr = folio_owners(tp, b->pfn, b->nr_pages, pids, sizeof(pids) / sizeof(pids[0]));
+	a = xjson_array();
+	for (size_t i = 0; i < nr; i++)
+		xjson_append(a, xjson_int(pids[i]));
+	add(j, "owners", a);
+}
+
+static struct json_object *busy_to_json(const struct daxpin_page_counts *c,
+					const struct topology_pages *tp)
 {
 	struct json_object *a = xjson_array();
 
@@ -54,6 +76,7 @@ static struct json_object *busy_to_json(const struct daxpin_page_counts *c)
 		add(j, "pincount", xjson_int(b->pincount));
 		add(j, "refs", xjson_uint64(b->refs));
 		add(j, "pinned", xjson_bool(b->pinned));
+		add_folio_owners(j, tp, b);
 		xjson_append(a, j);
 	}
 	return a;
@@ -83,7 +106,7 @@ static void add_pages(struct json_object *obj, const struct list_options *o,
 	add(obj, "max_refcount", p->reason ? NULL : xjson_int(c->max_refcount));
 	add_string(obj, "pin_source", p->reason ? p->reason : "bpf");
 	if (o->verbose && !p->reason)
-		add(obj, "busy", busy_to_json(c));
+		add(obj, "busy", busy_to_json(c, o->pages));
 }
 
 /* With --holders: "holders": [...] of a namespace or dax device (daxpin holders --json's objects). */

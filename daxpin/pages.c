@@ -40,6 +40,9 @@ static int scan_one(struct topology_pages *tp, struct object_pages *p,
 	p->reason = tp->reason ? tp->reason : unreadable;
 	if (p->reason)
 		return 0;
+	p->ranges = ranges;
+	p->nr_ranges = nr;
+	p->kind = kind;
 	rc = daxpin_pagestate_scan(tp->ps, ranges, nr, kind, &p->counts);
 	if (rc == -ENOMEM)
 		return rc;
@@ -133,8 +136,54 @@ bool object_pages_busy(const struct object_pages *p)
 	return p && !p->reason && (p->counts.refs || p->counts.pinned_pages);
 }
 
+int topology_pages_find_owners(struct daxpin_ctx *ctx, struct topology_pages *tp)
+{
+	struct daxpin_owners_target *targets = calloc(tp->nr ? tp->nr : 1, sizeof(*targets));
+	int rc;
+
+	if (!targets)
+		return -ENOMEM;
+	/* borrowed, not copied: the scan only reads them */
+	for (size_t i = 0; i < tp->nr; i++)
+		targets[i] = (struct daxpin_owners_target){
+			.ranges = (struct daxpin_pfn_range *)tp->objs[i].ranges,
+			.nr_ranges = tp->objs[i].nr_ranges, .kind = tp->objs[i].kind };
+	rc = daxpin_owners_scan(ctx, targets, tp->nr, &tp->owners);
+	free(targets);
+	return rc;
+}
+
+static bool run_overlaps(const struct daxpin_reference *r, uint64_t pfn, uint64_t n)
+{
+	for (size_t i = 0; i < r->nr_runs; i++)
+		if (r->runs[i].pfn < pfn + n && pfn < r->runs[i].pfn + r->runs[i].count)
+			return true;
+	return false;
+}
+
+size_t folio_owners(const struct topology_pages *tp, uint64_t pfn, uint64_t nr_pages,
+		    pid_t *pids, size_t max)
+{
+	size_t nr = 0;
+
+	for (size_t t = 0; tp->owners && t < tp->owners->nr_targets; t++)
+		for (size_t i = 0; i < tp->owners->targets[t].nr_owners; i++) {
+			const struct daxpin_owner *ow = &tp->owners->targets[t].owners[i];
+			bool owns = false, seen = false;
+
+			for (size_t j = 0; j < ow->nr_refs && !owns; j++)
+				owns = run_overlaps(&ow->refs[j], pfn, nr_pages);
+			for (size_t j = 0; j < nr && !seen; j++)
+				seen = pids[j] == ow->pid;
+			if (owns && !seen && nr < max)
+				pids[nr++] = ow->pid;
+		}
+	return nr;
+}
+
 void topology_pages_free(struct topology_pages *tp)
 {
+	daxpin_owners_free(tp->owners);
 	daxpin_pagestate_close(tp->ps);
 	free(tp->objs);
 }

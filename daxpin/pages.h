@@ -3,13 +3,19 @@
 #define DAXPIN_CLI_PAGES_H
 
 #include <daxpin/daxpin.h>
+#include <daxpin/owners.h>
 #include <daxpin/pagestate.h>
+#include <sys/types.h>
 
 /* The page state of one namespace or dax device, or why it is unknown. */
 struct object_pages {
 	const void *obj;	/* struct daxpin_namespace or daxpin_daxdev */
 	const char *reason;	/* NULL when counts are valid */
 	struct daxpin_page_counts counts;
+	/* the ranges scanned; none for a devdax namespace (its devices have them) */
+	const struct daxpin_pfn_range *ranges;
+	size_t nr_ranges;
+	enum daxpin_page_kind kind;
 };
 
 /*
@@ -22,6 +28,8 @@ struct topology_pages {
 	int error;		/* the negative errno behind reason */
 	struct object_pages *objs;
 	size_t nr;
+	/* owners of the references (topology_pages_find_owners()), or NULL */
+	struct daxpin_owners *owners;
 };
 
 int topology_pages_scan(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
@@ -31,6 +39,12 @@ const struct object_pages *topology_pages_of(const struct topology_pages *tp,
 					     const void *obj);
 /* referenced or pinned */
 bool object_pages_busy(const struct object_pages *p);
+/* The owners of the references of every object scanned (list -v). */
+int topology_pages_find_owners(struct daxpin_ctx *ctx, struct topology_pages *tp);
+/* The owners holding references to pages of [pfn, pfn + nr_pages): up to
+ * max pids into pids, each once; returns how many */
+size_t folio_owners(const struct topology_pages *tp, uint64_t pfn, uint64_t nr_pages,
+		    pid_t *pids, size_t max);
 void topology_pages_free(struct topology_pages *tp);
 
 #endif

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include <daxpin/holders.h>
+#include <daxpin/owners.h>
 
 #include "config.h"
 
@@ -1619,5 +1620,11 @@ DAXPIN_EXPORT void daxpin_holders_free(struct daxpin_holders *h)
 	free(h->targets);
 	free(h->procs);
 	free(h->reason);
+	daxpin_owners_free(h->owners);
 	free(h);
+}
+
+int holders_read_cgroup(int dfd, struct daxpin_process *p)
+{
+	return read_cgroup(dfd, p);
 }

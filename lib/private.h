@@ -29,6 +29,10 @@ void daxpin_log(struct daxpin_ctx *ctx, int priority, const char *file,
 			daxpin_log(ctx, prio, __FILE__, __LINE__, __func__,   \
 				   __VA_ARGS__);                              \
 	} while (0)
+struct daxpin_process;
+/* lib/holders.c: the cgroup path of a process, through its /proc/PID dirfd */
+int holders_read_cgroup(int dfd, struct daxpin_process *p);
+
 #define err(ctx, ...) daxpin_log_cond(ctx, LOG_ERR, __VA_ARGS__)
 #define info(ctx, ...) daxpin_log_cond(ctx, LOG_INFO, __VA_ARGS__)
 #define dbg(ctx, ...) daxpin_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)

@@ -19,6 +19,9 @@
 
 struct daxpin_ctx;
 struct daxpin_daxdev;
+struct daxpin_owner;
+struct daxpin_owners;
+struct daxpin_target_owners;
 struct daxpin_namespace;
 
 enum daxpin_key_kind {
@@ -70,6 +73,15 @@ enum daxpin_access {
 	 * that the pinned pages are this target's.
 	 */
 	DAXPIN_ACCESS_PIN = 1 << 5,
+	/*
+	 * Reference owners (daxpin_holders_add_owners(), <daxpin/owners.h>):
+	 * 'P' holds pages of it in a pipe, 'U' in an io_uring fixed buffer
+	 * (both exact); 'R' has an RDMA verbs device open and pinned memory
+	 * while some of its references are unexplained (a hint).
+	 */
+	DAXPIN_ACCESS_PIPE = 1 << 6,
+	DAXPIN_ACCESS_IO_URING = 1 << 7,
+	DAXPIN_ACCESS_RDMA_HINT = 1 << 8,
 };
 
 struct daxpin_process {
@@ -95,11 +107,14 @@ struct daxpin_holder {
 	bool shared;		/* some mapping is MAP_SHARED */
 	bool writable;		/* some mapping is writable */
 	unsigned int fds;	/* open file descriptors on the target */
+	const struct daxpin_owner *owner;	/* its page references, or NULL */
 };
 
 struct daxpin_target_holders {
 	struct daxpin_holder *holders;	/* by ascending pid */
 	size_t nr_holders;
+	/* reference owners and unattributed references; NULL if not scanned */
+	const struct daxpin_target_owners *owners;
 };
 
 struct daxpin_holders {
@@ -125,6 +140,7 @@ struct daxpin_holders {
 	size_t unexamined;	/* processes not examined for another reason */
 	int unexamined_error;	/* the errno of the first of them (EMFILE...) */
 	size_t without_pidfd;	/* holders whose pidfd could not be opened */
+	struct daxpin_owners *owners;	/* from daxpin_holders_add_owners() */
 };
 
 enum daxpin_holders_flags {

@@ -3,8 +3,9 @@
  * hold-refs: map a device-dax character device or an fsdax file and hold
  * page references on it until told to let go.
  *
- *   hold-refs [-m splice|pin|touch|map] [-k K] [-s STRIDE] [-o OFFSET]
- *             [-l LENGTH] [-r READY_FILE] [-t TRIGGER_FILE] [-u] PATH
+ *   hold-refs [-m splice|file-splice|uring|pin|touch|map] [-k K] [-s STRIDE]
+ *             [-o OFFSET] [-l LENGTH] [-p FIFO] [-c] [-f] [-T]
+ *             [-r READY_FILE] [-t TRIGGER_FILE] PATH
  *
  * Modes:
  *   splice (default)  write-touch K pages, then vmsplice() them into a pipe:
@@ -15,11 +16,14 @@
  *                     rdma_rxe will do): long-term FOLL_PIN pins, as RDMA
  *                     takes them in production. Only when built with
  *                     libibverbs. The kernel refuses them on fsdax.
+ *   file-splice       splice() K pages of the file (not of a mapping) into a
+ *                     pipe, from OFFSET + i * STRIDE.
+ *   uring             write-touch K pages, then register them as io_uring
+ *                     fixed buffers, one page each (raw system calls, no
+ *                     liburing). Exits 95 (EOPNOTSUPP) if the kernel
+ *                     refuses DAX memory, as 6.1 does.
  *   touch             write-touch K pages and keep the mapping, no extra refs.
  *   map               only keep the mapping.
- * -u: once the pages are spliced, unmap and close PATH, so that only the
- * pipe holds the references and the process holds nothing of PATH (it
- * can then be unmounted). Splice mode only.
  * Page i is at OFFSET + i * STRIDE (STRIDE defaults to the page size). On a
  * device-dax device with 2M (or 1G) alignment its pages are compound folios:
  * use STRIDE = the alignment for K references on K different folios; a 4K
@@ -29,6 +33,15 @@
  * LENGTH (default OFFSET + K * STRIDE) is the mapping length; device-dax
  * needs it aligned to the device's alignment. A regular file shorter than
  * LENGTH is extended.
+ *
+ * Splicing modes: -p FIFO splices into that FIFO (created if missing, opened
+ * read-write) instead of a new pipe; -c then unmaps and closes PATH, so
+ * that only the pipe holds the pages and the process holds nothing of PATH
+ * (a filesystem can then be unmounted); -f hands the pipe to a forked child
+ * and closes the parent's end: the child holds the references, and the
+ * parent waits for it. READY_FILE then names the child. -T moves the pages
+ * on from the pipe into a loopback TCP connection that nobody reads: the
+ * socket's queue holds the references, the pipe is empty.
  *
  * Once held it prints "ready PID" on stdout and into READY_FILE. It lets go
  * (closes the pipe or deregisters the regions) on SIGUSR1, SIGINT, SIGTERM
@@ -43,7 +56,13 @@
 #include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
+#include <linux/io_uring.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef HAVE_IBVERBS
@@ -80,21 +99,55 @@ bad:
 	exit(2);
 }
 
-/* splice K pages of the mapping into a new pipe; returns its read end */
-static int splice_pages(char *base, unsigned long k, unsigned long stride, long page)
+/* a new pipe, or the FIFO opened read-write (which never blocks), with
+ * room for K pipe buffers; fds[0] and fds[1] may be the same fd */
+static void open_pipe(const char *fifo, unsigned long k, long page, int fds[2])
 {
-	struct iovec *iov = calloc(k, sizeof(*iov));
-	unsigned long i, bufs = 1;
-	int fds[2], queued;
-	ssize_t n;
+	unsigned long bufs = 1;
 
-	if (!iov || pipe(fds))
+	if (fifo) {
+		if (mkfifo(fifo, 0600) && errno != EEXIST)
+			die(fifo);
+		fds[0] = fds[1] = open(fifo, O_RDWR);
+		if (fds[0] < 0)
+			die(fifo);
+	} else if (pipe(fds)) {
 		die("pipe");
+	}
 	/* one pipe buffer per page: make room for K of them */
 	while (bufs < k)
 		bufs <<= 1;
 	if (fcntl(fds[1], F_SETPIPE_SZ, bufs * page) < 0)
 		die("F_SETPIPE_SZ");
+}
+
+/* checks that the pipe holds all n bytes, keeps its read end only */
+static int keep_read_end(const int fds[2], ssize_t n, unsigned long want)
+{
+	int queued;
+
+	if (ioctl(fds[0], FIONREAD, &queued) || n < 0 || (unsigned long)n != want ||
+	    (unsigned long)queued != want) {
+		fprintf(stderr, "hold-refs: spliced %zd of %lu bytes\n", n, want);
+		exit(1);
+	}
+	if (fds[1] != fds[0])
+		close(fds[1]);
+	return fds[0];
+}
+
+/* vmsplice K pages of the mapping into a pipe; returns its read end */
+static int splice_pages(char *base, unsigned long k, unsigned long stride, long page,
+			const char *fifo)
+{
+	struct iovec *iov = calloc(k, sizeof(*iov));
+	unsigned long i;
+	int fds[2];
+	ssize_t n;
+
+	if (!iov)
+		die("calloc");
+	open_pipe(fifo, k, page, fds);
 	for (i = 0; i < k; i++) {
 		iov[i].iov_base = base + i * stride;
 		iov[i].iov_len = page;
@@ -102,14 +155,93 @@ static int splice_pages(char *base, unsigned long k, unsigned long stride, long 
 	n = vmsplice(fds[1], iov, k, SPLICE_F_NONBLOCK);
 	if (n < 0)
 		die("vmsplice");
-	if (ioctl(fds[0], FIONREAD, &queued) || (unsigned long)n != k * page ||
-	    (unsigned long)queued != k * page) {
-		fprintf(stderr, "hold-refs: spliced %zd of %lu bytes\n", n, k * page);
-		exit(1);
-	}
-	close(fds[1]);
 	free(iov);
-	return fds[0];
+	return keep_read_end(fds, n, k * page);
+}
+
+/* splice() K pages of the file itself into a pipe; returns its read end */
+static int splice_file(int fd, unsigned long offset, unsigned long k,
+		       unsigned long stride, long page, const char *fifo)
+{
+	ssize_t n, total = 0;
+	unsigned long i;
+	int fds[2];
+
+	open_pipe(fifo, k, page, fds);
+	for (i = 0; i < k; i++) {
+		loff_t off = (loff_t)(offset + i * stride);
+
+		n = splice(fd, &off, fds[1], NULL, (size_t)page, SPLICE_F_NONBLOCK);
+		if (n < 0)
+			die("splice");
+		total += n;
+	}
+	return keep_read_end(fds, total, k * page);
+}
+
+/* splice()s everything in the pipe into a loopback TCP connection whose
+ * receiver never reads; returns the sending socket */
+static int splice_to_tcp(int pipe_fd, unsigned long bytes)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET,
+				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(addr);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), sfd = socket(AF_INET, SOCK_STREAM, 0);
+	ssize_t n;
+
+	if (lfd < 0 || sfd < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    listen(lfd, 1) || getsockname(lfd, (struct sockaddr *)&addr, &len) ||
+	    connect(sfd, (struct sockaddr *)&addr, sizeof(addr)))
+		die("loopback TCP");
+	while (bytes) {
+		n = splice(pipe_fd, NULL, sfd, NULL, bytes, 0);
+		if (n <= 0)
+			die("splice to TCP");
+		bytes -= (unsigned long)n;
+	}
+	return sfd;	/* the listener keeps the unaccepted receiving end */
+}
+
+/* registers K pages as io_uring fixed buffers; returns the ring's fd */
+static int register_pages(char *base, unsigned long k, unsigned long stride, long page)
+{
+	struct io_uring_params params = { 0 };
+	struct iovec *iov = calloc(k, sizeof(*iov));
+	unsigned long i;
+	int ring = (int)syscall(SYS_io_uring_setup, 4, &params);
+
+	if (!iov || ring < 0)
+		die("io_uring_setup");
+	for (i = 0; i < k; i++) {
+		iov[i].iov_base = base + i * stride;
+		iov[i].iov_len = page;
+	}
+	if (syscall(SYS_io_uring_register, ring, IORING_REGISTER_BUFFERS, iov, k) < 0) {
+		int e = errno;
+
+		fprintf(stderr, "hold-refs: io_uring_register(IORING_REGISTER_BUFFERS): %s\n",
+			strerror(e));
+		exit(e == EOPNOTSUPP ? 95 : 1);
+	}
+	free(iov);
+	return ring;
+}
+
+/* hands the pipe to a child, which holds it until released; the parent
+ * closes its end and waits. Returns in the child only. */
+static void hand_to_child(int pipe_fd)
+{
+	int status;
+	pid_t child = fork();
+
+	if (child < 0)
+		die("fork");
+	if (!child)
+		return;
+	close(pipe_fd);
+	if (waitpid(child, &status, 0) < 0)
+		die("waitpid");
+	exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
 }
 
 #ifdef HAVE_IBVERBS
@@ -145,17 +277,18 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-	const char *mode = "splice", *ready = NULL, *trigger = NULL;
+	const char *mode = "splice", *ready = NULL, *trigger = NULL, *fifo = NULL;
+	int close_dev = 0, fork_child = 0, to_tcp = 0;
 	unsigned long k = 1, offset = 0, length = 0, i;
 	long page = sysconf(_SC_PAGESIZE);
 	unsigned long stride = page;
 	struct timespec tick = { 0, 100 * 1000 * 1000 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct stat st;
-	int opt, fd, pipe_fd = -1, unmap = 0;
+	int opt, fd, pipe_fd = -1;
 	char *base;
 
-	while ((opt = getopt(argc, argv, "m:k:s:o:l:r:t:u")) != -1) {
+	while ((opt = getopt(argc, argv, "m:k:s:o:l:r:t:p:cfT")) != -1) {
 		switch (opt) {
 		case 'm': mode = optarg; break;
 		case 'k': k = number(optarg); break;
@@ -164,12 +297,16 @@ int main(int argc, char **argv)
 		case 'l': length = number(optarg); break;
 		case 'r': ready = optarg; break;
 		case 't': trigger = optarg; break;
-		case 'u': unmap = 1; break;
+		case 'p': fifo = optarg; break;
+		case 'c': close_dev = 1; break;
+		case 'f': fork_child = 1; break;
+		case 'T': to_tcp = 1; break;
 		default: goto usage;
 		}
 	}
 	if (optind != argc - 1 || !k || stride % page || offset % page ||
-	    (strcmp(mode, "splice") && strcmp(mode, "touch") && strcmp(mode, "map")
+	    (strcmp(mode, "splice") && strcmp(mode, "file-splice") && strcmp(mode, "uring") &&
+	     strcmp(mode, "touch") && strcmp(mode, "map")
 #ifdef HAVE_IBVERBS
 	     && strcmp(mode, "pin")
 #endif
@@ -195,13 +332,21 @@ int main(int argc, char **argv)
 		for (i = 0; i < k; i++)
 			base[offset + i * stride] = 1;
 	if (!strcmp(mode, "splice"))
-		pipe_fd = splice_pages(base + offset, k, stride, page);
-	if (unmap && (pipe_fd < 0 || munmap(base, length) || close(fd)))
-		goto usage;
+		pipe_fd = splice_pages(base + offset, k, stride, page, fifo);
+	if (!strcmp(mode, "file-splice"))
+		pipe_fd = splice_file(fd, offset, k, stride, page, fifo);
+	if (!strcmp(mode, "uring"))
+		register_pages(base + offset, k, stride, page);
+	if (to_tcp && pipe_fd >= 0)
+		splice_to_tcp(pipe_fd, k * page);
 #ifdef HAVE_IBVERBS
 	if (!strcmp(mode, "pin"))
 		pin_pages(base + offset, k, stride, page);
 #endif
+	if (close_dev && (munmap(base, length) || close(fd)))
+		die("closing the device");
+	if (fork_child && pipe_fd >= 0)
+		hand_to_child(pipe_fd);
 
 	fprintf(stderr, "hold-refs: %s %s: %lu pages from offset %lu, stride %lu, mapping %lu bytes\n",
 		mode, argv[optind], k, offset, stride, length);
@@ -224,7 +369,8 @@ int main(int argc, char **argv)
 	printf("released\n");
 	return 0;
 usage:
-	fprintf(stderr, "usage: hold-refs [-m splice|" PIN_MODE "touch|map] [-k K] [-s STRIDE] [-o OFFSET]\n"
-			"                 [-l LENGTH] [-r READY_FILE] [-t TRIGGER_FILE] [-u] PATH\n");
+	fprintf(stderr, "usage: hold-refs [-m splice|file-splice|uring|" PIN_MODE "touch|map] [-k K] [-s STRIDE]\n"
+			"                 [-o OFFSET] [-l LENGTH] [-p FIFO] [-c] [-f] [-T]\n"
+			"                 [-r READY_FILE] [-t TRIGGER_FILE] PATH\n");
 	return 2;
 }

@@ -18,7 +18,7 @@ ns_state() { ndctl list -n "$1" -i | json_array | jq -r '.[0].state // "enabled"
 mkfs.xfs -q -f "/dev/$bdev"
 mkdir -p /tmp/pmem
 mount -o dax=always "/dev/$bdev" /tmp/pmem
-hold_refs file -u -k 3 /tmp/pmem/data
+hold_refs file -c -k 3 /tmp/pmem/data
 umount /tmp/pmem
 echo "umount returned with 3 file pages of $bdev in a pipe"
 

@@ -160,7 +160,7 @@ expect "mounted fsdax: still enabled" enabled "$(ns_state "$ns_a")"
 # umount waits for the pages; the drain refuses or waits meanwhile. (6.1's
 # umount returns, warning in the kernel: drain-fsdax, stock only.)
 if [ "$KERNEL_FLAVOR" = current ]; then
-	hold_refs file -u -k 3 /tmp/pmem/data
+	hold_refs file -c -k 3 /tmp/pmem/data
 	umount /tmp/pmem &
 	umounting=$!
 	sleep 1
