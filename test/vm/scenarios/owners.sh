@@ -192,7 +192,7 @@ release_refs pin >/dev/null
 
 # --- without privilege: unknown, with the reason --------------------------
 hold_refs h -c -k 2 "/dev/$dax4k" >/dev/null
-out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$DAXPIN" holders --json "$dax4k" 2>/dev/null) || true
+out=$(as_nobody daxpin holders --json "$dax4k" 2>/dev/null) || true
 expect "unprivileged: unattributed unknown" null "$(echo "$out" | jq -r '.[0].unattributed')"
 echo "$out" | jq -r '.[0].unattributed_reason' | grep -q 'run as root' ||
 	fail "unprivileged: no reason given: $out"
