@@ -750,24 +750,6 @@ static int read_cgroup(int dfd, struct daxpin_process *p)
 	return rc;
 }
 
-/* Makes room for need elements in *array, doubling its capacity *cap. */
-static int grow(void **array, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap ? *cap : 16;
-	void *grown;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	grown = realloc(*array, n * size);
-	if (!grown)
-		return -ENOMEM;
-	*array = grown;
-	*cap = n;
-	return 0;
-}
-
 static void process_release(struct daxpin_process *p)
 {
 	if (p->pidfd >= 0)
@@ -782,8 +764,8 @@ static int push_process(struct worker *w, struct daxpin_process *p)
 
 	for (size_t i = 0; i < w->s->nr_targets; i++)
 		nr_held += w->acc[i].access != 0;
-	if (grow((void **)&w->procs, &w->procs_cap, w->nr_procs + 1, sizeof(*w->procs)) < 0 ||
-	    grow((void **)&w->held, &w->held_cap, w->nr_held + nr_held, sizeof(*w->held)) < 0) {
+	if (array_grow((void **)&w->procs, &w->procs_cap, w->nr_procs + 1, sizeof(*w->procs)) < 0 ||
+	    array_grow((void **)&w->held, &w->held_cap, w->nr_held + nr_held, sizeof(*w->held)) < 0) {
 		process_release(p);
 		return -ENOMEM;
 	}
@@ -961,7 +943,7 @@ static int list_pids(struct scan *s)
 	while (!rc && (d = readdir(dir))) {
 		if (d->d_name[0] < '1' || d->d_name[0] > '9')
 			continue;
-		rc = grow((void **)&s->pids, &cap, s->nr_pids + 1, sizeof(*s->pids));
+		rc = array_grow((void **)&s->pids, &cap, s->nr_pids + 1, sizeof(*s->pids));
 		if (!rc)
 			s->pids[s->nr_pids++] = (pid_t)strtol(d->d_name, NULL, 10);
 	}
@@ -1299,7 +1281,7 @@ static int iter_read(struct bpf_program *prog, char **buf, size_t *len, size_t *
 	while (fd >= 0 && !rc) {
 		ssize_t n;
 
-		rc = grow((void **)buf, cap, *len + 65536, 1);
+		rc = array_grow((void **)buf, cap, *len + 65536, 1);
 		if (rc)
 			break;
 		n = read(fd, *buf + *len, *cap - *len);
@@ -1418,7 +1400,7 @@ static int cgroup_path(struct cgroup_memo **memo, size_t *nr, size_t *cap,
 	/* gone meanwhile: the path stays unknown, and is not remembered */
 	if (rc < 0 || !p.cgroup)
 		return rc == -ENOMEM ? rc : 0;
-	rc = grow((void **)memo, cap, *nr + 1, sizeof(**memo));
+	rc = array_grow((void **)memo, cap, *nr + 1, sizeof(**memo));
 	if (!rc) {
 		(*memo)[(*nr)++] = (struct cgroup_memo){ .id = task->cgroup_id, .path = p.cgroup };
 		*path = strdup(p.cgroup);
@@ -1489,7 +1471,7 @@ static int scan_bpf_silenced(struct scan *s, struct daxpin_holders *h)
 		pidfd = holder_pidfd(s, (pid_t)rec_at(&first, i)->tgid);
 		if (pidfd == -ESRCH)
 			continue;	/* exited since */
-		rc = grow((void **)&cand, &cand_cap, nr_cand + 1, sizeof(*cand));
+		rc = array_grow((void **)&cand, &cand_cap, nr_cand + 1, sizeof(*cand));
 		if (!rc)
 			cand[nr_cand++] = (struct candidate){ .first = i, .end = j, .pidfd = pidfd };
 		else if (pidfd >= 0)

@@ -52,24 +52,6 @@ DAXPIN_EXPORT const char *daxpin_ref_kind_name(enum daxpin_ref_kind kind)
 	return NULL;
 }
 
-/* Makes room for need elements in *array, doubling its capacity *cap. */
-static int grow(void **array, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap ? *cap : 8;
-	void *grown;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	grown = realloc(*array, n * size);
-	if (!grown)
-		return -ENOMEM;
-	*array = grown;
-	*cap = n;
-	return 0;
-}
-
 static int ranges_append(struct daxpin_owners_target *t,
 			 const struct daxpin_pfn_range *r, size_t nr)
 {
@@ -267,7 +249,7 @@ static int iter_read_all(struct bpf_program *prog, char **buf, size_t *len)
 	while (fd >= 0 && !rc) {
 		ssize_t n;
 
-		rc = grow((void **)buf, &cap, *len + 65536, 1);
+		rc = array_grow((void **)buf, &cap, *len + 65536, 1);
 		if (rc)
 			break;
 		n = read(fd, *buf + *len, cap - *len);
@@ -329,7 +311,7 @@ static struct daxpin_owner *owner_of(struct daxpin_target_owners *to, size_t *ca
 
 	if (o && o->pid == (pid_t)r->tgid && o->start_time_ns == r->start_boottime)
 		return o;
-	if (grow((void **)&to->owners, cap, to->nr_owners + 1, sizeof(*to->owners)))
+	if (array_grow((void **)&to->owners, cap, to->nr_owners + 1, sizeof(*to->owners)))
 		return NULL;
 	o = &to->owners[to->nr_owners++];
 	*o = (struct daxpin_owner){ .pid = (pid_t)r->tgid, .start_time_ns = r->start_boottime,
@@ -389,7 +371,7 @@ static int attribute(struct claim **claims, size_t *nr, size_t *cap,
 				  (*claims)[i].start_boottime == r->start_boottime;
 			return 0;
 		}
-	if (grow((void **)claims, cap, *nr + 1, sizeof(**claims)))
+	if (array_grow((void **)claims, cap, *nr + 1, sizeof(**claims)))
 		return -ENOMEM;
 	(*claims)[(*nr)++] = (struct claim){ .object = r->object, .tgid = r->tgid, .fd = r->fd,
 					     .start_boottime = r->start_boottime };

@@ -2,6 +2,7 @@
 #ifndef DAXPIN_PRIVATE_H
 #define DAXPIN_PRIVATE_H
 
+#include <stddef.h>
 #include <syslog.h>
 #include <daxpin/daxpin.h>
 
@@ -29,6 +30,9 @@ void daxpin_log(struct daxpin_ctx *ctx, int priority, const char *file,
 			daxpin_log(ctx, prio, __FILE__, __LINE__, __func__,   \
 				   __VA_ARGS__);                              \
 	} while (0)
+/* lib/array.c: room for need elements of size in *array, doubling its capacity *cap */
+int array_grow(void **array, size_t *cap, size_t need, size_t size);
+
 struct daxpin_process;
 /* lib/holders.c: the cgroup path of a process, through its /proc/PID dirfd */
 int holders_read_cgroup(int dfd, struct daxpin_process *p);
