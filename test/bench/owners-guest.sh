@@ -9,6 +9,12 @@
 # device. Prints the mean wall time of `daxpin holders dax0.0` (BPF
 # holders scan plus owners scan) against `--no-owners` (today's holders
 # scan alone) and their ratio; the goal is at most 2.
+#
+# Measured (7.2, QEMU TCG, 2072 processes): --no-owners 0.93 s, with owners
+# 7.97 s: ratio 8.6, the goal not met. Both iterators verify in tens of ms
+# natively; the owners path loads two more BPF objects (the owners iterator
+# and the page-state program), and libbpf reads /proc/kallsyms (122k lines)
+# for the typeless ksyms of each: the likely cost, to be confirmed.
 # timeout: 600
 set -eu
 . "$(dirname "$0")/../vm/scenarios/lib.sh"
