@@ -7,5 +7,7 @@ struct daxpin_ctx;
 /* Each returns an enum daxpin_exit value. */
 int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx);
 int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx);
+int cmd_layouts(int argc, char **argv, struct daxpin_ctx *ctx);
+int cmd_break_layouts(int argc, char **argv, struct daxpin_ctx *ctx);
 
 #endif

@@ -351,22 +351,6 @@ static void holders_usage(FILE *out)
 		"not readable, 6 none seen before the timeout, 3 unknown target, 2 usage.\n");
 }
 
-static int parse_timeout(const char *s, unsigned int *ms)
-{
-	char *end;
-	double secs;
-
-	errno = 0;
-	secs = strtod(s, &end);
-	if (errno || end == s || *end || secs < 0 || secs > 86400)
-		return -1;
-	*ms = (unsigned int)(secs * 1000);
-	/* a limit too small to express is the smallest limit, not none */
-	if (secs > 0 && !*ms)
-		*ms = 1;
-	return 0;
-}
-
 /* What the exit status says when no holder was seen: only "none" if we could look everywhere. */
 static int exit_status(const struct daxpin_holders *h)
 {

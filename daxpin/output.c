@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,4 +169,20 @@ void json_print(FILE *out, struct json_object *obj)
 		json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
 						    JSON_C_TO_STRING_SPACED |
 						    JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+int parse_timeout(const char *s, unsigned int *ms)
+{
+	char *end;
+	double secs;
+
+	errno = 0;
+	secs = strtod(s, &end);
+	if (errno || end == s || *end || secs < 0 || secs > 86400)
+		return -1;
+	*ms = (unsigned int)(secs * 1000);
+	/* a limit too small to express is the smallest limit, not none */
+	if (secs > 0 && !*ms)
+		*ms = 1;
+	return 0;
 }

@@ -65,4 +65,7 @@ struct json_object *json_size(uint64_t bytes, const struct table_options *o);
 /* Prints a JSON document and a newline, like ndctl (pretty, no escaped slashes). */
 void json_print(FILE *out, struct json_object *obj);
 
+/* SECONDS (fractions allowed, at most a day) in ms; 0 is 0; -1 on bad input. */
+int parse_timeout(const char *s, unsigned int *ms);
+
 #endif

@@ -4,7 +4,7 @@
  * page references on it until told to let go.
  *
  *   hold-refs [-m splice|pin|touch|map] [-k K] [-s STRIDE] [-o OFFSET]
- *             [-l LENGTH] [-r READY_FILE] [-t TRIGGER_FILE] PATH
+ *             [-l LENGTH] [-r READY_FILE] [-t TRIGGER_FILE] [-u] PATH
  *
  * Modes:
  *   splice (default)  write-touch K pages, then vmsplice() them into a pipe:
@@ -26,6 +26,9 @@
  * LENGTH (default OFFSET + K * STRIDE) is the mapping length; device-dax
  * needs it aligned to the device's alignment. A regular file shorter than
  * LENGTH is extended.
+ *
+ * -u unmaps and closes PATH once the pages are held: the references stay,
+ * and no process maps or opens the file or device any more.
  *
  * Once held it prints "ready PID" on stdout and into READY_FILE. It lets go
  * (closes the pipe or deregisters the regions) on SIGUSR1, SIGINT, SIGTERM
@@ -149,10 +152,10 @@ int main(int argc, char **argv)
 	struct timespec tick = { 0, 100 * 1000 * 1000 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct stat st;
-	int opt, fd, pipe_fd = -1;
+	int opt, fd, pipe_fd = -1, unmap = 0;
 	char *base;
 
-	while ((opt = getopt(argc, argv, "m:k:s:o:l:r:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:k:s:o:l:r:t:u")) != -1) {
 		switch (opt) {
 		case 'm': mode = optarg; break;
 		case 'k': k = number(optarg); break;
@@ -161,6 +164,7 @@ int main(int argc, char **argv)
 		case 'l': length = number(optarg); break;
 		case 'r': ready = optarg; break;
 		case 't': trigger = optarg; break;
+		case 'u': unmap = 1; break;
 		default: goto usage;
 		}
 	}
@@ -196,6 +200,8 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "pin"))
 		pin_pages(base + offset, k, stride, page);
 #endif
+	if (unmap && (munmap(base, length) || close(fd)))
+		die("munmap");
 
 	fprintf(stderr, "hold-refs: %s %s: %lu pages from offset %lu, stride %lu, mapping %lu bytes\n",
 		mode, argv[optind], k, offset, stride, length);
@@ -219,6 +225,6 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: hold-refs [-m splice|" PIN_MODE "touch|map] [-k K] [-s STRIDE] [-o OFFSET]\n"
-			"                 [-l LENGTH] [-r READY_FILE] [-t TRIGGER_FILE] PATH\n");
+			"                 [-l LENGTH] [-r READY_FILE] [-t TRIGGER_FILE] [-u] PATH\n");
 	return 2;
 }

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef DAXPIN_CLI_LAYOUTS_H
+#define DAXPIN_CLI_LAYOUTS_H
+
+#include <stdbool.h>
+
+#include <json-c/json.h>
+
+#include <daxpin/daxpin.h>
+#include <daxpin/layouts.h>
+
+#include "output.h"
+
+/* One waiter: {"pid","tid","comm","state","wait_function",...,"refs",...} */
+struct json_object *waiter_to_json(const struct daxpin_layout_waiter *w,
+				   const char *pages_reason);
+/* [waiter...] */
+struct json_object *waiters_to_json(const struct daxpin_layouts *l);
+
+/* The table of waiters with the default columns (or -o); 0 or -ENOMEM. */
+int waiters_print_table(const struct daxpin_layouts *l, const struct table_options *o);
+
+/* Fills targets[i] from paths[i] (a mount point or a file); prints the error. */
+int layouts_targets(const char *cmd, char **paths, int nr, struct daxpin_target *targets);
+
+#endif
