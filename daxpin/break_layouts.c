@@ -71,6 +71,7 @@ static struct json_object *result_json(const char *path, const struct daxpin_bre
 	json_object_object_add(j, "elapsed_ms", json_object_new_uint64(b->elapsed_ns / 1000000));
 	json_object_object_add(j, "times_restored", json_object_new_boolean(b->times_restored));
 	json_object_object_add(j, "privs_restored", json_object_new_boolean(b->privs_restored));
+	json_object_object_add(j, "left_running", b->left_running ? json_object_new_int(b->left_running) : NULL);
 	json_object_object_add(j, "pages", pages_json(b));
 	if (!b->pages_known)
 		json_object_object_add(j, "pages_reason", json_object_new_string(
@@ -100,13 +101,19 @@ static void print_result(const char *path, const struct daxpin_break *b,
 		printf("%s: the truncate failed: %s; nothing changed\n", path, strerror(b->error));
 		return;
 	}
-	printf("%s: still waiting after %.2f s: truncate %s, file unchanged\n", path, secs,
-	       b->timed_out ? "killed at the timeout" : "interrupted");
+	if (b->left_running)
+		printf("%s: still waiting after %.2f s; the truncate (pid %d) ignores SIGKILL, asleep behind another operation on the file, and finishes when that does (then mtime changes)\n",
+		       path, secs, (int)b->left_running);
+	else
+		printf("%s: still waiting after %.2f s: truncate %s, file unchanged\n", path, secs,
+		       b->timed_out ? "killed at the timeout" : "interrupted");
 	if (b->waiters && b->waiters->nr_waiters) {
 		struct table_options o = { 0 };
+		struct column_selection sel;
 
 		printf("\nwaiting in the layout break:\n");
-		waiters_print_table(b->waiters, &o);
+		if (waiters_columns_select("break-layouts", &o, &sel) == 0)
+			waiters_print_table(b->waiters, &o, &sel);
 	}
 	if (b->pages_known)
 		printf("\npages of %s: %" PRIu64 " referenced (%" PRIu64 " references), %" PRIu64 " pinned\n",

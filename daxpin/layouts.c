@@ -193,8 +193,8 @@ static char *cell(const struct daxpin_layout_waiter *w, int col)
 	return rc < 0 ? NULL : s;
 }
 
-static int print_table(const struct daxpin_layouts *l, const struct table_options *o,
-		       const struct column_selection *sel)
+int waiters_print_table(const struct daxpin_layouts *l, const struct table_options *o,
+			const struct column_selection *sel)
 {
 	struct libscols_table *tb = table_new(o, layouts_columns, sel);
 	int rc = 0;
@@ -223,14 +223,11 @@ static int print_table(const struct daxpin_layouts *l, const struct table_option
 	return rc;
 }
 
-int waiters_print_table(const struct daxpin_layouts *l, const struct table_options *o)
+int waiters_columns_select(const char *cmd, const struct table_options *o,
+			   struct column_selection *sel)
 {
-	struct column_selection sel;
-
-	if (columns_select("layouts", o->output, layouts_columns, ARRAY_SIZE(layouts_columns),
-			   layouts_default_columns, ARRAY_SIZE(layouts_default_columns), &sel) < 0)
-		return -EINVAL;
-	return print_table(l, o, &sel);
+	return columns_select(cmd, o->output, layouts_columns, ARRAY_SIZE(layouts_columns),
+			      layouts_default_columns, ARRAY_SIZE(layouts_default_columns), sel);
 }
 
 int layouts_targets(const char *cmd, char **paths, int nr, struct daxpin_target *targets)
@@ -414,6 +411,7 @@ int cmd_layouts(int argc, char **argv, struct daxpin_ctx *ctx)
 		{}
 	};
 	struct table_options o = { 0 };
+	struct column_selection sel;
 	struct daxpin_target *targets;
 	struct daxpin_pagestate *ps = NULL;
 	struct daxpin_layouts *l = NULL;
@@ -446,6 +444,8 @@ int cmd_layouts(int argc, char **argv, struct daxpin_ctx *ctx)
 			return EXIT_USAGE;
 		}
 	}
+	if (waiters_columns_select("layouts", &o, &sel) < 0)
+		return EXIT_USAGE;
 	if (timeout_given && !wait) {
 		fprintf(stderr, "daxpin layouts: --timeout needs --wait\n");
 		return EXIT_USAGE;
@@ -477,8 +477,9 @@ int cmd_layouts(int argc, char **argv, struct daxpin_ctx *ctx)
 		json_print(stdout, a);
 		json_object_put(a);
 	} else if (l->nr_waiters) {
-		if (waiters_print_table(l, &o) < 0) {
-			rc = EXIT_USAGE;
+		if (waiters_print_table(l, &o, &sel) < 0) {
+			fprintf(stderr, "daxpin layouts: out of memory\n");
+			rc = EXIT_FAILURE_;
 			goto out;
 		}
 		if (l->pages_reason && ps)

@@ -17,8 +17,12 @@ struct json_object *waiter_to_json(const struct daxpin_layout_waiter *w,
 /* [waiter...] */
 struct json_object *waiters_to_json(const struct daxpin_layouts *l);
 
-/* The table of waiters with the default columns (or -o); 0 or -ENOMEM. */
-int waiters_print_table(const struct daxpin_layouts *l, const struct table_options *o);
+/* The columns of o->output (-o), else the defaults; prints the error, -1. */
+int waiters_columns_select(const char *cmd, const struct table_options *o,
+			   struct column_selection *sel);
+/* The table of waiters; 0 or -ENOMEM. */
+int waiters_print_table(const struct daxpin_layouts *l, const struct table_options *o,
+			const struct column_selection *sel);
 
 /* Fills targets[i] from paths[i] (a mount point or a file); prints the error. */
 int layouts_targets(const char *cmd, char **paths, int nr, struct daxpin_target *targets);

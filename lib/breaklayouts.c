@@ -25,6 +25,8 @@
 
 /* how often a wait looks at the stop flag */
 #define POLL_MS 50
+/* how long a killed truncate may take to go */
+#define KILL_WAIT_MS 2000
 
 static const char cap_xattr[] = "security.capability";
 
@@ -146,6 +148,14 @@ DAXPIN_EXPORT int daxpin_break_layouts(struct daxpin_ctx *ctx, int fd,
 		     (unsigned long long)((now_ns() - start) / 1000000));
 		report_holders(ctx, fd, &st, ps, res);
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		/* killed, unless it sleeps uninterruptibly: behind another
+		 * truncate's inode lock, say; then it is left to finish */
+		if (wait_child(pidfd, now_ns() + KILL_WAIT_MS * 1000000ULL, NULL) <= 0) {
+			res->left_running = child;
+			res->elapsed_ns = now_ns() - start;
+			close(pidfd);
+			return 0;
+		}
 	}
 	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 		;

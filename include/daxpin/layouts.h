@@ -158,6 +158,10 @@ int daxpin_break_layouts_supported(int fd, const char **why);
  * @pages: see @pages_known
  * @pages_reason: why not, when not
  * @times_restored: atime and mtime were set back to their values before
+ * @left_running: the pid of a truncate that a kill did not end within 2 s
+ *	(asleep uninterruptibly, e.g. behind another truncate's inode lock
+ *	in its own layout break): it finishes when that one does, and then
+ *	updates mtime, which nobody restores; 0 normally
  * @privs_restored: set-user-ID and set-group-ID bits (which a truncate
  *	by an unprivileged user clears) and the security.capability
  *	attribute (which every truncate removes) were put back; false when
@@ -175,6 +179,7 @@ struct daxpin_break {
 	struct daxpin_page_counts pages;
 	const char *pages_reason;
 	bool times_restored;
+	pid_t left_running;
 	bool privs_restored;
 };
 

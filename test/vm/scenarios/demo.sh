@@ -33,10 +33,17 @@ if has drain; then
 	(sleep 3 && touch /tmp/devdax.release) &
 	say daxpin drain dax0.0
 fi
-if has break-layouts; then
-	(sleep 3 && touch /tmp/file.release) &
-	say daxpin break-layouts /tmp/pmem/data
-fi
+printf '\n# a same-size truncate of /tmp/pmem/data waits for its referenced pages\n'
+truncate -s "$(stat -c %s /tmp/pmem/data)" /tmp/pmem/data &
+trunc=$!
+i=0
+until daxpin layouts --json | jq -e 'length > 0' >/dev/null || [ $((i += 1)) -gt 50 ]; do sleep 0.2; done
+say daxpin layouts
+kill $trunc		# the wait is interruptible: the truncate ends, nothing changed
+wait $trunc || true
+printf '\n# the references go in 3 s; break-layouts waits for them, the file unchanged\n'
+(sleep 3 && touch /tmp/file.release) &
+say daxpin break-layouts /tmp/pmem/data
 release_refs devdax
 release_refs file
 printf '\n# all references released\n'
