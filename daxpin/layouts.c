@@ -280,7 +280,8 @@ static int64_t files_refs(struct daxpin_ctx *ctx, struct daxpin_pagestate *ps,
 			continue;
 		if (daxpin_file_pages(ctx, ps, fds[i], &c) < 0)
 			return -1;
-		sum += (int64_t)(c.referenced_pages + c.pinned_pages);
+		/* a pinned page is a referenced one too */
+		sum += (int64_t)c.referenced_pages;
 	}
 	return sum;
 }
@@ -309,6 +310,7 @@ static int wait_clear(struct daxpin_ctx *ctx, const struct daxpin_target *target
 	uint64_t start = now_ms();
 	size_t last_waiters = (size_t)-1;
 	int64_t last_refs = -2;
+	bool warned = false;
 	int *fds = calloc((size_t)nr + 1, sizeof(*fds));
 	int rc = EXIT_FAILURE_;
 
@@ -333,6 +335,10 @@ static int wait_clear(struct daxpin_ctx *ctx, const struct daxpin_target *target
 		if (daxpin_layouts_scan(ctx, nr ? targets : NULL, (size_t)nr, NULL, &l) < 0) {
 			fprintf(stderr, "daxpin layouts: cannot scan the threads\n");
 			break;
+		}
+		if (!l->complete && !warned) {
+			fprintf(stderr, "daxpin layouts: partial: %s\n", l->reason);
+			warned = true;
 		}
 		refs = files_refs(ctx, ps, fds, nr);
 		clear = !l->nr_waiters && refs <= 0;
