@@ -19,50 +19,16 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
-#include <linux/falloc.h>
-#include <linux/fs.h>
 #include <linux/magic.h>
 
 #include <daxpin/layouts.h>
 
 #include "private.h"
+#include "taskwait.h"
 
 #ifndef STATX_ATTR_DAX
 #define STATX_ATTR_DAX 0x00200000
 #endif
-
-/*
- * The functions a layout break sleeps in, as they show in a kernel stack or
- * in wchan (which names the innermost function outside the scheduler).
- * Read from the sources of 6.1 and 7.x and checked against the symbols of
- * Debian's 6.1 and 7.2 kernels: where a wait helper is static and inlined,
- * its caller is what shows.
- */
-static const char *const wait_functions[] = {
-	/* 6.15+: fs/dax.c, the filesystem's callback sleeps */
-	"xfs_wait_dax_page",
-	"ext4_wait_dax_page",
-	"fuse_wait_dax_page",
-	"wait_page_idle",
-	/* 6.15+: inode eviction, uninterruptible */
-	"wait_page_idle_uninterruptible",
-	"dax_break_layout_final",
-	"dax_break_layout",
-	/* 6.1: the wait is inlined into these */
-	"xfs_break_dax_layouts",
-	"ext4_break_layouts",
-	"__fuse_dax_break_layouts",
-	"fuse_dax_break_layouts",
-};
-
-static const char *wait_function(const char *name, size_t len)
-{
-	for (size_t i = 0; i < sizeof(wait_functions) / sizeof(wait_functions[0]); i++)
-		if (strlen(wait_functions[i]) == len &&
-		    strncmp(name, wait_functions[i], len) == 0)
-			return wait_functions[i];
-	return NULL;
-}
 
 /* Reads a small /proc file relative to dirfd; its length, or -errno. */
 static ssize_t read_at(int dirfd, const char *name, char *buf, size_t size)
@@ -93,36 +59,14 @@ static char task_state(int taskfd)
 	return p && p[1] == ' ' ? p[2] : '?';
 }
 
-/*
- * The stack as "func\nfunc\n" (offsets and modules dropped) and its
- * innermost wait function; NULL stack when unreadable (root only).
- */
+/* The kernel stack, parsed (see kstack_functions()); NULL when unreadable (root only). */
 static char *read_stack(int taskfd, const char **wait_fn)
 {
-	char buf[8192], *out, *o, *line, *save = NULL;
+	char buf[8192];
 
 	if (read_at(taskfd, "stack", buf, sizeof(buf)) <= 0)
 		return NULL;
-	out = o = malloc(strlen(buf) + 1);
-	if (!out)
-		return NULL;
-	/* "[<0>] xfs_wait_dax_page+0x2d/0x40 [xfs]" */
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *fn = strchr(line, ']');
-		size_t len;
-
-		if (!fn)
-			continue;
-		fn += strspn(fn + 1, " ") + 1;
-		len = strcspn(fn, "+ ");
-		if (!*wait_fn)
-			*wait_fn = wait_function(fn, len);
-		memcpy(o, fn, len);
-		o += len;
-		*o++ = '\n';
-	}
-	*o = '\0';
-	return out;
+	return kstack_functions(buf, wait_fn);
 }
 
 /* Reads a NUL-terminated string at addr of process pid (needs ptrace access). */
@@ -213,29 +157,6 @@ static void file_from_path_arg(struct daxpin_layout_waiter *w, int piddir,
 	}
 }
 
-static const char *fallocate_mode(unsigned long mode)
-{
-	if (mode & FALLOC_FL_PUNCH_HOLE)
-		return "fallocate punch-hole";
-	if (mode & FALLOC_FL_COLLAPSE_RANGE)
-		return "fallocate collapse-range";
-	if (mode & FALLOC_FL_INSERT_RANGE)
-		return "fallocate insert-range";
-	if (mode & FALLOC_FL_ZERO_RANGE)
-		return "fallocate zero-range";
-	return "fallocate";
-}
-
-static const char *ioctl_name(unsigned long cmd)
-{
-	switch (cmd) {
-	case FICLONE: return "ioctl FICLONE";
-	case FICLONERANGE: return "ioctl FICLONERANGE";
-	case FIDEDUPERANGE: return "ioctl FIDEDUPERANGE";
-	}
-	return "ioctl";
-}
-
 /* The operation and file from "NR ARG1 ... ARG6 SP PC" of /proc/.../syscall. */
 static void operation_from_syscall(struct daxpin_layout_waiter *w, int piddir,
 				   int taskfd, bool evicting)
@@ -246,9 +167,7 @@ static void operation_from_syscall(struct daxpin_layout_waiter *w, int piddir,
 	long nr;
 
 	w->syscall_nr = -2;
-	if (read_at(taskfd, "syscall", buf, sizeof(buf)) <= 0 ||
-	    sscanf(buf, "%ld %lx %lx %lx %lx %lx %lx", &nr, &a[0], &a[1], &a[2],
-		   &a[3], &a[4], &a[5]) < 1) {
+	if (read_at(taskfd, "syscall", buf, sizeof(buf)) <= 0 || syscall_parse(buf, &nr, a) < 0) {
 		snprintf(w->operation, sizeof(w->operation), "unknown");
 		w->file_reason = "its system call is not readable (run as root)";
 		return;
@@ -321,18 +240,13 @@ static void operation_from_syscall(struct daxpin_layout_waiter *w, int piddir,
 			"this system call names no file /proc can show";
 }
 
-/* "se.exec_start  :  12345.678901" (milliseconds) of a sched file, in ns. */
 static int64_t exec_start_ns(int dirfd, const char *name)
 {
-	char buf[4096], *p;
-	unsigned long long ms, frac;
+	char buf[4096];
 
 	if (read_at(dirfd, name, buf, sizeof(buf)) <= 0)
 		return -1;
-	p = strstr(buf, "se.exec_start");
-	if (!p || sscanf(p, "se.exec_start %*[ :] %llu.%llu", &ms, &frac) != 2)
-		return -1;
-	return (int64_t)(ms * 1000000ULL + frac);
+	return sched_exec_start_ns(buf);
 }
 
 static void waited(struct daxpin_layout_waiter *w, int taskfd)
@@ -405,7 +319,7 @@ static int examine_task(struct scan *s, int piddir, pid_t pid, pid_t tid, int ta
 	n = read_at(taskfd, "wchan", wchan, sizeof(wchan));
 	wchan_known = n > 0 && strcmp(wchan, "0") != 0;
 	if (wchan_known) {
-		wchan_fn = wait_function(wchan, strlen(wchan));
+		wchan_fn = layout_wait_function(wchan, strlen(wchan));
 		if (!wchan_fn)
 			return 0;
 	}

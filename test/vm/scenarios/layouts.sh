@@ -8,7 +8,8 @@
 # free file, and on a held one is killed at its timeout with a report,
 # leaving F unchanged. Then what each kernel does when no process maps F
 # any more while its page is referenced: 6.1 does not wait (the busy-page
-# scan skipped unmapped files), 7.2 does.
+# scan skipped unmapped files), 7.2 does; and an unmount with such a page,
+# which 7.2 waits for uninterruptibly and 6.1 does not.
 # timeout: 420
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -197,5 +198,28 @@ as_nobody daxpin break-layouts /tmp/xfs/f 2>/tmp/e || rc=$?
 expect "no write access (4)" 4 $rc
 cat /tmp/e
 
-umount /tmp/xfs /tmp/ext4
+# --- unmount with a referenced page (no process maps or opens it) -------
+hold unmount -k 1 -u /tmp/xfs/g
+"$DAXPIN" layouts --wait --timeout 1 /tmp/xfs/g && fail "--wait: g's referenced page not seen"
+umount /tmp/ext4
+t0=$(date +%s%N)
+umount /tmp/xfs &
+upid=$!
+if [ "$KERNEL_FLAVOR" = current ]; then
+	# 6.15+: eviction waits, uninterruptibly
+	wait_waiter $upid
+	"$DAXPIN" layouts
+	expect "7.2: umount waits in the eviction-time layout break" \
+		"D dax_break_layout_final umount (inode eviction) null" \
+		"$(waiter_of $upid | jq -r '"\(.state) \(.wait_function) \(.operation) \(.file)"')"
+	release_refs unmount
+	wait $upid
+else
+	# 6.1: eviction does not wait for the page
+	wait $upid
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "umount returned after $ms ms with the page still referenced"
+	[ $ms -lt 3000 ] || fail "6.1: umount waited $ms ms"
+	release_refs unmount
+fi
 exit $failed
