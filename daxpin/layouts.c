@@ -385,7 +385,8 @@ static int wait_clear(struct daxpin_ctx *ctx, const struct daxpin_target *target
 static void layouts_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: daxpin layouts [OPTIONS] [MOUNT|FILE...]\n\n"
+		"usage: daxpin layouts [OPTIONS] [MOUNT|FILE...]\n"
+		"       daxpin layouts --files [-J] MOUNT...\n\n"
 		"Show the threads waiting in a filesystem-DAX layout break (truncate, hole\n"
 		"punch, reflink, and on 6.15+ inode eviction and unmount): the file, the\n"
 		"operation, how long, and (root) the file's referenced pages.\n"
@@ -395,6 +396,8 @@ static void layouts_usage(FILE *out)
 		"  -H, --list-columns     describe the columns and exit\n"
 		"  -n, --noheadings       no header line\n"
 		"  -r, --raw              raw table\n"
+		"  -f, --files            as root: the files of each MOUNT with referenced\n"
+		"                         pages (an unmount on 6.15+ would wait for them)\n"
 		"  -w, --wait             block until no thread waits on the targets and no\n"
 		"                         page of a named file is referenced (root)\n"
 		"  -t, --timeout SECONDS  with --wait: give up after this long (default: never)\n"
@@ -412,6 +415,7 @@ int cmd_layouts(int argc, char **argv, struct daxpin_ctx *ctx)
 		{ "noheadings", no_argument, NULL, 'n' },
 		{ "raw", no_argument, NULL, 'r' },
 		{ "wait", no_argument, NULL, 'w' },
+		{ "files", no_argument, NULL, 'f' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -422,13 +426,14 @@ int cmd_layouts(int argc, char **argv, struct daxpin_ctx *ctx)
 	struct daxpin_pagestate *ps = NULL;
 	struct daxpin_layouts *l = NULL;
 	unsigned int timeout_ms = 0;
-	bool json = false, wait = false, timeout_given = false;
+	bool json = false, wait = false, files = false, timeout_given = false;
 	int c, rc, nr, err;
 
-	while ((c = getopt_long(argc, argv, "Jo:Hnrwt:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "Jo:Hnrwft:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'J': json = true; break;
 		case 'w': wait = true; break;
+		case 'f': files = true; break;
 		case 't':
 			if (parse_timeout(optarg, &timeout_ms) < 0) {
 				fprintf(stderr, "daxpin layouts: bad timeout '%s': seconds, 0 for none\n",
@@ -452,6 +457,10 @@ int cmd_layouts(int argc, char **argv, struct daxpin_ctx *ctx)
 	}
 	if (waiters_columns_select("layouts", &o, &sel) < 0)
 		return EXIT_USAGE;
+	if (files && wait) {
+		fprintf(stderr, "daxpin layouts: --files and --wait do not go together\n");
+		return EXIT_USAGE;
+	}
 	if (timeout_given && !wait) {
 		fprintf(stderr, "daxpin layouts: --timeout needs --wait\n");
 		return EXIT_USAGE;
@@ -465,6 +474,10 @@ int cmd_layouts(int argc, char **argv, struct daxpin_ctx *ctx)
 		goto out;
 	/* per-file page state needs root; without it the counts are '-' with a reason */
 	daxpin_pagestate_open(ctx, &ps);
+	if (files) {
+		rc = layouts_files(ctx, ps, argv + optind, nr, json, &o);
+		goto out;
+	}
 	if (wait) {
 		rc = wait_clear(ctx, targets, argv + optind, nr, ps, timeout_ms, json);
 		goto out;

@@ -27,4 +27,11 @@ int waiters_print_table(const struct daxpin_layouts *l, const struct table_optio
 /* Fills targets[i] from paths[i] (a mount point or a file); prints the error. */
 int layouts_targets(const char *cmd, char **paths, int nr, struct daxpin_target *targets);
 
+/*
+ * daxpin layouts --files MOUNT...: the files with referenced pages; an
+ * exit status.
+ */
+int layouts_files(struct daxpin_ctx *ctx, struct daxpin_pagestate *ps, char **mounts,
+		  int nr, bool json, const struct table_options *o);
+
 #endif

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,38 +163,153 @@ static int extents_to_pfns(int fd, const struct daxpin_namespace *ns,
 	return rc;
 }
 
+/* Page frames of files on one block device: the namespace is looked up once. */
+struct file_pager {
+	struct daxpin_ctx *ctx;
+	struct daxpin_pagestate *ps;
+	struct daxpin_topology *t;
+	const struct daxpin_namespace *ns;
+	dev_t dev;
+	uint64_t part_start;
+};
+
+static int pager_open(struct daxpin_ctx *ctx, struct daxpin_pagestate *ps, dev_t dev,
+		      struct file_pager *p)
+{
+	dev_t whole;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->ctx = ctx;
+	p->ps = ps;
+	p->dev = dev;
+	rc = whole_device(dev, &whole, &p->part_start);
+	if (!rc)
+		rc = daxpin_topology_scan(ctx, &p->t);
+	if (rc)
+		return rc;
+	p->ns = fsdax_namespace(p->t, whole);
+	if (!p->ns)
+		return -ENOTSUP;
+	return p->ns->ranges_known ? 0 : -EPERM;
+}
+
+static int pager_scan(struct file_pager *p, int fd, struct daxpin_page_counts *counts)
+{
+	struct pfn_list l = { 0 };
+	int rc = extents_to_pfns(fd, p->ns, p->part_start, &l);
+
+	if (!rc) {
+		dbg(p->ctx, "%zu frame ranges on %s\n", l.nr, p->ns->dev);
+		rc = daxpin_pagestate_scan(p->ps, l.r, l.nr, DAXPIN_PAGE_FSDAX, counts);
+	}
+	free(l.r);
+	return rc;
+}
+
+static void pager_close(struct file_pager *p)
+{
+	daxpin_topology_free(p->t);
+}
+
 DAXPIN_EXPORT int daxpin_file_pages(struct daxpin_ctx *ctx, struct daxpin_pagestate *ps,
 				    int fd, struct daxpin_page_counts *counts)
 {
-	const struct daxpin_namespace *ns;
-	struct daxpin_topology *t = NULL;
-	struct pfn_list l = { 0 };
-	uint64_t part_start;
+	struct file_pager p;
 	struct stat st;
-	dev_t whole;
 	int rc;
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	rc = whole_device(st.st_dev, &whole, &part_start);
-	if (rc)
-		return rc;
-	rc = daxpin_topology_scan(ctx, &t);
-	if (rc)
-		return rc;
-	ns = fsdax_namespace(t, whole);
-	if (!ns)
-		rc = -ENOTSUP;
-	else if (!ns->ranges_known)
-		rc = -EPERM;
-	else
-		rc = extents_to_pfns(fd, ns, part_start, &l);
-	if (!rc) {
-		dbg(ctx, "file %u:%u/%lu: %zu frame ranges on %s\n", major(st.st_dev),
-		    minor(st.st_dev), (unsigned long)st.st_ino, l.nr, ns->dev);
-		rc = daxpin_pagestate_scan(ps, l.r, l.nr, DAXPIN_PAGE_FSDAX, counts);
-	}
-	free(l.r);
-	daxpin_topology_free(t);
+	rc = pager_open(ctx, ps, st.st_dev, &p);
+	if (!rc)
+		rc = pager_scan(&p, fd, counts);
+	pager_close(&p);
 	return rc;
+}
+
+/* nftw() passes no user pointer: the walk in progress, per thread. */
+static __thread struct busy_walk {
+	struct file_pager *p;
+	struct daxpin_busy_file *files;
+	size_t nr, cap;
+	int error;
+} *walk;
+
+static int busy_file_visit(const char *path, const struct stat *st, int type,
+			   struct FTW *ftw)
+{
+	struct daxpin_page_counts c;
+	int fd, rc;
+
+	(void)ftw;
+	if (type != FTW_F || !S_ISREG(st->st_mode) || st->st_dev != walk->p->dev)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return 0;
+	rc = pager_scan(walk->p, fd, &c);
+	close(fd);
+	if (rc < 0 || !(c.referenced_pages || c.pinned_pages))
+		return 0;
+	if (walk->nr == walk->cap) {
+		size_t cap = walk->cap ? 2 * walk->cap : 8;
+		struct daxpin_busy_file *f = realloc(walk->files, cap * sizeof(*f));
+
+		if (!f) {
+			walk->error = -ENOMEM;
+			return 1;
+		}
+		walk->files = f;
+		walk->cap = cap;
+	}
+	walk->files[walk->nr].path = strdup(path);
+	walk->files[walk->nr].ino = st->st_ino;
+	walk->files[walk->nr].pages = c;
+	if (!walk->files[walk->nr++].path) {
+		walk->error = -ENOMEM;
+		return 1;
+	}
+	return 0;
+}
+
+DAXPIN_EXPORT int daxpin_busy_files(struct daxpin_ctx *ctx, struct daxpin_pagestate *ps,
+				    const char *mount, struct daxpin_busy_file **files,
+				    size_t *nr)
+{
+	struct busy_walk w = { 0 };
+	struct file_pager p;
+	struct stat st;
+	int rc;
+
+	*files = NULL;
+	*nr = 0;
+	if (stat(mount, &st) < 0)
+		return -errno;
+	rc = pager_open(ctx, ps, st.st_dev, &p);
+	if (!rc) {
+		w.p = &p;
+		walk = &w;
+		/* one filesystem, symbolic links not followed */
+		if (nftw(mount, busy_file_visit, 32, FTW_PHYS | FTW_MOUNT) < 0)
+			rc = -errno;
+		walk = NULL;
+		if (w.error)
+			rc = w.error;
+	}
+	pager_close(&p);
+	if (rc) {
+		daxpin_busy_files_free(w.files, w.nr);
+		return rc;
+	}
+	*files = w.files;
+	*nr = w.nr;
+	return 0;
+}
+
+DAXPIN_EXPORT void daxpin_busy_files_free(struct daxpin_busy_file *files, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		free(files[i].path);
+	free(files);
 }

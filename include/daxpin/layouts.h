@@ -130,6 +130,38 @@ int daxpin_file_pages(struct daxpin_ctx *ctx, struct daxpin_pagestate *ps,
 		      int fd, struct daxpin_page_counts *counts);
 
 /**
+ * struct daxpin_busy_file - a file with referenced or pinned pages
+ * @path: its path under the mount point given
+ * @ino: its inode number
+ * @pages: the page state of its blocks
+ */
+struct daxpin_busy_file {
+	char *path;
+	ino_t ino;
+	struct daxpin_page_counts pages;
+};
+
+/**
+ * daxpin_busy_files() - the files of a DAX mount with referenced pages
+ * @ctx: library context
+ * @ps: an available page-state handle
+ * @mount: a directory of the filesystem (its mount point: all of it)
+ * @files: set to the files with referenced or pinned pages (free with
+ *	daxpin_busy_files_free())
+ * @nr: set to their number
+ *
+ * Walks the filesystem (not crossing into other mounts) and reads the page
+ * state of every regular file as daxpin_file_pages() does: the files an
+ * unmount would wait for on 6.15+ (uninterruptibly), or leave referenced
+ * before. An unlinked file no name reaches is not found.
+ *
+ * Return: 0, or a negative errno as daxpin_file_pages().
+ */
+int daxpin_busy_files(struct daxpin_ctx *ctx, struct daxpin_pagestate *ps,
+		      const char *mount, struct daxpin_busy_file **files, size_t *nr);
+void daxpin_busy_files_free(struct daxpin_busy_file *files, size_t nr);
+
+/**
  * daxpin_break_layouts_supported() - whether a same-size truncate of a file
  *	breaks its layouts
  * @fd: the file

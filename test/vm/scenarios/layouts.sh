@@ -99,6 +99,8 @@ for fs in xfs ext4; do
 	expect "$fs: layouts MOUNT finds it" "$tpid" \
 		"$("$DAXPIN" layouts --json /tmp/$fs | jq -r '.[].pid')"
 	expect "$fs: layouts F finds it" "$tpid" "$("$DAXPIN" layouts --json "$f" | jq -r '.[].pid')"
+	expect "$fs: --files lists F and its referenced page" "$f 1" \
+		"$("$DAXPIN" layouts --files --json /tmp/$fs | jq -r '.[] | "\(.file) \(.referenced)"')"
 	rc=0
 	"$DAXPIN" layouts "$other" || rc=$?
 	expect "$fs: layouts of the other mount: none (10)" 10 $rc
@@ -201,6 +203,8 @@ cat /tmp/e
 # --- unmount with a referenced page (no process maps or opens it) -------
 hold unmount -k 1 -u /tmp/xfs/g
 "$DAXPIN" layouts --wait --timeout 1 /tmp/xfs/g && fail "--wait: g's referenced page not seen"
+expect "before the unmount: --files names g" "/tmp/xfs/g 1" \
+	"$("$DAXPIN" layouts --files --json /tmp/xfs | jq -r '.[] | "\(.file) \(.referenced)"')"
 umount /tmp/ext4
 t0=$(date +%s%N)
 umount /tmp/xfs &

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * daxpin layouts --files MOUNT...: the files of a DAX mount whose pages are
+ * referenced. Asked before an unmount: on 6.15+ the unmount would wait for
+ * each of them, uninterruptibly.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exitcodes.h"
+#include "layouts.h"
+
+enum { FCOL_FILE, FCOL_INO, FCOL_REFS, FCOL_REFERENCED, FCOL_PINNED };
+
+static const struct column files_columns[] = {
+	[FCOL_FILE] = { "FILE", 0.5, 0, "path" },
+	[FCOL_INO] = { "INO", 8, SCOLS_FL_RIGHT, "inode number" },
+	[FCOL_REFS] = { "REFS", 5, SCOLS_FL_RIGHT, "references beyond idle and mappings" },
+	[FCOL_REFERENCED] = { "REFERENCED", 5, SCOLS_FL_RIGHT, "referenced pages" },
+	[FCOL_PINNED] = { "PINNED", 6, SCOLS_FL_RIGHT, "pages that may be DMA-pinned" },
+};
+
+static const int files_default_columns[] = {
+	FCOL_FILE, FCOL_INO, FCOL_REFS, FCOL_REFERENCED, FCOL_PINNED,
+};
+
+static int add_row(struct libscols_table *tb, const struct daxpin_busy_file *f)
+{
+	struct libscols_line *ln = scols_table_new_line(tb, NULL);
+	char buf[4][32];
+
+	if (!ln)
+		return -ENOMEM;
+	snprintf(buf[0], sizeof(buf[0]), "%ju", (uintmax_t)f->ino);
+	snprintf(buf[1], sizeof(buf[1]), "%" PRIu64, f->pages.refs);
+	snprintf(buf[2], sizeof(buf[2]), "%" PRIu64, f->pages.referenced_pages);
+	snprintf(buf[3], sizeof(buf[3]), "%" PRIu64, f->pages.pinned_pages);
+	if (scols_line_set_data(ln, FCOL_FILE, f->path) < 0 ||
+	    scols_line_set_data(ln, FCOL_INO, buf[0]) < 0 ||
+	    scols_line_set_data(ln, FCOL_REFS, buf[1]) < 0 ||
+	    scols_line_set_data(ln, FCOL_REFERENCED, buf[2]) < 0 ||
+	    scols_line_set_data(ln, FCOL_PINNED, buf[3]) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static struct json_object *file_json(const char *mount, const struct daxpin_busy_file *f)
+{
+	struct json_object *j = json_object_new_object();
+
+	json_object_object_add(j, "mount", json_object_new_string(mount));
+	json_object_object_add(j, "file", json_object_new_string(f->path));
+	json_object_object_add(j, "ino", json_object_new_uint64(f->ino));
+	json_object_object_add(j, "refs", json_object_new_uint64(f->pages.refs));
+	json_object_object_add(j, "referenced", json_object_new_uint64(f->pages.referenced_pages));
+	json_object_object_add(j, "pinned", json_object_new_uint64(f->pages.pinned_pages));
+	return j;
+}
+
+int layouts_files(struct daxpin_ctx *ctx, struct daxpin_pagestate *ps, char **mounts,
+		  int nr, bool json, const struct table_options *o)
+{
+	struct column_selection sel = { .nr = sizeof(files_default_columns) / sizeof(int) };
+	struct json_object *all = json ? json_object_new_array() : NULL;
+	struct libscols_table *tb;
+	size_t found = 0;
+	int rc = EXIT_OK;
+
+	if (!nr) {
+		fprintf(stderr, "daxpin layouts: --files needs a mount point\n");
+		return EXIT_USAGE;
+	}
+	if (!ps || daxpin_pagestate_reason(ps)) {
+		fprintf(stderr, "daxpin layouts: --files: page state unavailable: %s\n",
+			ps ? daxpin_pagestate_reason(ps) : "out of memory");
+		return ps ? EXIT_PERMISSION : EXIT_FAILURE_;
+	}
+	memcpy(sel.ids, files_default_columns, sizeof(files_default_columns));
+	tb = table_new(o, files_columns, &sel);
+	if (!tb)
+		return EXIT_FAILURE_;
+	for (int i = 0; i < nr && rc == EXIT_OK; i++) {
+		struct daxpin_busy_file *files;
+		size_t n;
+		int err = daxpin_busy_files(ctx, ps, mounts[i], &files, &n);
+
+		if (err == -ENOTSUP) {
+			fprintf(stderr, "daxpin layouts: %s: not on an fsdax namespace's block device\n",
+				mounts[i]);
+			rc = EXIT_UNSUPPORTED;
+		} else if (err < 0) {
+			fprintf(stderr, "daxpin layouts: %s: %s\n", mounts[i], strerror(-err));
+			rc = err == -ENOENT ? EXIT_NOT_FOUND : EXIT_FAILURE_;
+		}
+		for (size_t k = 0; !err && k < n; k++) {
+			if (json)
+				json_object_array_add(all, file_json(mounts[i], &files[k]));
+			else if (add_row(tb, &files[k]) < 0)
+				rc = EXIT_FAILURE_;
+		}
+		found += err ? 0 : n;
+		if (!err)
+			daxpin_busy_files_free(files, n);
+	}
+	if (json && rc == EXIT_OK)
+		json_print(stdout, all);
+	else if (rc == EXIT_OK && found)
+		scols_print_table(tb);
+	else if (rc == EXIT_OK)
+		printf("no file has referenced pages\n");
+	json_object_put(all);
+	scols_unref_table(tb);
+	return rc == EXIT_OK && !found ? EXIT_NONE : rc;
+}
