@@ -81,7 +81,7 @@ static void report_holders(struct daxpin_ctx *ctx, int fd, const struct stat *st
 	struct daxpin_target t = { 0 };
 
 	if (daxpin_target_add_key(&t, DAXPIN_KEY_FILE, st->st_dev, st->st_ino) == 0 &&
-	    daxpin_layouts_scan(ctx, &t, 1, NULL, &res->waiters) < 0)
+	    daxpin_layouts_scan(ctx, &t, 1, ps, &res->waiters) < 0)
 		res->waiters = NULL;
 	daxpin_target_clear(&t);
 	if (ps && !daxpin_pagestate_reason(ps))
