@@ -94,8 +94,9 @@ for fs in xfs ext4; do
 	waited=$(echo "$w" | jq .waited_ms)
 	elapsed=$(((now - start) / 1000000))
 	echo "waited_ms $waited, truncate started $elapsed ms ago"
-	[ "$waited" -ge 1500 ] && [ "$waited" -le $((elapsed + 500)) ] ||
+	if [ "$waited" -lt 1500 ] || [ "$waited" -gt $((elapsed + 500)) ]; then
 		fail "$fs: waited_ms $waited is not within [1500, $((elapsed + 500))]"
+	fi
 	expect "$fs: layouts MOUNT finds it" "$tpid" \
 		"$("$DAXPIN" layouts --json /tmp/$fs | jq -r '.[].pid')"
 	expect "$fs: layouts F finds it" "$tpid" "$("$DAXPIN" layouts --json "$f" | jq -r '.[].pid')"
@@ -142,7 +143,7 @@ for fs in xfs ext4; do
 	"$DAXPIN" break-layouts --timeout 2 --json "$f" >/tmp/b.json || rc=$?
 	jq . /tmp/b.json
 	expect "$fs: --json: timed out, not broken" "6 false true" \
-		"$(echo "$rc $(jq -r '.[0] | "\(.broken) \(.timed_out)"' /tmp/b.json)")"
+		"$rc $(jq -r '.[0] | "\(.broken) \(.timed_out)"' /tmp/b.json)"
 	expect "$fs: the report: the killed truncate, its wait, F, one referenced page" \
 		"1 $(want_wait $fs) ftruncate $f 1" \
 		"$(jq -r '.[0] | "\(.waiters | length) \(.waiters[0].wait_function) \(.waiters[0].operation) \(.waiters[0].file) \(.pages.referenced)"' /tmp/b.json)"
@@ -174,10 +175,10 @@ for fs in xfs ext4; do
 		# 6.1: dax_layout_busy_page() skips a file without user mappings
 		expect "$fs 6.1: unmapped file: broken at once, page still referenced, said so" \
 			"0 true 1 true" \
-			"$(echo "$rc $(jq -r '.[0] | "\(.broken) \(.pages.referenced) \(.note | test("before Linux 6.15"))"' /tmp/b.json)")"
+			"$rc $(jq -r '.[0] | "\(.broken) \(.pages.referenced) \(.note | test("before Linux 6.15"))"' /tmp/b.json)"
 	else
 		expect "$fs 7.2: unmapped file: still waited for (6)" "6 false 1" \
-			"$(echo "$rc $(jq -r '.[0] | "\(.broken) \(.pages.referenced)"' /tmp/b.json)")"
+			"$rc $(jq -r '.[0] | "\(.broken) \(.pages.referenced)"' /tmp/b.json)"
 	fi
 	release_refs "$fs"
 	expect "$fs: finally unchanged" "$before" "$(fingerprint "$f")"
