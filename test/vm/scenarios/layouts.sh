@@ -214,7 +214,8 @@ if [ "$KERNEL_FLAVOR" = current ]; then
 	# 6.15+: eviction waits, uninterruptibly
 	wait_waiter $upid
 	"$DAXPIN" layouts
-	# wait_page_idle_uninterruptible() is inlined into dax_break_layout_final()
+	# the wait shows as dax_break_layout_final(), or as its helper where
+	# the compiler did not inline that
 	expect "7.2: umount waits in the eviction-time layout break" \
 		"D dax_break_layout_final umount (inode eviction) null" \
 		"$(waiter_of $upid | jq -r '"\(.state) \(.wait_function | sub("wait_page_idle_uninterruptible"; "dax_break_layout_final")) \(.operation) \(.file)"')"
