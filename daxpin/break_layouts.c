@@ -187,7 +187,7 @@ static void break_layouts_usage(FILE *out)
 		"  -J, --json             JSON\n"
 		"  -h, --help             this text\n\n"
 		"Exit status: 0 broken, 6 timeout, 7 interrupted, 8 not a DAX file on XFS or\n"
-		"ext4, 3 no such file, 4 no write access, 2 usage.\n");
+		"ext4, 5 already being broken, 3 no such file, 4 no write access, 2 usage.\n");
 }
 
 int cmd_break_layouts(int argc, char **argv, struct daxpin_ctx *ctx)
@@ -249,6 +249,13 @@ int cmd_break_layouts(int argc, char **argv, struct daxpin_ctx *ctx)
 		struct daxpin_break b;
 		int err = daxpin_break_layouts(ctx, fds[i], timeout_ms, &stop, ps, &b);
 
+		if (err == -EBUSY) {
+			fprintf(stderr, "daxpin break-layouts: %s: already being broken by pid %d (%s); nothing done: see 'daxpin layouts %s'\n",
+				path, (int)b.waiters->waiters[0].pid, b.waiters->waiters[0].operation, path);
+			daxpin_break_free(&b);
+			rc = EXIT_BUSY;
+			continue;
+		}
 		if (err < 0) {
 			fprintf(stderr, "daxpin break-layouts: %s: cannot start the truncate: %s\n",
 				path, strerror(-err));

@@ -37,8 +37,6 @@ enum {
 	COL_DEVINO,
 	COL_SOURCE,
 	COL_WAITED,
-	COL_REFS,
-	COL_PINNED,
 };
 
 static const struct column layouts_columns[] = {
@@ -52,13 +50,11 @@ static const struct column layouts_columns[] = {
 	[COL_DEVINO] = { "DEV:INO", 0.1, 0, "device and inode of FILE" },
 	[COL_SOURCE] = { "SOURCE", 0.1, 0, "how FILE was found: the syscall's fd, or its path argument" },
 	[COL_WAITED] = { "WAITED", 6, SCOLS_FL_RIGHT, "asleep for at least this long (since it last ran)" },
-	[COL_REFS] = { "REFS", 5, SCOLS_FL_RIGHT, "references to FILE's pages beyond idle and mappings (root)" },
-	[COL_PINNED] = { "PINNED", 6, SCOLS_FL_RIGHT, "FILE's pages that may be DMA-pinned (root)" },
 };
 
 static const int layouts_default_columns[] = {
 	COL_PID, COL_COMMAND, COL_STATE, COL_WAIT, COL_OPERATION, COL_FILE,
-	COL_WAITED, COL_REFS, COL_PINNED,
+	COL_WAITED,
 };
 
 static void add(struct json_object *obj, const char *key, struct json_object *val)
@@ -84,8 +80,7 @@ static struct json_object *stack_to_json(const char *stack)
 	return a;
 }
 
-struct json_object *waiter_to_json(const struct daxpin_layout_waiter *w,
-				   const char *pages_reason)
+struct json_object *waiter_to_json(const struct daxpin_layout_waiter *w)
 {
 	struct json_object *j = json_object_new_object();
 	char devino[64];
@@ -110,13 +105,6 @@ struct json_object *waiter_to_json(const struct daxpin_layout_waiter *w,
 		add(j, "file_reason", string_or_null(w->file_reason));
 	add(j, "waited_ms", w->waited_ns >= 0 ? json_object_new_int64(w->waited_ns / 1000000) : NULL);
 	add(j, "waited_how", json_object_new_string(waited_how));
-	add(j, "refs", w->pages_known ? json_object_new_uint64(w->pages.refs) : NULL);
-	add(j, "referenced", w->pages_known ? json_object_new_uint64(w->pages.referenced_pages) : NULL);
-	add(j, "pinned", w->pages_known ? json_object_new_uint64(w->pages.pinned_pages) : NULL);
-	if (!w->pages_known)
-		add(j, "pages_reason", json_object_new_string(pages_reason ? pages_reason :
-				w->file_known ? "the file is not on an fsdax namespace" :
-						"the file is unknown"));
 	return j;
 }
 
@@ -125,7 +113,7 @@ struct json_object *waiters_to_json(const struct daxpin_layouts *l)
 	struct json_object *a = json_object_new_array();
 
 	for (size_t i = 0; i < l->nr_waiters; i++)
-		json_object_array_add(a, waiter_to_json(&l->waiters[i], l->pages_reason));
+		json_object_array_add(a, waiter_to_json(&l->waiters[i]));
 	return a;
 }
 
@@ -179,16 +167,6 @@ static char *cell(const struct daxpin_layout_waiter *w, int col)
 		return w->file_source[0] ? strdup(w->file_source) : NULL;
 	case COL_WAITED:
 		return duration_str(w->waited_ns);
-	case COL_REFS:
-		if (!w->pages_known)
-			return strdup("-");
-		rc = asprintf(&s, "%" PRIu64, w->pages.refs);
-		break;
-	case COL_PINNED:
-		if (!w->pages_known)
-			return strdup("-");
-		rc = asprintf(&s, "%" PRIu64, w->pages.pinned_pages);
-		break;
 	}
 	return rc < 0 ? NULL : s;
 }
@@ -332,7 +310,7 @@ static int wait_clear(struct daxpin_ctx *ctx, const struct daxpin_target *target
 		int64_t refs;
 		bool clear;
 
-		if (daxpin_layouts_scan(ctx, nr ? targets : NULL, (size_t)nr, NULL, &l) < 0) {
+		if (daxpin_layouts_scan(ctx, nr ? targets : NULL, (size_t)nr, &l) < 0) {
 			fprintf(stderr, "daxpin layouts: cannot scan the threads\n");
 			break;
 		}
@@ -340,7 +318,8 @@ static int wait_clear(struct daxpin_ctx *ctx, const struct daxpin_target *target
 			fprintf(stderr, "daxpin layouts: partial: %s\n", l->reason);
 			warned = true;
 		}
-		refs = files_refs(ctx, ps, fds, nr);
+		/* FIEMAP would queue behind a waiting truncate's inode lock */
+		refs = l->nr_waiters ? last_refs : files_refs(ctx, ps, fds, nr);
 		clear = !l->nr_waiters && refs <= 0;
 		if (json && (l->nr_waiters != last_waiters || refs != last_refs || clear))
 			progress_json(elapsed, l, refs, clear ? "clear" : "waiting");
@@ -472,8 +451,9 @@ int cmd_layouts(int argc, char **argv, struct daxpin_ctx *ctx)
 	rc = layouts_targets("layouts", argv + optind, nr, targets);
 	if (rc != EXIT_OK)
 		goto out;
-	/* per-file page state needs root; without it the counts are '-' with a reason */
-	daxpin_pagestate_open(ctx, &ps);
+	/* per-file page state needs root; without it, unknown and said so */
+	if (wait || files)
+		daxpin_pagestate_open(ctx, &ps);
 	if (files) {
 		rc = layouts_files(ctx, ps, argv + optind, nr, json, &o);
 		goto out;
@@ -482,7 +462,7 @@ int cmd_layouts(int argc, char **argv, struct daxpin_ctx *ctx)
 		rc = wait_clear(ctx, targets, argv + optind, nr, ps, timeout_ms, json);
 		goto out;
 	}
-	err = daxpin_layouts_scan(ctx, nr ? targets : NULL, (size_t)nr, ps, &l);
+	err = daxpin_layouts_scan(ctx, nr ? targets : NULL, (size_t)nr, &l);
 	if (err < 0) {
 		fprintf(stderr, "daxpin layouts: cannot scan the threads: %s\n", strerror(-err));
 		rc = EXIT_FAILURE_;
@@ -501,9 +481,6 @@ int cmd_layouts(int argc, char **argv, struct daxpin_ctx *ctx)
 			rc = EXIT_FAILURE_;
 			goto out;
 		}
-		if (l->pages_reason && ps)
-			fprintf(stderr, "daxpin layouts: REFS and PINNED show '-': page state unavailable: %s\n",
-				l->pages_reason);
 	} else {
 		printf("no thread waits in a layout break%s\n", l->complete ? "" : " (that this user can see)");
 	}

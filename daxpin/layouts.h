@@ -11,9 +11,8 @@
 
 #include "output.h"
 
-/* One waiter: {"pid","tid","comm","state","wait_function",...,"refs",...} */
-struct json_object *waiter_to_json(const struct daxpin_layout_waiter *w,
-				   const char *pages_reason);
+/* One waiter: {"pid","tid","comm","state","wait_function",...} */
+struct json_object *waiter_to_json(const struct daxpin_layout_waiter *w);
 /* [waiter...] */
 struct json_object *waiters_to_json(const struct daxpin_layouts *l);
 

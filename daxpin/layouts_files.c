@@ -59,6 +59,33 @@ static struct json_object *file_json(const char *mount, const struct daxpin_busy
 	return j;
 }
 
+/*
+ * 1 (said so) when a thread waits in a layout break on the mount: on XFS it
+ * holds its file's inode lock, and reading that file's extents would wait
+ * for it, unkillably.
+ */
+static int layout_break_in_progress(struct daxpin_ctx *ctx, const char *mount)
+{
+	struct daxpin_target t = { 0 };
+	struct daxpin_layouts *l = NULL;
+	int rc = daxpin_target_add_path(&t, mount);
+
+	if (!rc)
+		rc = daxpin_layouts_scan(ctx, &t, 1, &l);
+	daxpin_target_clear(&t);
+	if (rc < 0) {
+		fprintf(stderr, "daxpin layouts: %s: %s\n", mount, strerror(-rc));
+		return rc;
+	}
+	rc = l->nr_waiters > 0;
+	if (rc)
+		fprintf(stderr, "daxpin layouts: %s: pid %d waits in a layout break (%s %s); its file's extents cannot be read until it ends: see 'daxpin layouts %s'\n",
+			mount, (int)l->waiters[0].pid, l->waiters[0].operation,
+			l->waiters[0].path ? l->waiters[0].path : "of an unknown file", mount);
+	daxpin_layouts_free(l);
+	return rc;
+}
+
 int layouts_files(struct daxpin_ctx *ctx, struct daxpin_pagestate *ps, char **mounts,
 		  int nr, bool json, const struct table_options *o)
 {
@@ -84,7 +111,13 @@ int layouts_files(struct daxpin_ctx *ctx, struct daxpin_pagestate *ps, char **mo
 	for (int i = 0; i < nr && rc == EXIT_OK; i++) {
 		struct daxpin_busy_file *files;
 		size_t n;
-		int err = daxpin_busy_files(ctx, ps, mounts[i], &files, &n);
+		int err = layout_break_in_progress(ctx, mounts[i]);
+
+		if (err) {
+			rc = err < 0 ? EXIT_FAILURE_ : EXIT_BUSY;
+			break;
+		}
+		err = daxpin_busy_files(ctx, ps, mounts[i], &files, &n);
 
 		if (err == -ENOTSUP) {
 			fprintf(stderr, "daxpin layouts: %s: not on an fsdax namespace's block device\n",

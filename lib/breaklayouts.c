@@ -74,18 +74,17 @@ static int wait_child(int pidfd, uint64_t deadline, const volatile int *stop)
 	}
 }
 
-/* What held the file while the truncate waited: the waiters and the pages. */
-static void report_holders(struct daxpin_ctx *ctx, int fd, const struct stat *st,
-			   struct daxpin_pagestate *ps, struct daxpin_break *res)
+/* The threads waiting in a layout break of the file. */
+static void file_waiters(struct daxpin_ctx *ctx, const struct stat *st,
+			 struct daxpin_layouts **out)
 {
 	struct daxpin_target t = { 0 };
 
+	*out = NULL;
 	if (daxpin_target_add_key(&t, DAXPIN_KEY_FILE, st->st_dev, st->st_ino) == 0 &&
-	    daxpin_layouts_scan(ctx, &t, 1, ps, &res->waiters) < 0)
-		res->waiters = NULL;
+	    daxpin_layouts_scan(ctx, &t, 1, out) < 0)
+		*out = NULL;
 	daxpin_target_clear(&t);
-	if (ps && !daxpin_pagestate_reason(ps))
-		res->pages_known = daxpin_file_pages(ctx, ps, fd, &res->pages) == 0;
 }
 
 /*
@@ -111,6 +110,8 @@ DAXPIN_EXPORT int daxpin_break_layouts(struct daxpin_ctx *ctx, int fd,
 				       unsigned int timeout_ms, const volatile int *stop,
 				       struct daxpin_pagestate *ps, struct daxpin_break *res)
 {
+	struct daxpin_pfn_range *ranges = NULL;
+	size_t nr_ranges = 0;
 	char cap[1024];
 	ssize_t cap_len;
 	uint64_t start, deadline = 0;
@@ -123,13 +124,25 @@ DAXPIN_EXPORT int daxpin_break_layouts(struct daxpin_ctx *ctx, int fd,
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	res->size = (uint64_t)st.st_size;
+	/* another break of the file holds its inode lock: ours would queue
+	 * behind it uninterruptibly, and so would reading its extents */
+	file_waiters(ctx, &st, &res->waiters);
+	if (res->waiters && res->waiters->nr_waiters)
+		return -EBUSY;
+	daxpin_layouts_free(res->waiters);
+	res->waiters = NULL;
+	/* the extents now: while the truncate waits FIEMAP would wait too */
+	if (ps && !daxpin_pagestate_reason(ps) && daxpin_file_pfns(ctx, fd, &ranges, &nr_ranges) < 0)
+		res->pages_reason = "the file is not on an fsdax namespace";
 	cap_len = fgetxattr(fd, cap_xattr, cap, sizeof(cap));
 	start = now_ns();
 	if (timeout_ms)
 		deadline = start + (uint64_t)timeout_ms * 1000000ULL;
 	child = fork();
-	if (child < 0)
+	if (child < 0) {
+		free(ranges);
 		return -errno;
+	}
 	if (child == 0)
 		truncate_same_size(fd);
 	pidfd = (int)syscall(SYS_pidfd_open, child, 0);
@@ -138,6 +151,7 @@ DAXPIN_EXPORT int daxpin_break_layouts(struct daxpin_ctx *ctx, int fd,
 
 		kill(child, SIGKILL);
 		waitpid(child, NULL, 0);
+		free(ranges);
 		return rc;
 	}
 	ended = wait_child(pidfd, deadline, stop);
@@ -146,7 +160,10 @@ DAXPIN_EXPORT int daxpin_break_layouts(struct daxpin_ctx *ctx, int fd,
 		res->interrupted = !res->timed_out;
 		info(ctx, "truncate %d still waiting after %llu ms: killing it\n", (int)child,
 		     (unsigned long long)((now_ns() - start) / 1000000));
-		report_holders(ctx, fd, &st, ps, res);
+		file_waiters(ctx, &st, &res->waiters);
+		if (ranges)
+			res->pages_known = daxpin_pagestate_scan(ps, ranges, nr_ranges,
+								 DAXPIN_PAGE_FSDAX, &res->pages) == 0;
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 		/* killed, unless it sleeps uninterruptibly: behind another
 		 * truncate's inode lock, say; then it is left to finish */
@@ -154,6 +171,7 @@ DAXPIN_EXPORT int daxpin_break_layouts(struct daxpin_ctx *ctx, int fd,
 			res->left_running = child;
 			res->elapsed_ns = now_ns() - start;
 			close(pidfd);
+			free(ranges);
 			return 0;
 		}
 	}
@@ -169,9 +187,11 @@ DAXPIN_EXPORT int daxpin_break_layouts(struct daxpin_ctx *ctx, int fd,
 	if (res->broken) {
 		res->timed_out = res->interrupted = false;
 		restore(fd, &st, cap, cap_len, res);
-		if (ps && !daxpin_pagestate_reason(ps))
-			res->pages_known = daxpin_file_pages(ctx, ps, fd, &res->pages) == 0;
+		if (ranges)
+			res->pages_known = daxpin_pagestate_scan(ps, ranges, nr_ranges,
+								 DAXPIN_PAGE_FSDAX, &res->pages) == 0;
 	}
+	free(ranges);
 	return 0;
 }
 

@@ -212,19 +212,41 @@ static void pager_close(struct file_pager *p)
 	daxpin_topology_free(p->t);
 }
 
-DAXPIN_EXPORT int daxpin_file_pages(struct daxpin_ctx *ctx, struct daxpin_pagestate *ps,
-				    int fd, struct daxpin_page_counts *counts)
+DAXPIN_EXPORT int daxpin_file_pfns(struct daxpin_ctx *ctx, int fd,
+				   struct daxpin_pfn_range **ranges, size_t *nr)
 {
+	struct pfn_list l = { 0 };
 	struct file_pager p;
 	struct stat st;
 	int rc;
 
+	*ranges = NULL;
+	*nr = 0;
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	rc = pager_open(ctx, ps, st.st_dev, &p);
+	rc = pager_open(ctx, NULL, st.st_dev, &p);
 	if (!rc)
-		rc = pager_scan(&p, fd, counts);
+		rc = extents_to_pfns(fd, p.ns, p.part_start, &l);
 	pager_close(&p);
+	if (rc) {
+		free(l.r);
+		return rc;
+	}
+	*ranges = l.r;
+	*nr = l.nr;
+	return 0;
+}
+
+DAXPIN_EXPORT int daxpin_file_pages(struct daxpin_ctx *ctx, struct daxpin_pagestate *ps,
+				    int fd, struct daxpin_page_counts *counts)
+{
+	struct daxpin_pfn_range *r;
+	size_t nr;
+	int rc = daxpin_file_pfns(ctx, fd, &r, &nr);
+
+	if (!rc)
+		rc = daxpin_pagestate_scan(ps, r, nr, DAXPIN_PAGE_FSDAX, counts);
+	free(r);
 	return rc;
 }
 

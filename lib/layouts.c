@@ -3,7 +3,7 @@
  * Threads asleep in a filesystem-DAX layout break, found from /proc: the
  * sleeping ones whose wchan (or, as root, kernel stack) is one of the
  * kernel's layout-break wait functions; then the system call they are in
- * and its file, how long they have slept, and the file's page state.
+ * and its file, and how long they have slept.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -273,33 +273,10 @@ static bool file_matches(const struct daxpin_layout_waiter *w,
 	return false;
 }
 
-static void file_pages(struct daxpin_ctx *ctx, struct daxpin_pagestate *ps,
-		       struct daxpin_layout_waiter *w, int piddir)
-{
-	char link[48];
-	int fd;
-
-	if (!w->file_known || !w->file_source[0])
-		return;
-	/* the file as the waiter has it: by its fd, or by the resolved name */
-	if (strncmp(w->file_source, "fd ", 3) == 0)
-		snprintf(link, sizeof(link), "fd/%s", w->file_source + 3);
-	else if (!w->path)
-		return;
-	fd = strncmp(w->file_source, "fd ", 3) == 0 ?
-		openat(piddir, link, O_RDONLY | O_CLOEXEC | O_NONBLOCK) :
-		open(w->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return;
-	w->pages_known = daxpin_file_pages(ctx, ps, fd, &w->pages) == 0;
-	close(fd);
-}
-
 struct scan {
 	struct daxpin_ctx *ctx;
 	const struct daxpin_target *targets;
 	size_t nr_targets;
-	struct daxpin_pagestate *ps;
 	struct daxpin_layouts *l;
 	size_t cap;
 };
@@ -347,8 +324,6 @@ static int examine_task(struct scan *s, int piddir, pid_t pid, pid_t tid, int ta
 		free(w.path);
 		return 0;
 	}
-	if (s->ps && !daxpin_pagestate_reason(s->ps))
-		file_pages(s->ctx, s->ps, &w, piddir);
 	if (s->l->nr_waiters == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 4;
 		struct daxpin_layout_waiter *grown = realloc(s->l->waiters, cap * sizeof(*grown));
@@ -412,10 +387,9 @@ static int waiter_cmp(const void *a, const void *b)
 
 DAXPIN_EXPORT int daxpin_layouts_scan(struct daxpin_ctx *ctx,
 				      const struct daxpin_target *targets,
-				      size_t nr_targets, struct daxpin_pagestate *ps,
-				      struct daxpin_layouts **out)
+				      size_t nr_targets, struct daxpin_layouts **out)
 {
-	struct scan s = { .ctx = ctx, .targets = targets, .nr_targets = nr_targets, .ps = ps };
+	struct scan s = { .ctx = ctx, .targets = targets, .nr_targets = nr_targets };
 	struct dirent *de;
 	DIR *proc;
 	int rc = 0;
@@ -425,10 +399,6 @@ DAXPIN_EXPORT int daxpin_layouts_scan(struct daxpin_ctx *ctx,
 	if (!s.l)
 		return -ENOMEM;
 	s.l->complete = true;
-	if (!ps)
-		s.l->pages_reason = "page state not requested";
-	else
-		s.l->pages_reason = daxpin_pagestate_reason(ps);
 	proc = opendir("/proc");
 	if (!proc) {
 		rc = -errno;

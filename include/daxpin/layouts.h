@@ -51,9 +51,6 @@ struct daxpin_ctx;
  *	waiter's se.exec_start (when it last ran). A lower bound on the wait:
  *	a wake-up that found the page still busy restarts it. -1 when
  *	unknown.
- * @pages_known: whether @pages holds the file's page state (root, a file
- *	whose extents FIEMAP maps into an fsdax namespace)
- * @pages: page state of exactly the file's blocks
  */
 struct daxpin_layout_waiter {
 	pid_t pid;
@@ -72,8 +69,6 @@ struct daxpin_layout_waiter {
 	char file_source[32];
 	const char *file_reason;
 	int64_t waited_ns;
-	bool pages_known;
-	struct daxpin_page_counts pages;
 };
 
 /**
@@ -83,15 +78,15 @@ struct daxpin_layout_waiter {
  * @complete: false when some sleeping thread could not be examined
  *	(another user's, without root): then "none" is not known
  * @reason: why not complete, or NULL
- * @pages_reason: why no waiter has page state (page state needs root), or
- *	NULL
+ *
+ * The waiters' files have no page state here: reading a file's extents
+ * (FIEMAP) would wait behind the inode lock the layout break holds on XFS.
  */
 struct daxpin_layouts {
 	struct daxpin_layout_waiter *waiters;
 	size_t nr_waiters;
 	bool complete;
 	const char *reason;
-	const char *pages_reason;
 };
 
 /**
@@ -101,15 +96,32 @@ struct daxpin_layouts {
  *	daxpin_target_add_path()); a waiter whose file is unknown matches
  *	every target. NULL: every waiter.
  * @nr_targets: number of @targets
- * @ps: a page-state handle for per-file page state, or NULL
  * @out: the result, freed with daxpin_layouts_free()
  *
  * Return: 0 or a negative errno.
  */
 int daxpin_layouts_scan(struct daxpin_ctx *ctx,
 			const struct daxpin_target *targets, size_t nr_targets,
-			struct daxpin_pagestate *ps, struct daxpin_layouts **out);
+			struct daxpin_layouts **out);
 void daxpin_layouts_free(struct daxpin_layouts *l);
+
+/**
+ * daxpin_file_pfns() - the page frames of a file on an fsdax namespace
+ * @ctx: library context
+ * @fd: the file
+ * @ranges: set to its frames (free() them), for daxpin_pagestate_scan()
+ *	with %DAXPIN_PAGE_FSDAX
+ * @nr: set to their number
+ *
+ * FIEMAP takes the file's inode lock (shared) on XFS: while a truncate of
+ * the file waits in a layout break, holding that lock, this sleeps
+ * uninterruptibly until the truncate ends. Read the frames before a
+ * break, or when no thread waits in one on the file (daxpin_layouts_scan()).
+ *
+ * Return: 0, or a negative errno as daxpin_file_pages().
+ */
+int daxpin_file_pfns(struct daxpin_ctx *ctx, int fd,
+		     struct daxpin_pfn_range **ranges, size_t *nr);
 
 /**
  * daxpin_file_pages() - page state of a file on an fsdax namespace
@@ -120,7 +132,8 @@ void daxpin_layouts_free(struct daxpin_layouts *l);
  *
  * Maps the file's extents (FIEMAP) to offsets on its block device and
  * those to page frames through the namespace's data range, then scans
- * those frames only.
+ * those frames only. Blocks while the file's layouts are being broken; see
+ * daxpin_file_pfns().
  *
  * Return: 0; -ENOTSUP when the file is not on an fsdax namespace's block
  * device (or a partition of one); -EPERM without the physical addresses
@@ -231,8 +244,10 @@ struct daxpin_break {
  * child's fstat() and its ftruncate() loses what it appended: do not run
  * this against a file that is being appended to.
  *
- * Return: 0 (see @res for what happened), or a negative errno when the
- * child could not be started.
+ * Return: 0 (see @res for what happened); -EBUSY when a thread already
+ * waits in a layout break of the file (@res->waiters lists it; nothing was
+ * done: a second truncate would queue behind its inode lock, unkillably);
+ * or a negative errno when the child could not be started.
  */
 int daxpin_break_layouts(struct daxpin_ctx *ctx, int fd, unsigned int timeout_ms,
 			 const volatile int *stop, struct daxpin_pagestate *ps,
