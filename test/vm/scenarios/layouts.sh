@@ -215,11 +215,10 @@ hold unmount -k 1 -u /tmp/xfs/g
 expect "before the unmount: --files names g" "/tmp/xfs/g 1" \
 	"$("$DAXPIN" layouts --files --json /tmp/xfs | jq -r '.[] | "\(.file) \(.referenced)"')"
 umount /tmp/ext4
-t0=$(date +%s%N)
-umount /tmp/xfs &
-upid=$!
 if [ "$KERNEL_FLAVOR" = current ]; then
 	# 6.15+: eviction waits, uninterruptibly
+	umount /tmp/xfs &
+	upid=$!
 	wait_waiter $upid
 	"$DAXPIN" layouts
 	# the wait shows as dax_break_layout_final(), or as its helper where
@@ -230,11 +229,10 @@ if [ "$KERNEL_FLAVOR" = current ]; then
 	release_refs unmount
 	wait $upid
 else
-	# 6.1: eviction does not wait for the page
-	wait $upid
-	ms=$((($(date +%s%N) - t0) / 1000000))
-	echo "umount returned after $ms ms with the page still referenced"
-	[ $ms -lt 3000 ] || fail "6.1: umount waited $ms ms"
+	# 6.1 does not wait at eviction: it would unmount at once and WARN in
+	# dax_disassociate_entry() (page_ref_count > 1), which fails a
+	# scenario; so only what --files said beforehand is checked here
 	release_refs unmount
+	umount /tmp/xfs
 fi
 exit $failed
