@@ -8,8 +8,9 @@
 # free file, and on a held one is killed at its timeout with a report,
 # leaving F unchanged. Then what each kernel does when no process maps F
 # any more while its page is referenced: 6.1 does not wait (the busy-page
-# scan skipped unmapped files), 7.2 does; and an unmount with such a page,
-# which 7.2 waits for uninterruptibly and 6.1 does not.
+# scan skipped unmapped files), 7.2 does; layouts --files names such a file
+# before an unmount, which 7.2 then waits for uninterruptibly (6.1 does not
+# wait, and WARNs: not run there).
 # timeout: 420
 set -eu
 . "$(dirname "$0")/lib.sh"
