@@ -132,13 +132,14 @@ for fs in xfs ext4; do
 	expect "$fs: --files after the release: none (10)" 10 $rc
 
 	# --- break-layouts on a free file: at once, nothing changed ----------
-	t0=$(date +%s%N)
+	# the truncate's own time: loading the page-state program takes
+	# seconds under TCG
 	"$DAXPIN" break-layouts --json "$f" >/tmp/b.json
-	ms=$((($(date +%s%N) - t0) / 1000000))
 	jq . /tmp/b.json
 	expect "$fs: free file: broken, times restored" "true true" \
 		"$(jq -r '.[0] | "\(.broken) \(.times_restored)"' /tmp/b.json)"
-	[ $ms -lt 2000 ] || fail "$fs: break-layouts of a free file took $ms ms"
+	ms=$(jq '.[0].elapsed_ms' /tmp/b.json)
+	[ "$ms" -lt 1000 ] || fail "$fs: the truncate of a free file took $ms ms"
 	expect "$fs: free file: size, mtime, data unchanged" "$before" "$(fingerprint "$f")"
 
 	# --- break-layouts on a held file: killed at the timeout -------------
@@ -167,9 +168,8 @@ for fs in xfs ext4; do
 
 	# --- break-layouts that waits for the release -------------------------
 	(sleep 2 && touch "/tmp/$fs.release") &
-	t0=$(date +%s%N)
-	"$DAXPIN" break-layouts "$f"
-	ms=$((($(date +%s%N) - t0) / 1000000))
+	"$DAXPIN" break-layouts --json "$f" >/tmp/b.json
+	ms=$(jq '.[0].elapsed_ms' /tmp/b.json)
 	echo "break-layouts waited $ms ms for the release"
 	[ $ms -ge 1500 ] || fail "$fs: break-layouts returned after $ms ms, before the release"
 	wait "$(cat "/tmp/$fs.pid")"
