@@ -167,11 +167,20 @@ for fs in xfs ext4; do
 	expect "$fs: held file: size, mtime, data unchanged" "$before" "$(fingerprint "$f")"
 
 	# --- break-layouts that waits for the release -------------------------
-	(sleep 2 && touch "/tmp/$fs.release") &
+	# released 1 s after its truncate shows up waiting
+	(
+		i=0
+		until "$DAXPIN" layouts "$f" >/dev/null 2>&1 || [ $((i += 1)) -gt 100 ]; do
+			sleep 0.2
+		done
+		sleep 1
+		touch "/tmp/$fs.release"
+	) &
 	"$DAXPIN" break-layouts --json "$f" >/tmp/b.json
 	ms=$(jq '.[0].elapsed_ms' /tmp/b.json)
 	echo "break-layouts waited $ms ms for the release"
-	[ $ms -ge 1500 ] || fail "$fs: break-layouts returned after $ms ms, before the release"
+	[ "$ms" -ge 900 ] || fail "$fs: break-layouts returned after $ms ms, before the release"
+	expect "$fs: broken once released" true "$(jq '.[0].broken' /tmp/b.json)"
 	wait "$(cat "/tmp/$fs.pid")"
 	expect "$fs: after the wait: unchanged" "$before" "$(fingerprint "$f")"
 
