@@ -8,5 +8,7 @@ struct daxpin_ctx;
 int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx);
 int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx);
 int cmd_drain(int argc, char **argv, struct daxpin_ctx *ctx);
+int cmd_layouts(int argc, char **argv, struct daxpin_ctx *ctx);
+int cmd_break_layouts(int argc, char **argv, struct daxpin_ctx *ctx);
 
 #endif

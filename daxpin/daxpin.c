@@ -26,6 +26,8 @@ static const struct cmd_struct commands[] = {
 	{ "list", cmd_list, "show regions, namespaces and dax devices" },
 	{ "holders", cmd_holders, "show the processes that map, open or pin a device or file" },
 	{ "drain", cmd_drain, "disable a dax device, namespace or region once nothing holds it" },
+	{ "layouts", cmd_layouts, "show the threads waiting in a DAX layout break, or wait for them" },
+	{ "break-layouts", cmd_break_layouts, "force a DAX layout break of files without changing them" },
 };
 
 static void usage(FILE *out)
@@ -33,7 +35,7 @@ static void usage(FILE *out)
 	fprintf(out, "usage: daxpin [--version] [--help] COMMAND [ARGS]\n\n"
 		     "Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-12s %s\n", commands[i].name,
+		fprintf(out, "  %-14s %s\n", commands[i].name,
 			commands[i].summary);
 	fprintf(out, "\nSee 'daxpin help COMMAND' or 'man daxpin-COMMAND'.\n");
 }

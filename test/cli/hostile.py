@@ -105,6 +105,18 @@ expect(2, ["holders", "x" * 5000])
 expect(3, ["holders", plain + "/below-a-file"])
 expect(3, ["holders", loop])
 expect(3, ["holders", "/nonexistent/file"])
+expect(2, ["layouts", "-J", "-o", "PID"])
+expect(2, ["layouts", "--bogus"])
+expect(2, ["layouts", "-t", "nan", "--wait"])
+expect(2, ["layouts", "-t", "1"])
+expect(2, ["layouts", "-o", "PID,PID"])
+expect(2, ["layouts", "--wait", "--files", "/"])
+expect(3, ["layouts", "/nonexistent/file"])
+expect(2, ["break-layouts"])
+expect(2, ["break-layouts", "-t"])
+expect(2, ["break-layouts", "-t", "nan", plain])
+expect(3, ["break-layouts", "/nonexistent/file"])
+expect(8, ["break-layouts", plain])
 # drain: hand-picked only, and never a target that exists (random arguments
 # on a machine with persistent memory could take a real device out)
 expect(2, ["drain"])
@@ -129,7 +141,8 @@ if p.returncode != 0 or b"usage: daxpin list" not in p.stdout:
 else:
     print("ok: help list falls back to the built-in help")
 # a write error is a failure, not success
-for args in (["--help"], ["list", "--help"], ["holders", "--help"], ["drain", "--help"], ["--version"],
+for args in (["--help"], ["list", "--help"], ["holders", "--help"], ["drain", "--help"], ["layouts", "--help"],
+             ["break-layouts", "--help"], ["--version"],
              ["list", "-H"]):
     with open("/dev/full", "w") as full:
         rc = subprocess.run([DAXPIN] + args, stdout=full, stderr=subprocess.DEVNULL).returncode

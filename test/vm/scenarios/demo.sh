@@ -1,8 +1,7 @@
 #!/bin/sh
 # The README's main-job demo (test/vm/demo runs it): a devdax and an fsdax
 # namespace with a few page references held, and daxpin showing them, each
-# command echoed as in a terminal. Commands daxpin does not have yet are
-# left out, and the demo says so. As a test it proves the demo runs end to
+# command echoed as in a terminal. As a test it proves the demo runs end to
 # end: every command it shows must succeed.
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -12,8 +11,6 @@ say() {
 	printf '\n$ %s\n' "$*"
 	"$@" || { rc=$?; echo "(exit status $rc)"; failed=1; }
 }
-# has CMD [OPTION]: whether daxpin has it yet; says so when not
-has() { daxpin_has "$@" || { printf '\n(daxpin %s: not in this build yet)\n' "$*"; false; }; }
 
 say ndctl create-namespace -r region0 -m devdax -a 2M -s 256M
 say ndctl create-namespace -r region0 -m fsdax -s 512M
@@ -31,10 +28,17 @@ say daxpin holders dax0.0
 printf '\n# the references go in 8 s; drain waits for them instead of oopsing\n'
 (sleep 8 && touch /tmp/devdax.release) &
 say daxpin drain --timeout 30 dax0.0
-if has break-layouts; then
-	(sleep 3 && touch /tmp/file.release) &
-	say daxpin break-layouts /tmp/pmem/data
-fi
+printf '\n# a same-size truncate of /tmp/pmem/data waits for its referenced pages\n'
+truncate -s "$(stat -c %s /tmp/pmem/data)" /tmp/pmem/data &
+trunc=$!
+i=0
+until daxpin layouts --json | jq -e 'length > 0' >/dev/null || [ $((i += 1)) -gt 50 ]; do sleep 0.2; done
+say daxpin layouts
+kill $trunc		# the wait is interruptible: the truncate ends, nothing changed
+wait $trunc || true
+printf '\n# the references go in 3 s; break-layouts waits for them, the file unchanged\n'
+(sleep 3 && touch /tmp/file.release) &
+say daxpin break-layouts /tmp/pmem/data
 release_refs devdax
 release_refs file
 printf '\n# all references released\n'

@@ -1,12 +1,5 @@
 # Functions for scenarios: `. "$(dirname "$0")/lib.sh"`. Not a scenario.
 
-# daxpin_has CMD [OPTION]: whether the daxpin under test has the subcommand
-# CMD (and its OPTION) yet.
-daxpin_has() {
-	[ -n "$DAXPIN" ] && "$DAXPIN" --help 2>/dev/null | grep -q "^  $1 " &&
-		{ [ $# -eq 1 ] || "$DAXPIN" "$1" --help 2>/dev/null | grep -q -- "$2"; }
-}
-
 # as_nobody PROGRAM [ARGS...]: PROGRAM ("daxpin" or a helper's name) as user
 # nobody, from the world-readable copy guest-run made: the checkout itself may
 # be in a directory nobody cannot enter.
