@@ -18,16 +18,9 @@
 #include "builtin.h"
 #include "exitcodes.h"
 #include "holders.h"
+#include "interrupt.h"
 #include "layouts.h"
 #include "options.h"
-
-static volatile int stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static const char pre615_note[] =
 	"the kernel did not wait for them: before Linux 6.15 a layout break skips a file no process maps";
@@ -199,7 +192,7 @@ int cmd_break_layouts(int argc, char **argv, struct daxpin_ctx *ctx)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	struct sigaction sa = { .sa_handler = on_signal };
+	volatile sig_atomic_t *stop;
 	struct json_object *all = NULL;
 	struct daxpin_pagestate *ps = NULL;
 	unsigned int timeout_ms = 0;
@@ -240,15 +233,14 @@ int cmd_break_layouts(int argc, char **argv, struct daxpin_ctx *ctx)
 	if (rc != EXIT_OK)
 		goto out;
 	daxpin_pagestate_open(ctx, &ps);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	stop = interrupt_flag_install();
 	if (json)
 		all = xjson_array();
-	for (int i = 0; i < nr && !stop; i++) {
+	for (int i = 0; i < nr && !*stop; i++) {
 		const char *path = argv[optind + i];
 		struct daxpin_holders *h = NULL;
 		struct daxpin_break b;
-		int err = daxpin_break_layouts(ctx, fds[i], timeout_ms, &stop, ps, &b);
+		int err = daxpin_break_layouts(ctx, fds[i], timeout_ms, stop, ps, &b);
 
 		if (err == -EBUSY) {
 			fprintf(stderr, "daxpin break-layouts: %s: already being broken by pid %d (%s); nothing done: see 'daxpin layouts %s'\n",

@@ -6,6 +6,14 @@
 
 #include "interrupt.h"
 
+static volatile sig_atomic_t interrupted;
+
+static void interrupt_note(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
 static sigset_t interrupt_set(void)
 {
 	sigset_t set;
@@ -35,4 +43,13 @@ int interrupt_signal(int fd)
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return 0;
 	return (int)si.ssi_signo;
+}
+
+volatile sig_atomic_t *interrupt_flag_install(void)
+{
+	struct sigaction sa = { .sa_handler = interrupt_note };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return &interrupted;
 }

@@ -2,6 +2,8 @@
 #ifndef DAXPIN_CLI_INTERRUPT_H
 #define DAXPIN_CLI_INTERRUPT_H
 
+#include <signal.h>
+
 /*
  * SIGINT and SIGTERM as an event instead of a death: a command that must
  * not stop half-way (drain: never between fencing and unbinding) blocks
@@ -14,5 +16,11 @@
  */
 int interrupt_fd_open(void);
 int interrupt_signal(int fd);
+
+/*
+ * For a loop that polls anyway (or a library call that takes a stop flag):
+ * from now on SIGINT and SIGTERM only set the flag this returns.
+ */
+volatile sig_atomic_t *interrupt_flag_install(void);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "builtin.h"
 #include "exitcodes.h"
+#include "interrupt.h"
 #include "layouts.h"
 #include "options.h"
 
@@ -228,14 +229,6 @@ int layouts_targets(const char *cmd, char **paths, int nr, struct daxpin_target 
 
 /* --- --wait ------------------------------------------------------------- */
 
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
-
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -284,7 +277,7 @@ static int wait_clear(struct daxpin_ctx *ctx, const struct daxpin_target *target
 		      char **paths, int nr, struct daxpin_pagestate *ps,
 		      unsigned int timeout_ms, bool json)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	volatile sig_atomic_t *interrupted;
 	bool tty = !json && isatty(STDERR_FILENO);
 	uint64_t start = now_ms();
 	size_t last_waiters = (size_t)-1;
@@ -303,8 +296,7 @@ static int wait_clear(struct daxpin_ctx *ctx, const struct daxpin_target *target
 		if (stat(paths[i], &st) == 0 && S_ISREG(st.st_mode))
 			fds[i] = open(paths[i], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	interrupted = interrupt_flag_install();
 	for (;;) {
 		struct daxpin_layouts *l = NULL;
 		uint64_t elapsed = now_ms() - start;
@@ -324,9 +316,14 @@ static int wait_clear(struct daxpin_ctx *ctx, const struct daxpin_target *target
 		clear = !l->nr_waiters && refs <= 0;
 		if (json && (l->nr_waiters != last_waiters || refs != last_refs || clear))
 			progress_json(elapsed, l, refs, clear ? "clear" : "waiting");
-		else if (tty && !clear)
+		else if (tty && !clear) {
+			char refs_text[24] = "unknown";
+
+			if (refs >= 0)
+				snprintf(refs_text, sizeof(refs_text), "%" PRId64, refs);
 			fprintf(stderr, "\rdaxpin layouts: %zu thread(s) in a layout break, %s referenced page(s), %.1fs ",
-				l->nr_waiters, refs >= 0 ? "" : "unknown", (double)elapsed / 1000);
+				l->nr_waiters, refs_text, (double)elapsed / 1000);
+		}
 		last_waiters = l->nr_waiters;
 		last_refs = refs;
 		daxpin_layouts_free(l);
@@ -334,12 +331,12 @@ static int wait_clear(struct daxpin_ctx *ctx, const struct daxpin_target *target
 			rc = EXIT_OK;
 			break;
 		}
-		if (interrupted || (timeout_ms && elapsed >= timeout_ms)) {
-			rc = interrupted ? EXIT_INTERRUPTED : EXIT_TIMEOUT;
+		if (*interrupted || (timeout_ms && elapsed >= timeout_ms)) {
+			rc = *interrupted ? EXIT_INTERRUPTED : EXIT_TIMEOUT;
 			if (json) {
 				struct daxpin_layouts none = { 0 };
 
-				progress_json(elapsed, &none, refs, interrupted ? "interrupted" : "timeout");
+				progress_json(elapsed, &none, refs, *interrupted ? "interrupted" : "timeout");
 			}
 			break;
 		}
