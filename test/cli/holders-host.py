@@ -36,12 +36,15 @@ def ok(msg):
 
 
 def spawn_holders(path, n, uid=None):
-    """n children holding path open, each until killed."""
+    """n children holding path open, each until killed; returns once every
+    one holds it (on a loaded machine a child may not have run yet)."""
     pids = []
+    ready_r, ready_w = os.pipe()
     for _ in range(n):
         pid = os.fork()
         if pid == 0:
             try:
+                os.close(ready_r)
                 if uid is not None:
                     os.setgid(NOBODY.pw_gid)
                     os.setuid(uid)
@@ -49,10 +52,20 @@ def spawn_holders(path, n, uid=None):
                     ctypes.CDLL(None).prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE
                 fd = os.open(path, os.O_RDONLY)
                 os.dup2(fd, 100)
+                os.write(ready_w, b"r")
+                os.close(ready_w)
                 signal.pause()
             finally:
                 os._exit(0)
         pids.append(pid)
+    os.close(ready_w)
+    ready = 0
+    while ready < n:
+        got = os.read(ready_r, n - ready)
+        if not got:
+            raise RuntimeError(f"only {ready} of {n} holders started")
+        ready += len(got)
+    os.close(ready_r)
     return pids
 
 
