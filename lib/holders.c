@@ -1267,37 +1267,6 @@ static int filter_fill(const struct scan *s, struct holders_filter *f)
 	return rc;
 }
 
-/* Appends everything one iterator yields to *buf. */
-static int iter_read(struct bpf_program *prog, char **buf, size_t *len, size_t *cap)
-{
-	struct bpf_link *link = bpf_program__attach_iter(prog, NULL);
-	int fd, rc = 0;
-
-	if (!link)
-		return -errno;
-	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd < 0)
-		rc = -errno;
-	while (fd >= 0 && !rc) {
-		ssize_t n;
-
-		rc = array_grow((void **)buf, cap, *len + 65536, 1);
-		if (rc)
-			break;
-		n = read(fd, *buf + *len, *cap - *len);
-		if (n < 0 && errno != EINTR)
-			rc = -errno;
-		if (n == 0)
-			break;
-		if (n > 0)
-			*len += (size_t)n;
-	}
-	if (fd >= 0)
-		close(fd);
-	bpf_link__destroy(link);
-	return rc;
-}
-
 static int libbpf_silent(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	return 0;
@@ -1450,11 +1419,11 @@ static int scan_bpf_silenced(struct scan *s, struct daxpin_holders *h)
 		return -ENOTSUP;
 	rc = bpf_open(s, &skel);
 	if (!rc)
-		rc = iter_read(skel->progs.holders_fds, &first.buf, &first.len, &first.cap);
+		rc = bpf_iter_read_all(skel->progs.holders_fds, &first.buf, &first.len, &first.cap);
 	if (!rc)
-		rc = iter_read(skel->progs.holders_vmas, &first.buf, &first.len, &first.cap);
+		rc = bpf_iter_read_all(skel->progs.holders_vmas, &first.buf, &first.len, &first.cap);
 	if (!rc)
-		rc = iter_read(skel->progs.holders_links, &first.buf, &first.len, &first.cap);
+		rc = bpf_iter_read_all(skel->progs.holders_links, &first.buf, &first.len, &first.cap);
 	if (!rc)
 		rc = worker_init(&w, s);
 	if (rc)
@@ -1478,7 +1447,7 @@ static int scan_bpf_silenced(struct scan *s, struct daxpin_holders *h)
 			close(pidfd);
 	}
 	if (!rc)
-		rc = iter_read(skel->progs.holders_links, &second.buf, &second.len, &second.cap);
+		rc = bpf_iter_read_all(skel->progs.holders_links, &second.buf, &second.len, &second.cap);
 	if (rc)
 		goto out;
 	/* only the process records of the second pass matter, and they come first */

@@ -235,37 +235,6 @@ static int libbpf_silent(enum libbpf_print_level level, const char *fmt, va_list
 }
 
 /* Everything the iterator yields, in one growing buffer. */
-static int iter_read_all(struct bpf_program *prog, char **buf, size_t *len)
-{
-	struct bpf_link *link = bpf_program__attach_iter(prog, NULL);
-	size_t cap = 0;
-	int fd, rc = 0;
-
-	if (!link)
-		return -errno;
-	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd < 0)
-		rc = -errno;
-	while (fd >= 0 && !rc) {
-		ssize_t n;
-
-		rc = array_grow((void **)buf, &cap, *len + 65536, 1);
-		if (rc)
-			break;
-		n = read(fd, *buf + *len, cap - *len);
-		if (n < 0 && errno != EINTR)
-			rc = -errno;
-		if (n == 0)
-			break;
-		if (n > 0)
-			*len += (size_t)n;
-	}
-	if (fd >= 0)
-		close(fd);
-	bpf_link__destroy(link);
-	return rc;
-}
-
 /* By process, then fd, then page frame: the order of the report. */
 static int rec_cmp(const void *a, const void *b)
 {
@@ -483,7 +452,7 @@ static int scan_bpf(struct daxpin_ctx *ctx, struct daxpin_owners *o,
 	struct owners *skel = NULL;
 	libbpf_print_fn_t old;
 	char *buf = NULL;
-	size_t len = 0, nr;
+	size_t len = 0, cap = 0, nr;
 	int rc;
 
 	rc = filter_fill(targets, o->nr_targets, &filter);
@@ -504,7 +473,7 @@ static int scan_bpf(struct daxpin_ctx *ctx, struct daxpin_owners *o,
 		return unavailable(o, what, rc);
 	}
 	skel->bss->filter = filter;
-	rc = iter_read_all(skel->progs.owners_fds, &buf, &len);
+	rc = bpf_iter_read_all(skel->progs.owners_fds, &buf, &len, &cap);
 	owners__destroy(skel);
 	if (rc) {
 		err(ctx, "reading the reference-owners iterator failed: %s\n", strerror(-rc));
