@@ -4,7 +4,7 @@
  * page references on it until told to let go.
  *
  *   hold-refs [-m splice|file-splice|uring|pin|touch|map] [-k K] [-s STRIDE]
- *             [-o OFFSET] [-l LENGTH] [-p FIFO] [-c] [-f] [-T]
+ *             [-o OFFSET] [-l LENGTH] [-p FIFO] [-c] [-f] [-T] [-R]
  *             [-r READY_FILE] [-t TRIGGER_FILE] PATH
  *
  * Modes:
@@ -43,6 +43,12 @@
  * on from the pipe into a loopback TCP connection that nobody reads: the
  * socket's queue holds the references, the pipe is empty.
  *
+ * -R (touch mode): when released, before exiting, count the held
+ * pages present in the page tables (/proc/self/pagemap), read each one back
+ * and check what was written, and count again: "refault: N present, data
+ * intact, M present". A forced layout break unmaps them (N = 0); the reads
+ * fault them back (M = K).
+ *
  * Once held it prints "ready PID" on stdout and into READY_FILE. It lets go
  * (closes the pipe or deregisters the regions) on SIGUSR1, SIGINT, SIGTERM
  * or when TRIGGER_FILE appears, prints "released", and exits 0.
@@ -63,6 +69,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <sys/wait.h>
+#include <stdint.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef HAVE_IBVERBS
@@ -268,6 +275,39 @@ static void pin_pages(char *base, unsigned long k, unsigned long stride, long pa
 }
 #endif
 
+/* how many of the K pages are present in this process's page tables */
+static unsigned long pages_present(const char *base, unsigned long k,
+				   unsigned long stride, long page)
+{
+	unsigned long i, present = 0;
+	uint64_t entry;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		die("/proc/self/pagemap");
+	for (i = 0; i < k; i++) {
+		off_t at = (off_t)((uintptr_t)(base + i * stride) / page * sizeof(entry));
+
+		if (pread(fd, &entry, sizeof(entry), at) != sizeof(entry))
+			die("reading /proc/self/pagemap");
+		present += entry >> 63;
+	}
+	close(fd);
+	return present;
+}
+
+/* -R: what a forced layout break left of the mapping, and the fault back */
+static void report_refault(const char *base, unsigned long k,
+			   unsigned long stride, long page)
+{
+	unsigned long before = pages_present(base, k, stride, page), i, intact = 0;
+
+	for (i = 0; i < k; i++)
+		intact += ((const volatile char *)base)[i * stride] == 1;
+	printf("refault: %lu present, data %s, %lu present\n", before,
+	       intact == k ? "intact" : "changed", pages_present(base, k, stride, page));
+}
+
 static volatile sig_atomic_t released;
 
 static void on_signal(int sig)
@@ -278,7 +318,7 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
 	const char *mode = "splice", *ready = NULL, *trigger = NULL, *fifo = NULL;
-	int close_dev = 0, fork_child = 0, to_tcp = 0;
+	int close_dev = 0, fork_child = 0, to_tcp = 0, refault = 0;
 	unsigned long k = 1, offset = 0, length = 0, i;
 	long page = sysconf(_SC_PAGESIZE);
 	unsigned long stride = page;
@@ -288,7 +328,7 @@ int main(int argc, char **argv)
 	int opt, fd, pipe_fd = -1;
 	char *base;
 
-	while ((opt = getopt(argc, argv, "m:k:s:o:l:r:t:p:cfT")) != -1) {
+	while ((opt = getopt(argc, argv, "m:k:s:o:l:r:t:p:cfTR")) != -1) {
 		switch (opt) {
 		case 'm': mode = optarg; break;
 		case 'k': k = number(optarg); break;
@@ -301,6 +341,7 @@ int main(int argc, char **argv)
 		case 'c': close_dev = 1; break;
 		case 'f': fork_child = 1; break;
 		case 'T': to_tcp = 1; break;
+		case 'R': refault = 1; break;
 		default: goto usage;
 		}
 	}
@@ -310,7 +351,7 @@ int main(int argc, char **argv)
 #ifdef HAVE_IBVERBS
 	     && strcmp(mode, "pin")
 #endif
-	     ))
+	     ) || (refault && (strcmp(mode, "touch") || close_dev)))
 		goto usage;
 	if (!length)
 		length = offset + k * stride;
@@ -366,11 +407,13 @@ int main(int argc, char **argv)
 	 * exiting closes the verbs device, which deregisters the regions */
 	if (pipe_fd >= 0)
 		close(pipe_fd);
+	if (refault)
+		report_refault(base + offset, k, stride, page);
 	printf("released\n");
 	return 0;
 usage:
 	fprintf(stderr, "usage: hold-refs [-m splice|file-splice|uring|" PIN_MODE "touch|map] [-k K] [-s STRIDE]\n"
-			"                 [-o OFFSET] [-l LENGTH] [-p FIFO] [-c] [-f] [-T]\n"
+			"                 [-o OFFSET] [-l LENGTH] [-p FIFO] [-c] [-f] [-T] [-R]\n"
 			"                 [-r READY_FILE] [-t TRIGGER_FILE] PATH\n");
 	return 2;
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Linux 6.1 (stock) only: page references to an fsdax namespace outlive its
 # filesystem. With 3 file pages in a pipe (and nothing else holding the
-# filesystem) umount returns at once; the kernel WARNs in
+# filesystem) umount returns at once, with no layout break to wait in
+# (daxpin layouts --files named the file beforehand); the kernel WARNs in
 # dax_disassociate_entry as it evicts the inode whose pages are still
 # referenced: that is the expected kernel problem, caused by umount before
 # daxpin runs. ndctl disable-namespace would now succeed and the kernel
@@ -19,8 +20,14 @@ mkfs.xfs -q -f "/dev/$bdev"
 mkdir -p /tmp/pmem
 mount -o dax=always "/dev/$bdev" /tmp/pmem
 hold_refs file -c -k 3 /tmp/pmem/data
+expect "before the unmount: layouts --files names the file and its pages" "/tmp/pmem/data 3" \
+	"$("$DAXPIN" layouts --files --json /tmp/pmem | jq -r '.[] | "\(.file) \(.referenced)"')"
 umount /tmp/pmem
 echo "umount returned with 3 file pages of $bdev in a pipe"
+# 6.1 evicts the inode without a layout break: nobody waited
+rc=0
+"$DAXPIN" layouts || rc=$?
+expect "6.1: no task waits in a layout break after the unmount (10)" 10 $rc
 
 set +e
 "$DAXPIN" drain --timeout 2 "$bdev" >/tmp/short.out 2>&1

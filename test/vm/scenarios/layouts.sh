@@ -5,7 +5,8 @@
 # the operation, the wait and F's one referenced page (which proves the
 # FIEMAP -> device offset -> page frame mapping against a known held page);
 # the truncate ends when the pipe drains; break-layouts returns at once on a
-# free file, and on a held one is killed at its timeout with a report,
+# free file, unmaps a mapper of it (which faults its pages back), and on a
+# held one is killed at its timeout with a report,
 # leaving F unchanged. Then what each kernel does when no process maps F
 # any more while its page is referenced: 6.1 does not wait (the busy-page
 # scan skipped unmapped files), 7.2 does; layouts --files names such a file
@@ -141,6 +142,16 @@ for fs in xfs ext4; do
 	ms=$(jq '.[0].elapsed_ms' /tmp/b.json)
 	[ "$ms" -lt 1000 ] || fail "$fs: the truncate of a free file took $ms ms"
 	expect "$fs: free file: size, mtime, data unchanged" "$before" "$(fingerprint "$f")"
+
+	# --- a mapper of F: the force unmaps it, its next access faults back --
+	hold "$fs-map" -m touch -k 2 -R "$f"
+	"$DAXPIN" break-layouts --json "$f" >/tmp/b.json
+	expect "$fs: mapped file: broken" true "$(jq '.[0].broken' /tmp/b.json)"
+	release_refs "$fs-map"
+	cat "/tmp/$fs-map.out"
+	expect "$fs: the mapper was unmapped and faulted its pages back" \
+		"refault: 0 present, data intact, 2 present" "$(grep '^refault:' "/tmp/$fs-map.out")"
+	expect "$fs: mapped file: size, mtime, data unchanged" "$before" "$(fingerprint "$f")"
 
 	# --- break-layouts on a held file: killed at the timeout -------------
 	hold "$fs" -k 1 "$f"
