@@ -73,7 +73,7 @@ static struct json_object *result_json(const char *path, const struct daxpin_bre
 	/* after a break: references the kernel returned without waiting for */
 	if (b->broken && b->pages_known && (b->pages.referenced_pages || b->pages.pinned_pages))
 		xjson_add(j, "note", xjson_string(pre615_note));
-	xjson_add(j, "waiters", b->waiters ? waiters_to_json(b->waiters) : NULL);
+	xjson_add(j, "waiters", b->waiters ? waiters_to_json(b->waiters, NULL) : NULL);
 	xjson_add(j, "holders", h ? holders_to_json(&h->targets[0]) : NULL);
 	return j;
 }
@@ -102,12 +102,13 @@ static void print_result(const char *path, const struct daxpin_break *b,
 		printf("%s: still waiting after %.2f s: truncate %s, file unchanged\n", path, secs,
 		       b->timed_out ? "killed at the timeout" : "interrupted");
 	if (b->waiters && b->waiters->nr_waiters) {
-		struct table_options o = { 0 };
+		/* the pages and their owners are reported below */
+		struct table_options o = { .output = "PID,COMMAND,STATE,WAIT,OPERATION,FILE,WAITED" };
 		struct column_selection sel;
 
 		printf("\nwaiting in the layout break:\n");
 		if (waiters_columns_select("break-layouts", &o, &sel) == 0)
-			waiters_print_table(b->waiters, &o, &sel);
+			waiters_print_table(b->waiters, NULL, &o, &sel);
 	}
 	if (b->pages_known)
 		printf("\npages of %s: %" PRIu64 " referenced (%" PRIu64 " references), %" PRIu64 " pinned\n",

@@ -19,6 +19,7 @@
 #include "holders.h"
 #include "options.h"
 #include "output.h"
+#include "owners_json.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -119,41 +120,6 @@ static const char *user_name(uid_t uid)
 static void add(struct json_object *obj, const char *key, struct json_object *val)
 {
 	xjson_add(obj, key, val);
-}
-
-static const char *pipe_end_name(unsigned int end)
-{
-	switch (end & (DAXPIN_PIPE_READ | DAXPIN_PIPE_WRITE)) {
-	case DAXPIN_PIPE_READ:
-		return "read";
-	case DAXPIN_PIPE_WRITE:
-		return "write";
-	case DAXPIN_PIPE_READ | DAXPIN_PIPE_WRITE:
-		return "read-write";
-	}
-	return NULL;
-}
-
-/* [{"kind","fd","inode","end","pages","exact"}]: what it owns, fd by fd */
-static struct json_object *references_to_json(const struct daxpin_owner *ow)
-{
-	struct json_object *a = xjson_array();
-
-	for (size_t i = 0; ow && i < ow->nr_refs; i++) {
-		const struct daxpin_reference *r = &ow->refs[i];
-		struct json_object *j = xjson_object();
-		bool hint = r->kind == DAXPIN_REF_RDMA_HINT;
-
-		add(j, "kind", xjson_string(daxpin_ref_kind_name(r->kind)));
-		add(j, "fd", xjson_int(r->fd));
-		add(j, "inode", xjson_uint64(r->inode));
-		add(j, "end", r->kind == DAXPIN_REF_PIPE ?
-			xjson_string(pipe_end_name(r->end)) : NULL);
-		add(j, "pages", hint ? NULL : xjson_uint64(r->pages));
-		add(j, "exact", xjson_bool(!hint));
-		xjson_append(a, j);
-	}
-	return a;
 }
 
 /* The page references a holder owns exactly (hints own no known number). */

@@ -39,6 +39,8 @@ enum {
 	COL_DEVINO,
 	COL_SOURCE,
 	COL_WAITED,
+	COL_REFS,
+	COL_OWNERS,
 };
 
 static const struct column layouts_columns[] = {
@@ -52,11 +54,13 @@ static const struct column layouts_columns[] = {
 	[COL_DEVINO] = { "DEV:INO", 0.1, 0, "device and inode of FILE" },
 	[COL_SOURCE] = { "SOURCE", 0.1, 0, "how FILE was found: the syscall's fd, or its path argument" },
 	[COL_WAITED] = { "WAITED", 6, SCOLS_FL_RIGHT, "asleep for at least this long (since it last ran)" },
+	[COL_REFS] = { "REFS", 4, SCOLS_FL_RIGHT, "referenced pages of FILE, what the break waits for (root)" },
+	[COL_OWNERS] = { "OWNERS", 0.3, 0, "who holds those pages: pid, command, pipe or io_uring fd (root)" },
 };
 
 static const int layouts_default_columns[] = {
 	COL_PID, COL_COMMAND, COL_STATE, COL_WAIT, COL_OPERATION, COL_FILE,
-	COL_WAITED,
+	COL_WAITED, COL_REFS, COL_OWNERS,
 };
 
 static void add(struct json_object *obj, const char *key, struct json_object *val)
@@ -110,12 +114,18 @@ struct json_object *waiter_to_json(const struct daxpin_layout_waiter *w)
 	return j;
 }
 
-struct json_object *waiters_to_json(const struct daxpin_layouts *l)
+struct json_object *waiters_to_json(const struct daxpin_layouts *l,
+				    const struct waiter_pages *wp)
 {
 	struct json_object *a = xjson_array();
 
-	for (size_t i = 0; i < l->nr_waiters; i++)
-		xjson_append(a, waiter_to_json(&l->waiters[i]));
+	for (size_t i = 0; i < l->nr_waiters; i++) {
+		struct json_object *j = waiter_to_json(&l->waiters[i]);
+
+		if (wp)
+			waiter_pages_to_json(j, &wp[i]);
+		xjson_append(a, j);
+	}
 	return a;
 }
 
@@ -137,7 +147,7 @@ static char *duration_str(int64_t ns)
 	return rc < 0 ? NULL : s;
 }
 
-static char *cell(const struct daxpin_layout_waiter *w, int col)
+static char *cell(const struct daxpin_layout_waiter *w, const struct waiter_pages *wp, int col)
 {
 	char *s = NULL;
 	int rc = 0;
@@ -169,12 +179,16 @@ static char *cell(const struct daxpin_layout_waiter *w, int col)
 		return w->file_source[0] ? strdup(w->file_source) : NULL;
 	case COL_WAITED:
 		return duration_str(w->waited_ns);
+	case COL_REFS:
+		return wp ? waiter_pages_refs_cell(wp) : NULL;
+	case COL_OWNERS:
+		return wp ? waiter_pages_owners_cell(wp) : NULL;
 	}
 	return rc < 0 ? NULL : s;
 }
 
-int waiters_print_table(const struct daxpin_layouts *l, const struct table_options *o,
-			const struct column_selection *sel)
+int waiters_print_table(const struct daxpin_layouts *l, const struct waiter_pages *wp,
+			const struct table_options *o, const struct column_selection *sel)
 {
 	struct libscols_table *tb = table_new(o, layouts_columns, sel);
 	int rc = 0;
@@ -189,7 +203,7 @@ int waiters_print_table(const struct daxpin_layouts *l, const struct table_optio
 			break;
 		}
 		for (size_t c = 0; c < sel->nr && !rc; c++) {
-			char *data = cell(&l->waiters[i], sel->ids[c]);
+			char *data = cell(&l->waiters[i], wp ? &wp[i] : NULL, sel->ids[c]);
 
 			if (data && scols_line_refer_data(ln, c, data) < 0) {
 				free(data);
@@ -265,7 +279,7 @@ static void progress_json(uint64_t elapsed, const struct daxpin_layouts *l, int6
 
 	add(j, "event", xjson_string(event));
 	add(j, "elapsed_ms", xjson_uint64(elapsed));
-	add(j, "waiters", waiters_to_json(l));
+	add(j, "waiters", waiters_to_json(l, NULL));
 	add(j, "referenced", refs >= 0 ? xjson_int(refs) : NULL);
 	printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
 						      JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -402,8 +416,9 @@ int cmd_layouts(int argc, char **argv, struct daxpin_ctx *ctx)
 	struct daxpin_target *targets;
 	struct daxpin_pagestate *ps = NULL;
 	struct daxpin_layouts *l = NULL;
+	struct waiter_pages *wp = NULL;
 	unsigned int timeout_ms = 0;
-	bool json = false, wait = false, files = false, timeout_given = false;
+	bool json = false, wait = false, files = false, timeout_given = false, show_pages;
 	int c, rc, nr, err;
 
 	opterr = 0;
@@ -474,13 +489,20 @@ int cmd_layouts(int argc, char **argv, struct daxpin_ctx *ctx)
 	}
 	if (!l->complete)
 		fprintf(stderr, "daxpin layouts: partial result: %s\n", l->reason);
+	/* what the waiters wait for costs a page-state scan: only when shown */
+	show_pages = json || columns_selected(&sel, COL_REFS) || columns_selected(&sel, COL_OWNERS);
+	if (show_pages && !(wp = waiter_pages_scan(ctx, l))) {
+		fprintf(stderr, "daxpin layouts: out of memory\n");
+		rc = EXIT_FAILURE_;
+		goto out;
+	}
 	if (json) {
-		struct json_object *a = waiters_to_json(l);
+		struct json_object *a = waiters_to_json(l, wp);
 
 		json_print(stdout, a);
 		json_object_put(a);
 	} else if (l->nr_waiters) {
-		if (waiters_print_table(l, &o, &sel) < 0) {
+		if (waiters_print_table(l, wp, &o, &sel) < 0) {
 			fprintf(stderr, "daxpin layouts: out of memory\n");
 			rc = EXIT_FAILURE_;
 			goto out;
@@ -490,6 +512,7 @@ int cmd_layouts(int argc, char **argv, struct daxpin_ctx *ctx)
 	}
 	rc = l->nr_waiters ? EXIT_OK : l->complete ? EXIT_NONE : EXIT_PERMISSION;
 out:
+	waiter_pages_free(wp, l ? l->nr_waiters : 0);
 	daxpin_layouts_free(l);
 	daxpin_pagestate_close(ps);
 	for (int i = 0; i < nr; i++)

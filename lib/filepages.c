@@ -335,3 +335,116 @@ DAXPIN_EXPORT void daxpin_busy_files_free(struct daxpin_busy_file *files, size_t
 		free(files[i].path);
 	free(files);
 }
+
+/* The busy folios of ranges [0, nr), all of them up to the examined limit:
+ * a scan lists the first DAXPIN_PAGES_BUSY_MAX, so it goes on after the
+ * last one listed. */
+static int busy_folios(struct daxpin_pagestate *ps, const struct daxpin_namespace *ns,
+		       struct daxpin_page_busy **busy, size_t *nr, bool *complete)
+{
+	size_t cap = 0;
+
+	*busy = NULL;
+	*nr = 0;
+	*complete = true;
+	for (size_t i = 0; i < ns->nr_ranges; i++) {
+		uint64_t pfn = ns->ranges[i].pfn, end = pfn + ns->ranges[i].count;
+
+		while (pfn < end) {
+			struct daxpin_pfn_range rest = { .pfn = pfn, .count = end - pfn };
+			struct daxpin_page_counts c;
+			int rc = daxpin_pagestate_scan(ps, &rest, 1, DAXPIN_PAGE_FSDAX, &c);
+
+			if (rc)
+				return rc;
+			if (*nr + c.nr_busy > DAXPIN_INODE_PAGES_EXAMINED_MAX) {
+				*complete = false;
+				return 0;
+			}
+			if (array_grow((void **)busy, &cap, *nr + c.nr_busy, sizeof(**busy)))
+				return -ENOMEM;
+			memcpy(*busy + *nr, c.busy, c.nr_busy * sizeof(c.busy[0]));
+			*nr += c.nr_busy;
+			if (c.busy_folios <= c.nr_busy)
+				break;
+			pfn = c.busy[c.nr_busy - 1].pfn + c.busy[c.nr_busy - 1].nr_pages;
+		}
+	}
+	return 0;
+}
+
+/* Keeps the folios of busy[] that belong to dev:ino, with their offsets. */
+static int keep_inode_folios(struct daxpin_ctx *ctx, struct daxpin_pagestate *ps,
+			     struct daxpin_page_busy *busy, size_t nr, dev_t dev,
+			     uint64_t ino, struct daxpin_inode_pages *out)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	struct daxpin_page_file *files = calloc(nr ? nr : 1, sizeof(*files));
+	int rc;
+
+	out->offsets = calloc(nr ? nr : 1, sizeof(*out->offsets));
+	if (!files || !out->offsets) {
+		free(files);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < nr; i++)
+		files[i].pfn = busy[i].pfn;
+	rc = daxpin_page_files(ctx, ps, files, nr);
+	for (size_t i = 0; i < nr && !rc; i++) {
+		if (!files[i].known || files[i].dev != dev || files[i].ino != ino)
+			continue;
+		busy[out->nr_busy] = busy[i];
+		out->offsets[out->nr_busy++] = files[i].index * page;
+		out->referenced_pages += busy[i].nr_pages;
+	}
+	free(files);
+	return rc;
+}
+
+static int inode_owners(struct daxpin_ctx *ctx, struct daxpin_inode_pages *out)
+{
+	struct daxpin_owners_target t = {
+		.ranges = calloc(out->nr_busy, sizeof(*t.ranges)),
+		.nr_ranges = out->nr_busy,
+		.kind = DAXPIN_PAGE_FSDAX,
+	};
+	int rc;
+
+	if (!t.ranges)
+		return -ENOMEM;
+	for (size_t i = 0; i < out->nr_busy; i++) {
+		t.ranges[i].pfn = out->busy[i].pfn;
+		t.ranges[i].count = out->busy[i].nr_pages;
+	}
+	rc = daxpin_owners_scan(ctx, &t, 1, &out->owners);
+	free(t.ranges);
+	return rc;
+}
+
+DAXPIN_EXPORT int daxpin_inode_pages(struct daxpin_ctx *ctx, struct daxpin_pagestate *ps,
+				     dev_t dev, uint64_t ino, struct daxpin_inode_pages *out)
+{
+	struct file_pager p;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = pager_open(ctx, ps, dev, &p);
+	if (!rc)
+		rc = busy_folios(ps, p.ns, &out->busy, &out->examined, &out->complete);
+	pager_close(&p);
+	if (!rc)
+		rc = keep_inode_folios(ctx, ps, out->busy, out->examined, dev, ino, out);
+	if (!rc && out->nr_busy)
+		rc = inode_owners(ctx, out);
+	if (rc)
+		daxpin_inode_pages_clear(out);
+	return rc;
+}
+
+DAXPIN_EXPORT void daxpin_inode_pages_clear(struct daxpin_inode_pages *p)
+{
+	free(p->busy);
+	free(p->offsets);
+	daxpin_owners_free(p->owners);
+	memset(p, 0, sizeof(*p));
+}

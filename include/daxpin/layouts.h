@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include <daxpin/holders.h>
+#include <daxpin/owners.h>
 #include <daxpin/pagestate.h>
 
 struct daxpin_ctx;
@@ -173,6 +174,82 @@ struct daxpin_busy_file {
 int daxpin_busy_files(struct daxpin_ctx *ctx, struct daxpin_pagestate *ps,
 		      const char *mount, struct daxpin_busy_file **files, size_t *nr);
 void daxpin_busy_files_free(struct daxpin_busy_file *files, size_t nr);
+
+/**
+ * struct daxpin_page_file - the file a page frame belongs to
+ * @pfn: in: the page frame
+ * @known: whether the page is in a file's mapping (page->mapping names
+ *	an inode); false for a free page, a device-dax page, or a page that
+ *	reflinked files share
+ * @dev: the file's filesystem (st_dev)
+ * @ino: its inode number
+ * @index: the page's offset in the file, in pages
+ */
+struct daxpin_page_file {
+	uint64_t pfn;
+	bool known;
+	dev_t dev;
+	uint64_t ino;
+	uint64_t index;
+};
+
+/**
+ * daxpin_page_files() - which file each page frame belongs to
+ * @ctx: library context
+ * @ps: an available page-state handle (the same privilege is needed)
+ * @pages: the frames to look up, filled in
+ * @nr: number of @pages
+ *
+ * Return: 0; -EPERM when @ps is unavailable; -ENOTSUP without BPF
+ * support; or another negative errno.
+ */
+int daxpin_page_files(struct daxpin_ctx *ctx, struct daxpin_pagestate *ps,
+		      struct daxpin_page_file *pages, size_t nr);
+
+/**
+ * struct daxpin_inode_pages - the referenced pages of one file
+ * @busy: its busy folios (referenced or pinned), in page-frame order
+ * @offsets: @busy[i]'s offset in the file, in bytes
+ * @nr_busy: number of @busy
+ * @referenced_pages: base pages of the file in @busy
+ * @examined: busy folios of the namespace looked at
+ * @complete: whether every busy folio of the namespace was examined
+ *	(false past %DAXPIN_INODE_PAGES_EXAMINED_MAX)
+ * @owners: the owners of @busy (daxpin_owners_scan()), or NULL when
+ *	@nr_busy is 0
+ */
+struct daxpin_inode_pages {
+	struct daxpin_page_busy *busy;
+	uint64_t *offsets;
+	size_t nr_busy;
+	uint64_t referenced_pages;
+	size_t examined;
+	bool complete;
+	struct daxpin_owners *owners;
+};
+
+/* Busy folios of a namespace daxpin_inode_pages() looks at, at most. */
+#define DAXPIN_INODE_PAGES_EXAMINED_MAX 4096
+
+/**
+ * daxpin_inode_pages() - the referenced pages of a file, without its extents
+ * @ctx: library context
+ * @ps: an available page-state handle
+ * @dev: the file's filesystem (st_dev), on an fsdax namespace
+ * @ino: the file's inode number
+ * @out: the result, cleared with daxpin_inode_pages_clear()
+ *
+ * Scans the namespace's page state and keeps the busy folios whose
+ * page->mapping is the file's; then finds their owners. Unlike
+ * daxpin_file_pages() it never takes the file's inode lock, so it works
+ * while a layout break of the file holds it (daxpin_layouts_scan()), and
+ * for a file no name reaches.
+ *
+ * Return: 0, or a negative errno as daxpin_file_pages().
+ */
+int daxpin_inode_pages(struct daxpin_ctx *ctx, struct daxpin_pagestate *ps,
+		       dev_t dev, uint64_t ino, struct daxpin_inode_pages *out);
+void daxpin_inode_pages_clear(struct daxpin_inode_pages *p);
 
 /**
  * daxpin_break_layouts_supported() - whether a same-size truncate of a file

@@ -32,7 +32,7 @@ printf '\n# a same-size truncate of /tmp/pmem/data waits for its referenced page
 truncate -s "$(stat -c %s /tmp/pmem/data)" /tmp/pmem/data &
 trunc=$!
 i=0
-until daxpin layouts --json | jq -e 'length > 0' >/dev/null || [ $((i += 1)) -gt 50 ]; do sleep 0.2; done
+until [ -n "$(daxpin layouts -n -o PID)" ] || [ $((i += 1)) -gt 50 ]; do sleep 0.2; done
 say daxpin layouts
 kill $trunc		# the wait is interruptible: the truncate ends, nothing changed
 wait $trunc || true

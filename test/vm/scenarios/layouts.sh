@@ -12,7 +12,7 @@
 # scan skipped unmapped files), 7.2 does; layouts --files names such a file
 # before an unmount, which 7.2 then waits for uninterruptibly (6.1 does not
 # wait, and WARNs: not run there).
-# timeout: 420
+# timeout: 600
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -45,10 +45,11 @@ waiter_of() {
 	"$DAXPIN" layouts --json | jq -c --argjson p "$1" '.[] | select(.pid == $p)'
 }
 
-# wait_waiter PID: until daxpin layouts lists PID (10 s)
+# wait_waiter PID: until daxpin layouts lists PID (10 s); the PID column
+# only: what the waiter waits for takes a page-state scan
 wait_waiter() {
 	i=0
-	until [ -n "$(waiter_of "$1")" ]; do
+	until "$DAXPIN" layouts -n -o PID | grep -qx " *$1"; do
 		i=$((i + 1))
 		[ $i -le 100 ] || fail "daxpin layouts never listed $1"
 		sleep 0.1
@@ -83,7 +84,7 @@ for fs in xfs ext4; do
 	tpid=$!
 	wait_waiter $tpid
 	sleep 2
-	"$DAXPIN" layouts
+	"$DAXPIN" layouts | tee /tmp/table
 	w=$(waiter_of $tpid)
 	echo "$w" | jq .
 	now=$(date +%s%N)
@@ -91,6 +92,13 @@ for fs in xfs ext4; do
 		"S $(want_wait $fs) stack ftruncate $f fd 3" \
 		"$(echo "$w" | jq -r '"\(.state) \(.wait_function) \(.wait_source) \(.operation) \(.file) \(.file_source)"')"
 	expect "$fs: dev:ino of F" "$(stat -c '%Hd:%Ld %i' "$f")" "$(echo "$w" | jq -r '"\(.dev) \(.ino)"')"
+	# F's extents are locked by the truncate: its page is found from the
+	# namespace's busy pages (page->mapping), its owner from the pipe
+	expect "$fs: the break waits for F's page at offset 0, in the holder's pipe" \
+		"1 0 true $(cat "/tmp/$fs.pid") pipe 1 0" \
+		"$(echo "$w" | jq -r '"\(.pages.referenced) \(.pages.busy[0].offset) \(.pages.complete) \(.owners[0].pid) \(.owners[0].references[0].kind) \(.owners[0].references[0].pages) \(.unattributed)"')"
+	expect "$fs: the table names the owner" "1 $(cat "/tmp/$fs.pid") hold-refs pipe fd 4" \
+		"$(awk -v p=$tpid '$1 == p { print $(NF - 5), $(NF - 4), $(NF - 3), $(NF - 2), $(NF - 1), $NF }' /tmp/table)"
 	waited=$(echo "$w" | jq .waited_ms)
 	elapsed=$(((now - start) / 1000000))
 	echo "waited_ms $waited, truncate started $elapsed ms ago"
@@ -98,8 +106,8 @@ for fs in xfs ext4; do
 		fail "$fs: waited_ms $waited is not within [1500, $((elapsed + 500))]"
 	fi
 	expect "$fs: layouts MOUNT finds it" "$tpid" \
-		"$("$DAXPIN" layouts --json /tmp/$fs | jq -r '.[].pid')"
-	expect "$fs: layouts F finds it" "$tpid" "$("$DAXPIN" layouts --json "$f" | jq -r '.[].pid')"
+		"$("$DAXPIN" layouts -n -o PID /tmp/$fs | tr -d ' ')"
+	expect "$fs: layouts F finds it" "$tpid" "$("$DAXPIN" layouts -n -o PID "$f" | tr -d ' ')"
 	# FIEMAP would queue behind the truncate's inode lock (XFS): refused
 	rc=0
 	"$DAXPIN" layouts --files /tmp/$fs || rc=$?
