@@ -1,10 +1,13 @@
 #!/bin/sh
 # daxpin layouts and daxpin break-layouts on XFS (dax=always) and ext4
-# (-o dax): a pipe holds a page of a file F (vmsplice), a same-size truncate
-# of F waits in the layout break, and daxpin names the waiting thread, F,
-# the operation, the wait and F's one referenced page (which proves the
-# FIEMAP -> device offset -> page frame mapping against a known held page);
-# the truncate ends when the pipe drains; break-layouts returns at once on a
+# (-o dax): a pipe holds 3 pages of a file F (vmsplice), a same-size
+# truncate of F waits in the layout break, and daxpin names the waiting
+# thread, F, the operation, the wait, F's 3 referenced pages with their
+# offsets and the pipe and process that hold them (from the namespace's
+# busy pages and page->mapping: F's extents are locked by the truncate);
+# later F's one referenced page through FIEMAP (which proves the FIEMAP ->
+# device offset -> page frame mapping against a known held page); the
+# truncate ends when the pipe drains; break-layouts returns at once on a
 # free file, unmaps a mapper of it (which faults its pages back), and on a
 # held one is killed at its timeout with a report,
 # leaving F unchanged. Then what each kernel does when no process maps F
@@ -75,7 +78,7 @@ for fs in xfs ext4; do
 	other=/tmp/xfs
 	[ $fs = xfs ] && other=/tmp/ext4
 	echo "=== $fs on $KVER"
-	hold "$fs" -k 1 "$f"
+	hold "$fs" -k 3 "$f"
 	echo "before: $before"
 
 	# --- layouts: the waiting truncate ----------------------------------
@@ -94,10 +97,10 @@ for fs in xfs ext4; do
 	expect "$fs: dev:ino of F" "$(stat -c '%Hd:%Ld %i' "$f")" "$(echo "$w" | jq -r '"\(.dev) \(.ino)"')"
 	# F's extents are locked by the truncate: its page is found from the
 	# namespace's busy pages (page->mapping), its owner from the pipe
-	expect "$fs: the break waits for F's page at offset 0, in the holder's pipe" \
-		"1 0 true $(cat "/tmp/$fs.pid") pipe 1 0" \
-		"$(echo "$w" | jq -r '"\(.pages.referenced) \(.pages.busy[0].offset) \(.pages.complete) \(.owners[0].pid) \(.owners[0].references[0].kind) \(.owners[0].references[0].pages) \(.unattributed)"')"
-	expect "$fs: the table names the owner" "1 $(cat "/tmp/$fs.pid") hold-refs pipe fd 4" \
+	expect "$fs: the break waits for F's 3 pages, in the holder's pipe" \
+		"3 0,4096,8192 true $(cat "/tmp/$fs.pid") pipe 3 0" \
+		"$(echo "$w" | jq -r '"\(.pages.referenced) \([.pages.busy[].offset] | map(tostring) | join(",")) \(.pages.complete) \(.owners[0].pid) \(.owners[0].references[0].kind) \(.owners[0].references[0].pages) \(.unattributed)"')"
+	expect "$fs: the table names the owner" "3 $(cat "/tmp/$fs.pid") hold-refs pipe fd 4" \
 		"$(awk -v p=$tpid '$1 == p { print $(NF - 5), $(NF - 4), $(NF - 3), $(NF - 2), $(NF - 1), $NF }' /tmp/table)"
 	waited=$(echo "$w" | jq .waited_ms)
 	elapsed=$(((now - start) / 1000000))
