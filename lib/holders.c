@@ -46,6 +46,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "../bpf/holders_abi.h"
+#include "bpf.h"
 #include "holders.skel.h"
 #else
 #define HOLDERS_BPF 0
@@ -1267,11 +1268,6 @@ static int filter_fill(const struct scan *s, struct holders_filter *f)
 	return rc;
 }
 
-static int libbpf_silent(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	return 0;
-}
-
 static int bpf_open(const struct scan *s, struct holders **skel)
 {
 	struct holders_filter filter = { 0 };
@@ -1280,8 +1276,7 @@ static int bpf_open(const struct scan *s, struct holders **skel)
 	rc = filter_fill(s, &filter);
 	if (rc)
 		return rc;
-	*skel = holders__open_and_load();
-	rc = *skel ? 0 : -errno;
+	rc = BPF_SKELETON_OPEN_LOAD(s->ctx, holders, skel, NULL);
 	if (!rc)
 		(*skel)->bss->filter = filter;
 	return rc;
@@ -1404,7 +1399,7 @@ static const struct holders_rec *task_find(const struct recs *r, uint32_t tgid)
  * still alive after the pidfd was opened. -ENOTSUP and load errors mean:
  * read /proc instead.
  */
-static int scan_bpf_silenced(struct scan *s, struct daxpin_holders *h)
+static int scan_bpf(struct scan *s, struct daxpin_holders *h)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	struct recs first = { 0 }, second = { 0 };
@@ -1419,11 +1414,11 @@ static int scan_bpf_silenced(struct scan *s, struct daxpin_holders *h)
 		return -ENOTSUP;
 	rc = bpf_open(s, &skel);
 	if (!rc)
-		rc = bpf_iter_read_all(skel->progs.holders_fds, &first.buf, &first.len, &first.cap);
+		rc = bpf_iter_read_all(s->ctx, skel->progs.holders_fds, &first.buf, &first.len, &first.cap);
 	if (!rc)
-		rc = bpf_iter_read_all(skel->progs.holders_vmas, &first.buf, &first.len, &first.cap);
+		rc = bpf_iter_read_all(s->ctx, skel->progs.holders_vmas, &first.buf, &first.len, &first.cap);
 	if (!rc)
-		rc = bpf_iter_read_all(skel->progs.holders_links, &first.buf, &first.len, &first.cap);
+		rc = bpf_iter_read_all(s->ctx, skel->progs.holders_links, &first.buf, &first.len, &first.cap);
 	if (!rc)
 		rc = worker_init(&w, s);
 	if (rc)
@@ -1447,7 +1442,7 @@ static int scan_bpf_silenced(struct scan *s, struct daxpin_holders *h)
 			close(pidfd);
 	}
 	if (!rc)
-		rc = bpf_iter_read_all(skel->progs.holders_links, &second.buf, &second.len, &second.cap);
+		rc = bpf_iter_read_all(s->ctx, skel->progs.holders_links, &second.buf, &second.len, &second.cap);
 	if (rc)
 		goto out;
 	/* only the process records of the second pass matter, and they come first */
@@ -1497,20 +1492,6 @@ out:
 	free(first.buf);
 	free(second.buf);
 	holders__destroy(skel);
-	return rc;
-}
-
-/*
- * libbpf's own messages are silenced: a failure to load or attach (no
- * privilege, no BTF, an old kernel, out of file descriptors) is expected
- * and answered by the /proc scan, and the error code says why.
- */
-static int scan_bpf(struct scan *s, struct daxpin_holders *h)
-{
-	libbpf_print_fn_t old = libbpf_set_print(libbpf_silent);
-	int rc = scan_bpf_silenced(s, h);
-
-	libbpf_set_print(old);
 	return rc;
 }
 

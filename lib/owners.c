@@ -32,6 +32,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "../bpf/owners_abi.h"
+#include "bpf.h"
 #include "owners.skel.h"
 #else
 #define OWNERS_BPF 0
@@ -226,11 +227,6 @@ static int filter_fill(const struct daxpin_owners_target *targets, size_t nr,
 			f->start[f->nr_ranges] = r->pfn;
 			f->end[f->nr_ranges++] = r->pfn + r->count;
 		}
-	return 0;
-}
-
-static int libbpf_silent(enum libbpf_print_level level, const char *fmt, va_list args)
-{
 	return 0;
 }
 
@@ -450,7 +446,6 @@ static int scan_bpf(struct daxpin_ctx *ctx, struct daxpin_owners *o,
 {
 	struct owners_filter filter = { 0 };
 	struct owners *skel = NULL;
-	libbpf_print_fn_t old;
 	char *buf = NULL;
 	size_t len = 0, cap = 0, nr;
 	int rc;
@@ -458,10 +453,7 @@ static int scan_bpf(struct daxpin_ctx *ctx, struct daxpin_owners *o,
 	rc = filter_fill(targets, o->nr_targets, &filter);
 	if (rc)
 		return unavailable(o, "more page ranges than one scan can look for", rc);
-	old = libbpf_set_print(libbpf_silent);
-	skel = owners__open_and_load();
-	rc = skel ? 0 : -errno;
-	libbpf_set_print(old);
+	rc = BPF_SKELETON_OPEN_LOAD(ctx, owners, &skel, NULL);
 	if (rc == -EPERM)
 		return unavailable(o, "needs CAP_BPF and CAP_PERFMON (run as root)", rc);
 	if (rc == -ESRCH)
@@ -473,7 +465,7 @@ static int scan_bpf(struct daxpin_ctx *ctx, struct daxpin_owners *o,
 		return unavailable(o, what, rc);
 	}
 	skel->bss->filter = filter;
-	rc = bpf_iter_read_all(skel->progs.owners_fds, &buf, &len, &cap);
+	rc = bpf_iter_read_all(ctx, skel->progs.owners_fds, &buf, &len, &cap);
 	owners__destroy(skel);
 	if (rc) {
 		err(ctx, "reading the reference-owners iterator failed: %s\n", strerror(-rc));

@@ -25,6 +25,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "bpf.h"
 #include "pagestate.skel.h"
 #else
 #define PAGESTATE_BPF 0
@@ -140,31 +141,9 @@ static int detect_semantics(struct daxpin_pagestate *ps)
 	return 0;
 }
 
-/* libbpf logs through a process-wide callback without a user pointer: the
- * handle being loaded is passed on the side, per thread. */
-static __thread struct daxpin_ctx *libbpf_log_ctx;
-
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	struct daxpin_ctx *ctx = libbpf_log_ctx;
-	int prio = level == LIBBPF_WARN ? LOG_INFO : LOG_DEBUG;
-	char msg[512];
-
-	if (!ctx || ctx->log_priority < prio)
-		return 0;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	/* libbpf prefixes its messages with "libbpf: " itself */
-	daxpin_log(ctx, prio, __FILE__, __LINE__, "libbpf", "%s",
-		   strncmp(msg, "libbpf: ", 8) ? msg : msg + 8);
-	return 0;
-}
-
 static int load(struct daxpin_pagestate *ps)
 {
-	libbpf_print_fn_t old;
-	int rc = 0;
+	int rc;
 
 	if (access(btf_path, R_OK))
 		return unavailable(ps, -ENOTSUP, "kernel has no BTF (%s)", btf_path);
@@ -177,13 +156,7 @@ static int load(struct daxpin_pagestate *ps)
 	if (rc)
 		return rc;
 
-	libbpf_log_ctx = ps->ctx;
-	old = libbpf_set_print(libbpf_log);
-	ps->skel = pagestate__open_and_load();
-	if (!ps->skel)
-		rc = -errno;
-	libbpf_set_print(old);
-	libbpf_log_ctx = NULL;
+	rc = BPF_SKELETON_OPEN_LOAD(ps->ctx, pagestate, &ps->skel, NULL);
 	/* libbpf resolves the program's typeless extern from /proc/kallsyms,
 	 * which lists data symbols only with CONFIG_KALLSYMS_ALL */
 	if (rc == -ESRCH)
