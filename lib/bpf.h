@@ -8,9 +8,20 @@
  * warnings at LOG_INFO, its other messages at LOG_DEBUG, through the
  * handle's log function (DAXPIN_LOG=debug shows them). A failure to load is
  * for the caller to explain: the error code says why.
+ *
+ * Loading costs the most of an invocation (parsing the kernel's BTF and
+ * /proc/kallsyms, then the verifier: seconds under emulation), so a
+ * skeleton loaded with pinning is pinned in bpffs, in
+ * /sys/fs/bpf/daxpin/NAME_HASH (HASH: of the BPF object's bytes, so another
+ * daxpin build never uses them; bpffs lives as long as the boot, so neither
+ * does another kernel), and later invocations take the verified programs
+ * and their .bss from there. Root only: the directories are 0700 and must
+ * belong to the caller. `rm -r /sys/fs/bpf/daxpin` clears them. Pinned
+ * programs share one .bss: callers hold bpf_loaded_lock() while they use it.
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <bpf/libbpf.h>
 
 struct daxpin_ctx;
@@ -24,24 +35,45 @@ struct bpf_log_scope {
 void bpf_log_enter(struct daxpin_ctx *ctx, struct bpf_log_scope *scope);
 void bpf_log_leave(struct bpf_log_scope *scope);
 
-/*
- * Loads an opened skeleton with only the programs whose names are in
- * wanted (NULL-terminated; NULL: all): the verifier's time is the most of
- * an invocation's, so a command pays only for the programs it reads.
- */
-int bpf_skeleton_load(struct bpf_object_skeleton *skeleton, const char *const *wanted);
+#define BPF_LOADED_PROGS_MAX 8
+
+/* A skeleton's programs, loaded now or taken from pins. */
+struct bpf_loaded {
+	struct bpf_object_skeleton *skeleton;
+	int prog_fds[BPF_LOADED_PROGS_MAX];	/* by the skeleton's index; -1: not loaded */
+	void *bss;		/* our own mapping of a pinned .bss, else NULL */
+	size_t bss_size;
+	int pin_dir;		/* -1: not pinned */
+	bool from_pins;		/* nothing was loaded: all came from pins */
+};
 
 /*
- * BPF_SKELETON_OPEN_LOAD(ctx, NAME, &skel, wanted): NAME__open() and
- * bpf_skeleton_load() under the log policy; 0, or -errno with *skel NULL.
+ * Loads an opened skeleton with only the programs whose names are in
+ * wanted (NULL-terminated; NULL: all): a command pays only for the programs
+ * it runs. With pin, from and to bpffs as described above.
  */
-#define BPF_SKELETON_OPEN_LOAD(ctx, name, skelp, wanted) ({			\
+int bpf_loaded_get(struct daxpin_ctx *ctx, struct bpf_object_skeleton *skeleton,
+		   const char *const *wanted, bool pin, struct bpf_loaded *l);
+void bpf_loaded_release(struct bpf_loaded *l);
+/* the fd of one of the skeleton's programs, -1 when it was not loaded */
+int bpf_loaded_prog_fd(const struct bpf_loaded *l, const struct bpf_program *prog);
+/* one user of pinned programs' .bss at a time, across processes */
+void bpf_loaded_lock(const struct bpf_loaded *l);
+void bpf_loaded_unlock(const struct bpf_loaded *l);
+
+/*
+ * BPF_SKELETON_GET(ctx, NAME, &skel, wanted, pin, &loaded): NAME__open()
+ * and bpf_loaded_get() under the log policy; 0, or -errno with *skel NULL.
+ * BPF_SKELETON_PUT(NAME, skel, &loaded) undoes it.
+ */
+#define BPF_SKELETON_GET(ctx, name, skelp, wanted, pin, loaded) ({		\
 	struct bpf_log_scope scope_;						\
 	int rc_;								\
 										\
 	bpf_log_enter(ctx, &scope_);						\
 	*(skelp) = name##__open();						\
-	rc_ = *(skelp) ? bpf_skeleton_load((*(skelp))->skeleton, wanted) : -errno; \
+	rc_ = *(skelp) ? bpf_loaded_get(ctx, (*(skelp))->skeleton, wanted, pin, loaded) \
+		       : -errno;						\
 	bpf_log_leave(&scope_);							\
 	if (rc_ && *(skelp)) {							\
 		name##__destroy(*(skelp));					\
@@ -50,11 +82,17 @@ int bpf_skeleton_load(struct bpf_object_skeleton *skeleton, const char *const *w
 	rc_;									\
 })
 
+#define BPF_SKELETON_PUT(name, skel, loaded) do {				\
+	if (skel) {								\
+		bpf_loaded_release(loaded);					\
+		name##__destroy(skel);						\
+	}									\
+} while (0)
+
 /*
- * Attaches a BPF iterator program and appends all it prints to *buf (*len
- * bytes used of *cap), growing it as needed; 0 or -errno.
+ * Attaches the BPF iterator program prog_fd and appends all it prints to
+ * *buf (*len bytes used of *cap), growing it as needed; 0 or -errno.
  */
-int bpf_iter_read_all(struct daxpin_ctx *ctx, struct bpf_program *prog,
-		      char **buf, size_t *len, size_t *cap);
+int bpf_iter_read_all(int prog_fd, char **buf, size_t *len, size_t *cap);
 
 #endif

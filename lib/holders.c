@@ -1268,7 +1268,14 @@ static int filter_fill(const struct scan *s, struct holders_filter *f)
 	return rc;
 }
 
-static int bpf_open(const struct scan *s, struct holders **skel)
+/* A growing array of records, read from the iterators. */
+struct recs {
+	char *buf;
+	size_t len, cap;
+};
+
+/* The iterators with the targets' filter in their .bss, locked while in use. */
+static int bpf_open(const struct scan *s, struct holders **skel, struct bpf_loaded *loaded)
 {
 	struct holders_filter filter = { 0 };
 	int rc;
@@ -1276,17 +1283,19 @@ static int bpf_open(const struct scan *s, struct holders **skel)
 	rc = filter_fill(s, &filter);
 	if (rc)
 		return rc;
-	rc = BPF_SKELETON_OPEN_LOAD(s->ctx, holders, skel, NULL);
-	if (!rc)
-		(*skel)->bss->filter = filter;
-	return rc;
+	rc = BPF_SKELETON_GET(s->ctx, holders, skel, NULL, true, loaded);
+	if (rc)
+		return rc;
+	bpf_loaded_lock(loaded);
+	(*skel)->bss->filter = filter;
+	return 0;
 }
 
-/* A growing array of records, read from the iterators. */
-struct recs {
-	char *buf;
-	size_t len, cap;
-};
+static int iter_read(const struct bpf_loaded *loaded, const struct bpf_program *prog,
+		     struct recs *r)
+{
+	return bpf_iter_read_all(bpf_loaded_prog_fd(loaded, prog), &r->buf, &r->len, &r->cap);
+}
 
 static const struct holders_rec *rec_at(const struct recs *r, size_t i)
 {
@@ -1407,18 +1416,19 @@ static int scan_bpf(struct scan *s, struct daxpin_holders *h)
 	size_t nr_cand = 0, cand_cap = 0, nr_memo = 0, memo_cap = 0;
 	struct cgroup_memo *memo = NULL;
 	struct holders *skel = NULL;
+	struct bpf_loaded loaded;
 	struct worker w = { 0 };
 	int proc_fd = -1, pidfd, rc;
 
 	if (!in_initial_pid_ns())
 		return -ENOTSUP;
-	rc = bpf_open(s, &skel);
+	rc = bpf_open(s, &skel, &loaded);
 	if (!rc)
-		rc = bpf_iter_read_all(s->ctx, skel->progs.holders_fds, &first.buf, &first.len, &first.cap);
+		rc = iter_read(&loaded, skel->progs.holders_fds, &first);
 	if (!rc)
-		rc = bpf_iter_read_all(s->ctx, skel->progs.holders_vmas, &first.buf, &first.len, &first.cap);
+		rc = iter_read(&loaded, skel->progs.holders_vmas, &first);
 	if (!rc)
-		rc = bpf_iter_read_all(s->ctx, skel->progs.holders_links, &first.buf, &first.len, &first.cap);
+		rc = iter_read(&loaded, skel->progs.holders_links, &first);
 	if (!rc)
 		rc = worker_init(&w, s);
 	if (rc)
@@ -1442,7 +1452,7 @@ static int scan_bpf(struct scan *s, struct daxpin_holders *h)
 			close(pidfd);
 	}
 	if (!rc)
-		rc = bpf_iter_read_all(s->ctx, skel->progs.holders_links, &second.buf, &second.len, &second.cap);
+		rc = iter_read(&loaded, skel->progs.holders_links, &second);
 	if (rc)
 		goto out;
 	/* only the process records of the second pass matter, and they come first */
@@ -1491,7 +1501,9 @@ out:
 	worker_release(&w);
 	free(first.buf);
 	free(second.buf);
-	holders__destroy(skel);
+	if (skel)
+		bpf_loaded_unlock(&loaded);
+	BPF_SKELETON_PUT(holders, skel, &loaded);
 	return rc;
 }
 

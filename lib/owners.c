@@ -446,6 +446,7 @@ static int scan_bpf(struct daxpin_ctx *ctx, struct daxpin_owners *o,
 {
 	struct owners_filter filter = { 0 };
 	struct owners *skel = NULL;
+	struct bpf_loaded loaded;
 	char *buf = NULL;
 	size_t len = 0, cap = 0, nr;
 	int rc;
@@ -453,7 +454,9 @@ static int scan_bpf(struct daxpin_ctx *ctx, struct daxpin_owners *o,
 	rc = filter_fill(targets, o->nr_targets, &filter);
 	if (rc)
 		return unavailable(o, "more page ranges than one scan can look for", rc);
-	rc = BPF_SKELETON_OPEN_LOAD(ctx, owners, &skel, NULL);
+	/* not pinned: io_uring's and RDMA's fops, module symbols it resolves
+	 * at load time, can come and go with their modules */
+	rc = BPF_SKELETON_GET(ctx, owners, &skel, NULL, false, &loaded);
 	if (rc == -EPERM)
 		return unavailable(o, "needs CAP_BPF and CAP_PERFMON (run as root)", rc);
 	if (rc == -ESRCH)
@@ -465,8 +468,8 @@ static int scan_bpf(struct daxpin_ctx *ctx, struct daxpin_owners *o,
 		return unavailable(o, what, rc);
 	}
 	skel->bss->filter = filter;
-	rc = bpf_iter_read_all(ctx, skel->progs.owners_fds, &buf, &len, &cap);
-	owners__destroy(skel);
+	rc = bpf_iter_read_all(bpf_loaded_prog_fd(&loaded, skel->progs.owners_fds), &buf, &len, &cap);
+	BPF_SKELETON_PUT(owners, skel, &loaded);
 	if (rc) {
 		err(ctx, "reading the reference-owners iterator failed: %s\n", strerror(-rc));
 		free(buf);

@@ -38,6 +38,7 @@ struct daxpin_pagestate {
 	enum daxpin_page_semantics sem;
 #if PAGESTATE_BPF
 	struct pagestate *skel;
+	struct bpf_loaded loaded;
 #endif
 };
 
@@ -152,11 +153,7 @@ static int load(struct daxpin_pagestate *ps)
 				   "kernel lockdown=confidentiality forbids reading kernel memory");
 	if (!have_caps())
 		return unavailable(ps, -EPERM, "needs CAP_BPF and CAP_PERFMON (run as root)");
-	rc = detect_semantics(ps);
-	if (rc)
-		return rc;
-
-	rc = BPF_SKELETON_OPEN_LOAD(ps->ctx, pagestate, &ps->skel, NULL);
+	rc = BPF_SKELETON_GET(ps->ctx, pagestate, &ps->skel, NULL, true, &ps->loaded);
 	/* libbpf resolves the program's typeless extern from /proc/kallsyms,
 	 * which lists data symbols only with CONFIG_KALLSYMS_ALL */
 	if (rc == -ESRCH)
@@ -164,13 +161,22 @@ static int load(struct daxpin_pagestate *ps)
 	if (rc)
 		return unavailable(ps, rc, "loading the BPF program failed: %s",
 				   strerror(-rc));
-	return 0;
+	bpf_loaded_lock(&ps->loaded);
+	if (ps->skel->bss->semantics_found) {
+		ps->sem = ps->skel->bss->semantics_found - 1;
+	} else {
+		rc = detect_semantics(ps);
+		if (!rc)
+			ps->skel->bss->semantics_found = ps->sem + 1;
+	}
+	bpf_loaded_unlock(&ps->loaded);
+	return rc;
 }
 
 static int scan_range(struct daxpin_pagestate *ps, uint64_t pfn, uint64_t end,
 		      enum daxpin_page_kind kind, struct daxpin_page_counts *counts)
 {
-	int prog_fd = bpf_program__fd(ps->skel->progs.pagescan);
+	int prog_fd = bpf_loaded_prog_fd(&ps->loaded, ps->skel->progs.pagescan);
 	unsigned int nr_runs = 0;
 
 	while (pfn < end) {
@@ -263,15 +269,18 @@ DAXPIN_EXPORT int daxpin_pagestate_scan(struct daxpin_pagestate *ps,
 		if (ranges[i].pfn + ranges[i].count < ranges[i].pfn)
 			return -EINVAL;
 #if PAGESTATE_BPF
-	for (size_t i = 0; i < nr_ranges; i++) {
-		int rc = scan_range(ps, ranges[i].pfn, ranges[i].pfn + ranges[i].count,
-				    kind, counts);
+	int rc = 0;
 
-		if (rc)
-			return rc;
-	}
-#endif
+	/* the program reports its runs in its .bss, which pins share */
+	bpf_loaded_lock(&ps->loaded);
+	for (size_t i = 0; i < nr_ranges && !rc; i++)
+		rc = scan_range(ps, ranges[i].pfn, ranges[i].pfn + ranges[i].count,
+				kind, counts);
+	bpf_loaded_unlock(&ps->loaded);
+	return rc;
+#else
 	return 0;
+#endif
 }
 
 DAXPIN_EXPORT void daxpin_pagestate_close(struct daxpin_pagestate *ps)
@@ -279,7 +288,7 @@ DAXPIN_EXPORT void daxpin_pagestate_close(struct daxpin_pagestate *ps)
 	if (!ps)
 		return;
 #if PAGESTATE_BPF
-	pagestate__destroy(ps->skel);
+	BPF_SKELETON_PUT(pagestate, ps->skel, &ps->loaded);
 #endif
 	free(ps);
 }
