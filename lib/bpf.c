@@ -108,7 +108,7 @@ static int pin_mkdir(struct daxpin_ctx *ctx, const char *path)
 }
 
 static int pin_dir_open(struct daxpin_ctx *ctx, const struct bpf_object_skeleton *s,
-			char *path, size_t size)
+			const char *pin, char *path, size_t size)
 {
 	struct statfs fs;
 	int root, rc;
@@ -120,7 +120,8 @@ static int pin_dir_open(struct daxpin_ctx *ctx, const struct bpf_object_skeleton
 	if (root < 0)
 		return -1;
 	close(root);
-	rc = snprintf(path, size, "%s/%s_%016" PRIx64, pin_root, s->name, object_hash(s));
+	rc = snprintf(path, size, "%s/%s_%016" PRIx64 "%s%s", pin_root, s->name,
+		      object_hash(s), *pin ? "_" : "", pin);
 	if (rc < 0 || (size_t)rc >= size)
 		return -1;
 	return pin_mkdir(ctx, path);
@@ -246,7 +247,7 @@ static int get_unpinned(struct bpf_loaded *l, const char *const *wanted)
 }
 
 int bpf_loaded_get(struct daxpin_ctx *ctx, struct bpf_object_skeleton *s,
-		   const char *const *wanted, bool pin, struct bpf_loaded *l)
+		   const char *const *wanted, const char *pin, struct bpf_loaded *l)
 {
 	char dir[PATH_MAX];
 	int rc;
@@ -257,7 +258,7 @@ int bpf_loaded_get(struct daxpin_ctx *ctx, struct bpf_object_skeleton *s,
 	if (s->prog_cnt > BPF_LOADED_PROGS_MAX || (pin && s->map_cnt != 1))
 		return -E2BIG;
 	if (pin)
-		l->pin_dir = pin_dir_open(ctx, s, dir, sizeof(dir));
+		l->pin_dir = pin_dir_open(ctx, s, pin, dir, sizeof(dir));
 	if (l->pin_dir < 0) {
 		rc = get_unpinned(l, wanted);
 	} else {

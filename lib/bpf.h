@@ -50,10 +50,12 @@ struct bpf_loaded {
 /*
  * Loads an opened skeleton with only the programs whose names are in
  * wanted (NULL-terminated; NULL: all): a command pays only for the programs
- * it runs. With pin, from and to bpffs as described above.
+ * it runs. pin NULL: not pinned; else from and to bpffs as described
+ * above, pin ("" or more) naming what else the programs depend on, such as
+ * a module whose symbols they resolve at load time: NAME_HASH_PIN.
  */
 int bpf_loaded_get(struct daxpin_ctx *ctx, struct bpf_object_skeleton *skeleton,
-		   const char *const *wanted, bool pin, struct bpf_loaded *l);
+		   const char *const *wanted, const char *pin, struct bpf_loaded *l);
 void bpf_loaded_release(struct bpf_loaded *l);
 /* the fd of one of the skeleton's programs, -1 when it was not loaded */
 int bpf_loaded_prog_fd(const struct bpf_loaded *l, const struct bpf_program *prog);

@@ -441,12 +441,30 @@ static int owner_cmp(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
+/*
+ * The program resolves RDMA's fops, symbols of the ib_uverbs module, when
+ * it is loaded: pinned, it is good for that instance of the module only.
+ * Each load of a module makes its sysfs directory anew, with a new inode
+ * number.
+ */
+static const char *uverbs_instance(char *buf, size_t size)
+{
+	struct stat st;
+
+	if (stat("/sys/module/ib_uverbs", &st))
+		snprintf(buf, size, "uverbs_none");
+	else
+		snprintf(buf, size, "uverbs_%llx", (unsigned long long)st.st_ino);
+	return buf;
+}
+
 static int scan_bpf(struct daxpin_ctx *ctx, struct daxpin_owners *o,
 		    const struct daxpin_owners_target *targets)
 {
 	struct owners_filter filter = { 0 };
 	struct owners *skel = NULL;
 	struct bpf_loaded loaded;
+	char pin[32];
 	char *buf = NULL;
 	size_t len = 0, cap = 0, nr;
 	int rc;
@@ -454,9 +472,7 @@ static int scan_bpf(struct daxpin_ctx *ctx, struct daxpin_owners *o,
 	rc = filter_fill(targets, o->nr_targets, &filter);
 	if (rc)
 		return unavailable(o, "more page ranges than one scan can look for", rc);
-	/* not pinned: io_uring's and RDMA's fops, module symbols it resolves
-	 * at load time, can come and go with their modules */
-	rc = BPF_SKELETON_GET(ctx, owners, &skel, NULL, false, &loaded);
+	rc = BPF_SKELETON_GET(ctx, owners, &skel, NULL, uverbs_instance(pin, sizeof(pin)), &loaded);
 	if (rc == -EPERM)
 		return unavailable(o, "needs CAP_BPF and CAP_PERFMON (run as root)", rc);
 	if (rc == -ESRCH)
@@ -467,8 +483,10 @@ static int scan_bpf(struct daxpin_ctx *ctx, struct daxpin_owners *o,
 		snprintf(what, sizeof(what), "loading the BPF iterator failed: %s", strerror(-rc));
 		return unavailable(o, what, rc);
 	}
+	bpf_loaded_lock(&loaded);
 	skel->bss->filter = filter;
 	rc = bpf_iter_read_all(bpf_loaded_prog_fd(&loaded, skel->progs.owners_fds), &buf, &len, &cap);
+	bpf_loaded_unlock(&loaded);
 	BPF_SKELETON_PUT(owners, skel, &loaded);
 	if (rc) {
 		err(ctx, "reading the reference-owners iterator failed: %s\n", strerror(-rc));
