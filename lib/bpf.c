@@ -67,16 +67,6 @@ static struct bpf_map_skeleton *map_at(const struct bpf_object_skeleton *s, int 
 	return (struct bpf_map_skeleton *)((char *)s->maps + (size_t)i * s->map_skel_sz);
 }
 
-static bool wanted_has(const char *const *wanted, const char *name)
-{
-	if (!wanted)
-		return true;
-	for (; *wanted; wanted++)
-		if (!strcmp(*wanted, name))
-			return true;
-	return false;
-}
-
 /* FNV-1a of the BPF object: a changed program gets other pins. */
 static uint64_t object_hash(const struct bpf_object_skeleton *s)
 {
@@ -158,8 +148,7 @@ static int bss_map(struct bpf_loaded *l, int map_fd)
 }
 
 /* Programs and the .bss from the pins where there are pins, the rest loaded. */
-static int get_pinned(struct daxpin_ctx *ctx, struct bpf_loaded *l,
-		      const char *const *wanted, const char *dir)
+static int get_pinned(struct daxpin_ctx *ctx, struct bpf_loaded *l, const char *dir)
 {
 	struct bpf_object_skeleton *s = l->skeleton;
 	char path[PATH_MAX];
@@ -170,15 +159,12 @@ static int get_pinned(struct daxpin_ctx *ctx, struct bpf_loaded *l,
 	for (int i = 0; i < s->prog_cnt; i++) {
 		struct bpf_prog_skeleton *p = prog_at(s, i);
 
-		if (!wanted_has(wanted, p->name))
-			continue;
 		/* programs pinned without the .bss they wrote to are of no use */
 		l->prog_fds[i] = map_fd >= 0 ? bpf_obj_get(pin_path(path, sizeof(path), dir, p->name)) : -1;
 		missing += l->prog_fds[i] < 0;
 	}
 	if (!missing) {
 		rc = bss_map(l, map_fd);
-		l->from_pins = !rc;
 		close(map_fd);
 		dbg(ctx, "%s: BPF programs from %s\n", s->name, dir);
 		return rc;
@@ -186,8 +172,7 @@ static int get_pinned(struct daxpin_ctx *ctx, struct bpf_loaded *l,
 	for (int i = 0; i < s->prog_cnt; i++) {
 		struct bpf_prog_skeleton *p = prog_at(s, i);
 
-		rc = bpf_program__set_autoload(*p->prog, l->prog_fds[i] < 0 &&
-						       wanted_has(wanted, p->name));
+		rc = bpf_program__set_autoload(*p->prog, l->prog_fds[i] < 0);
 		if (rc)
 			goto out;
 	}
@@ -223,31 +208,20 @@ out:
 	return rc;
 }
 
-static int get_unpinned(struct bpf_loaded *l, const char *const *wanted)
+static int get_unpinned(struct bpf_loaded *l)
 {
 	struct bpf_object_skeleton *s = l->skeleton;
 
-	for (int i = 0; i < s->prog_cnt; i++) {
-		struct bpf_prog_skeleton *p = prog_at(s, i);
-		int rc = bpf_program__set_autoload(*p->prog, wanted_has(wanted, p->name));
-
-		if (rc)
-			return rc;
-	}
 	if (bpf_object__load_skeleton(s) < 0)
 		return -errno;
-	for (int i = 0; i < s->prog_cnt; i++) {
-		struct bpf_prog_skeleton *p = prog_at(s, i);
-
-		if (bpf_program__autoload(*p->prog) &&
-		    (l->prog_fds[i] = dup(bpf_program__fd(*p->prog))) < 0)
+	for (int i = 0; i < s->prog_cnt; i++)
+		if ((l->prog_fds[i] = dup(bpf_program__fd(*prog_at(s, i)->prog))) < 0)
 			return -errno;
-	}
 	return 0;
 }
 
 int bpf_loaded_get(struct daxpin_ctx *ctx, struct bpf_object_skeleton *s,
-		   const char *const *wanted, const char *pin, struct bpf_loaded *l)
+		   const char *pin, struct bpf_loaded *l)
 {
 	char dir[PATH_MAX];
 	int rc;
@@ -255,16 +229,15 @@ int bpf_loaded_get(struct daxpin_ctx *ctx, struct bpf_object_skeleton *s,
 	*l = (struct bpf_loaded){ .skeleton = s, .pin_dir = -1 };
 	for (size_t i = 0; i < BPF_LOADED_PROGS_MAX; i++)
 		l->prog_fds[i] = -1;
-	if (s->prog_cnt > BPF_LOADED_PROGS_MAX || (pin && s->map_cnt != 1))
+	if (s->prog_cnt > BPF_LOADED_PROGS_MAX || s->map_cnt != 1)
 		return -E2BIG;
-	if (pin)
-		l->pin_dir = pin_dir_open(ctx, s, pin, dir, sizeof(dir));
+	l->pin_dir = pin_dir_open(ctx, s, pin, dir, sizeof(dir));
 	if (l->pin_dir < 0) {
-		rc = get_unpinned(l, wanted);
+		rc = get_unpinned(l);
 	} else {
 		/* one loader at a time, so that all pins share one .bss */
 		bpf_loaded_lock(l);
-		rc = get_pinned(ctx, l, wanted, dir);
+		rc = get_pinned(ctx, l, dir);
 		bpf_loaded_unlock(l);
 	}
 	if (rc)

@@ -44,18 +44,17 @@ struct bpf_loaded {
 	void *bss;		/* our own mapping of a pinned .bss, else NULL */
 	size_t bss_size;
 	int pin_dir;		/* -1: not pinned */
-	bool from_pins;		/* nothing was loaded: all came from pins */
 };
 
 /*
- * Loads an opened skeleton with only the programs whose names are in
- * wanted (NULL-terminated; NULL: all): a command pays only for the programs
- * it runs. pin NULL: not pinned; else from and to bpffs as described
- * above, pin ("" or more) naming what else the programs depend on, such as
- * a module whose symbols they resolve at load time: NAME_HASH_PIN.
+ * Loads an opened skeleton's programs (each caller runs all of its
+ * skeleton's) and its one map, its .bss: from and to bpffs as described
+ * above where it can, else for this caller only. pin ("" or more) names
+ * what else the programs depend on, such as a module whose symbols they
+ * resolve at load time: the directory is NAME_HASH_PIN.
  */
 int bpf_loaded_get(struct daxpin_ctx *ctx, struct bpf_object_skeleton *skeleton,
-		   const char *const *wanted, const char *pin, struct bpf_loaded *l);
+		   const char *pin, struct bpf_loaded *l);
 void bpf_loaded_release(struct bpf_loaded *l);
 /* the fd of one of the skeleton's programs, -1 when it was not loaded */
 int bpf_loaded_prog_fd(const struct bpf_loaded *l, const struct bpf_program *prog);
@@ -64,17 +63,17 @@ void bpf_loaded_lock(const struct bpf_loaded *l);
 void bpf_loaded_unlock(const struct bpf_loaded *l);
 
 /*
- * BPF_SKELETON_GET(ctx, NAME, &skel, wanted, pin, &loaded): NAME__open()
+ * BPF_SKELETON_GET(ctx, NAME, &skel, pin, &loaded): NAME__open()
  * and bpf_loaded_get() under the log policy; 0, or -errno with *skel NULL.
  * BPF_SKELETON_PUT(NAME, skel, &loaded) undoes it.
  */
-#define BPF_SKELETON_GET(ctx, name, skelp, wanted, pin, loaded) ({		\
+#define BPF_SKELETON_GET(ctx, name, skelp, pin, loaded) ({		\
 	struct bpf_log_scope scope_;						\
 	int rc_;								\
 										\
 	bpf_log_enter(ctx, &scope_);						\
 	*(skelp) = name##__open();						\
-	rc_ = *(skelp) ? bpf_loaded_get(ctx, (*(skelp))->skeleton, wanted, pin, loaded) \
+	rc_ = *(skelp) ? bpf_loaded_get(ctx, (*(skelp))->skeleton, pin, loaded) \
 		       : -errno;						\
 	bpf_log_leave(&scope_);							\
 	if (rc_ && *(skelp)) {							\

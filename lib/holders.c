@@ -1283,7 +1283,7 @@ static int bpf_open(const struct scan *s, struct holders **skel, struct bpf_load
 	rc = filter_fill(s, &filter);
 	if (rc)
 		return rc;
-	rc = BPF_SKELETON_GET(s->ctx, holders, skel, NULL, "", loaded);
+	rc = BPF_SKELETON_GET(s->ctx, holders, skel, "", loaded);
 	if (rc)
 		return rc;
 	bpf_loaded_lock(loaded);

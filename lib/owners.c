@@ -472,7 +472,7 @@ static int scan_bpf(struct daxpin_ctx *ctx, struct daxpin_owners *o,
 	rc = filter_fill(targets, o->nr_targets, &filter);
 	if (rc)
 		return unavailable(o, "more page ranges than one scan can look for", rc);
-	rc = BPF_SKELETON_GET(ctx, owners, &skel, NULL, uverbs_instance(pin, sizeof(pin)), &loaded);
+	rc = BPF_SKELETON_GET(ctx, owners, &skel, uverbs_instance(pin, sizeof(pin)), &loaded);
 	if (rc == -EPERM)
 		return unavailable(o, "needs CAP_BPF and CAP_PERFMON (run as root)", rc);
 	if (rc == -ESRCH)

@@ -153,7 +153,7 @@ static int load(struct daxpin_pagestate *ps)
 				   "kernel lockdown=confidentiality forbids reading kernel memory");
 	if (!have_caps())
 		return unavailable(ps, -EPERM, "needs CAP_BPF and CAP_PERFMON (run as root)");
-	rc = BPF_SKELETON_GET(ps->ctx, pagestate, &ps->skel, NULL, "", &ps->loaded);
+	rc = BPF_SKELETON_GET(ps->ctx, pagestate, &ps->skel, "", &ps->loaded);
 	/* libbpf resolves the program's typeless extern from /proc/kallsyms,
 	 * which lists data symbols only with CONFIG_KALLSYMS_ALL */
 	if (rc == -ESRCH)
