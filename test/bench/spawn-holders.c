@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,7 +46,10 @@ int main(int argc, char **argv)
 			if (fd < 0 || (i % 10 == 0 &&
 				       mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED))
 				_exit(1);
-			if (argc >= 5 && (setgid(uid) || setuid(uid)))
+			/* dumpable again after the uid change, else /proc/PID
+			 * stays root's and no unprivileged scan can read it */
+			if (argc >= 5 && (setgid(uid) || setuid(uid) ||
+					  prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)))
 				_exit(1);
 			close(pipefd[0]);
 			/* one byte: this one holds it */
