@@ -8,7 +8,7 @@
  * Matching itself stays in user space (lib/holders.c), shared with the
  * /proc scan.
  */
-#include "daxpin_core.h"
+#include "daxpin_tasks.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "holders_abi.h"
@@ -16,27 +16,6 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* CO-RE declarations of what the programs read; libbpf relocates them. */
-struct seq_file;
-
-struct bpf_iter_meta {
-	struct seq_file *seq;
-} __attribute__((preserve_access_index));
-
-struct super_block {
-	__u32 s_dev;
-} __attribute__((preserve_access_index));
-
-struct inode {
-	unsigned short i_mode;
-	__u32 i_rdev;
-	unsigned long i_ino;
-	struct super_block *i_sb;
-} __attribute__((preserve_access_index));
-
-struct file {
-	struct inode *f_inode;
-} __attribute__((preserve_access_index));
-
 struct dentry {
 	struct inode *d_inode;
 } __attribute__((preserve_access_index));
@@ -48,23 +27,6 @@ struct path {
 struct fs_struct {
 	struct path root;
 	struct path pwd;
-} __attribute__((preserve_access_index));
-
-typedef struct {
-	__s64 counter;
-} atomic64_t;
-
-struct mm_struct {
-	struct file *exe_file;
-	atomic64_t pinned_vm;
-} __attribute__((preserve_access_index));
-
-typedef struct {
-	__u32 val;
-} kuid_t;
-
-struct cred {
-	kuid_t euid;
 } __attribute__((preserve_access_index));
 
 struct kernfs_node {
@@ -87,27 +49,9 @@ struct vm_area_struct {
 	struct file *vm_file;
 } __attribute__((preserve_access_index));
 
-struct task_struct {
-	int pid;
-	int tgid;
-	__u64 start_boottime;
-	struct fs_struct *fs;
-	struct mm_struct *mm;
-	const struct cred *real_cred;
-	struct css_set *cgroups;
-	char comm[16];
-} __attribute__((preserve_access_index));
-
 struct bpf_iter__task {
 	struct bpf_iter_meta *meta;
 	struct task_struct *task;
-} __attribute__((preserve_access_index));
-
-struct bpf_iter__task_file {
-	struct bpf_iter_meta *meta;
-	struct task_struct *task;
-	__u32 fd;
-	struct file *file;
 } __attribute__((preserve_access_index));
 
 struct bpf_iter__task_vma {
@@ -116,7 +60,6 @@ struct bpf_iter__task_vma {
 	struct vm_area_struct *vma;
 } __attribute__((preserve_access_index));
 
-#define S_IFMT 0170000
 #define S_IFCHR 0020000
 #define S_IFBLK 0060000
 #define VM_WRITE 0x2

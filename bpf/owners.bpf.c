@@ -18,7 +18,7 @@
  * the iterator itself. Which process and fd owns what is decided in user
  * space (lib/owners.c).
  */
-#include "daxpin_core.h"
+#include "daxpin_tasks.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "owners_abi.h"
@@ -34,12 +34,6 @@ extern const void uverbs_fops __ksym __weak;
 /* ... with an mmap method (soft-RoCE and most hardware) */
 extern const void uverbs_mmap_fops __ksym __weak;
 
-struct seq_file;
-
-struct bpf_iter_meta {
-	struct seq_file *seq;
-} __attribute__((preserve_access_index));
-
 struct pipe_buffer {
 	struct page *page;
 	unsigned int offset;
@@ -52,19 +46,6 @@ struct pipe_inode_info {
 	unsigned int tail;
 	unsigned int ring_size;
 	struct pipe_buffer *bufs;
-} __attribute__((preserve_access_index));
-
-struct inode {
-	unsigned short i_mode;
-	unsigned long i_ino;
-	struct pipe_inode_info *i_pipe;
-} __attribute__((preserve_access_index));
-
-struct file {
-	struct inode *f_inode;
-	const void *f_op;
-	unsigned int f_mode;
-	void *private_data;
 } __attribute__((preserve_access_index));
 
 struct bio_vec {
@@ -92,37 +73,6 @@ struct io_ring_ctx {
 	unsigned int nr_user_bufs;		/* 6.1 */
 	struct io_mapped_ubuf **user_bufs;	/* 6.1 */
 	struct io_rsrc_data buf_table;		/* 7.2 */
-} __attribute__((preserve_access_index));
-
-typedef struct {
-	__s64 counter;
-} atomic64_t;
-
-struct mm_struct {
-	atomic64_t pinned_vm;
-} __attribute__((preserve_access_index));
-
-typedef struct {
-	__u32 val;
-} kuid_t;
-
-struct cred {
-	kuid_t euid;
-} __attribute__((preserve_access_index));
-
-struct task_struct {
-	int tgid;
-	__u64 start_boottime;
-	struct mm_struct *mm;
-	const struct cred *real_cred;
-	char comm[16];
-} __attribute__((preserve_access_index));
-
-struct bpf_iter__task_file {
-	struct bpf_iter_meta *meta;
-	struct task_struct *task;
-	__u32 fd;
-	struct file *file;
 } __attribute__((preserve_access_index));
 
 #define S_IFMT 0170000

@@ -37,6 +37,12 @@ extern const void vmemmap_base __ksym;
 
 struct pagescan_run runs[PAGESCAN_RUNS_MAX];
 
+/* Not read here: user space keeps the kernel's page semantics (found in its
+ * BTF, which takes seconds to parse under emulation) next to the program,
+ * so that callers of the pinned program need not parse it again; 0 until
+ * the first caller found it, then the daxpin_page_semantics plus one. */
+__u32 semantics_found;
+
 static __u8 buf[BUF_BYTES];
 
 /* Walk state, kept in .bss because the bpf_loop callback cannot write the

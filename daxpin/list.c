@@ -482,7 +482,8 @@ static void list_usage(FILE *out)
 		"  -J, --json             JSON with ndctl/daxctl key names\n"
 		"  -u, --human            with -J: sizes as \"1.00 GiB (1.07 GB)\"\n"
 		"  -o, --output LIST      columns to show; +LIST adds to the default\n"
-		"                         (table options -o, -n, -r, -b do not go with -J)\n"
+		"                         with -J: page state only if LIST has REFS, PINNED,\n"
+		"                         MAPPED or MAXREF (-n, -r, -b do not go with -J)\n"
 		"  -H, --list-columns     describe the columns and exit\n"
 		"  -n, --noheadings       no header line\n"
 		"  -r, --raw              raw table (no tree, no alignment)\n"
@@ -545,9 +546,10 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		}
 	}
 	/* one rule for every command: an option that shapes an output the command will not print is an error */
-	if (o.json && o.table.given) {
+	/* with -J, -o chooses what is read (page state, holders), not keys */
+	if (o.json && (o.table.noheadings || o.table.raw || o.table.bytes)) {
 		fprintf(stderr, "daxpin list: -%c is a table option and cannot be combined with -J\n",
-			o.table.given);
+			o.table.noheadings ? 'n' : o.table.raw ? 'r' : 'b');
 		return EXIT_USAGE;
 	}
 	if (!o.json && (o.table.human_json || o.verbose)) {
@@ -567,7 +569,7 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 	if (want_holders && !o.table.output)
 		sel.ids[sel.nr++] = COL_HOLDERS;
 	want_holders |= columns_selected(&sel, COL_HOLDERS);
-	want_pages = o.json || o.pinned || columns_selected(&sel, COL_REFS) ||
+	want_pages = (o.json && !o.table.output) || o.pinned || columns_selected(&sel, COL_REFS) ||
 		     columns_selected(&sel, COL_PINNED) ||
 		     columns_selected(&sel, COL_MAPPED) ||
 		     columns_selected(&sel, COL_MAXREF);

@@ -46,6 +46,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "../bpf/holders_abi.h"
+#include "bpf.h"
 #include "holders.skel.h"
 #else
 #define HOLDERS_BPF 0
@@ -1267,12 +1268,14 @@ static int filter_fill(const struct scan *s, struct holders_filter *f)
 	return rc;
 }
 
-static int libbpf_silent(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	return 0;
-}
+/* A growing array of records, read from the iterators. */
+struct recs {
+	char *buf;
+	size_t len, cap;
+};
 
-static int bpf_open(const struct scan *s, struct holders **skel)
+/* The iterators with the targets' filter in their .bss, locked while in use. */
+static int bpf_open(const struct scan *s, struct holders **skel, struct bpf_loaded *loaded)
 {
 	struct holders_filter filter = { 0 };
 	int rc;
@@ -1280,18 +1283,19 @@ static int bpf_open(const struct scan *s, struct holders **skel)
 	rc = filter_fill(s, &filter);
 	if (rc)
 		return rc;
-	*skel = holders__open_and_load();
-	rc = *skel ? 0 : -errno;
-	if (!rc)
-		(*skel)->bss->filter = filter;
-	return rc;
+	rc = BPF_SKELETON_GET(s->ctx, holders, skel, "", loaded);
+	if (rc)
+		return rc;
+	bpf_loaded_lock(loaded);
+	(*skel)->bss->filter = filter;
+	return 0;
 }
 
-/* A growing array of records, read from the iterators. */
-struct recs {
-	char *buf;
-	size_t len, cap;
-};
+static int iter_read(const struct bpf_loaded *loaded, const struct bpf_program *prog,
+		     struct recs *r)
+{
+	return bpf_iter_read_all(bpf_loaded_prog_fd(loaded, prog), &r->buf, &r->len, &r->cap);
+}
 
 static const struct holders_rec *rec_at(const struct recs *r, size_t i)
 {
@@ -1404,7 +1408,7 @@ static const struct holders_rec *task_find(const struct recs *r, uint32_t tgid)
  * still alive after the pidfd was opened. -ENOTSUP and load errors mean:
  * read /proc instead.
  */
-static int scan_bpf_silenced(struct scan *s, struct daxpin_holders *h)
+static int scan_bpf(struct scan *s, struct daxpin_holders *h)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	struct recs first = { 0 }, second = { 0 };
@@ -1412,18 +1416,19 @@ static int scan_bpf_silenced(struct scan *s, struct daxpin_holders *h)
 	size_t nr_cand = 0, cand_cap = 0, nr_memo = 0, memo_cap = 0;
 	struct cgroup_memo *memo = NULL;
 	struct holders *skel = NULL;
+	struct bpf_loaded loaded;
 	struct worker w = { 0 };
 	int proc_fd = -1, pidfd, rc;
 
 	if (!in_initial_pid_ns())
 		return -ENOTSUP;
-	rc = bpf_open(s, &skel);
+	rc = bpf_open(s, &skel, &loaded);
 	if (!rc)
-		rc = bpf_iter_read_all(skel->progs.holders_fds, &first.buf, &first.len, &first.cap);
+		rc = iter_read(&loaded, skel->progs.holders_fds, &first);
 	if (!rc)
-		rc = bpf_iter_read_all(skel->progs.holders_vmas, &first.buf, &first.len, &first.cap);
+		rc = iter_read(&loaded, skel->progs.holders_vmas, &first);
 	if (!rc)
-		rc = bpf_iter_read_all(skel->progs.holders_links, &first.buf, &first.len, &first.cap);
+		rc = iter_read(&loaded, skel->progs.holders_links, &first);
 	if (!rc)
 		rc = worker_init(&w, s);
 	if (rc)
@@ -1447,7 +1452,7 @@ static int scan_bpf_silenced(struct scan *s, struct daxpin_holders *h)
 			close(pidfd);
 	}
 	if (!rc)
-		rc = bpf_iter_read_all(skel->progs.holders_links, &second.buf, &second.len, &second.cap);
+		rc = iter_read(&loaded, skel->progs.holders_links, &second);
 	if (rc)
 		goto out;
 	/* only the process records of the second pass matter, and they come first */
@@ -1496,21 +1501,9 @@ out:
 	worker_release(&w);
 	free(first.buf);
 	free(second.buf);
-	holders__destroy(skel);
-	return rc;
-}
-
-/*
- * libbpf's own messages are silenced: a failure to load or attach (no
- * privilege, no BTF, an old kernel, out of file descriptors) is expected
- * and answered by the /proc scan, and the error code says why.
- */
-static int scan_bpf(struct scan *s, struct daxpin_holders *h)
-{
-	libbpf_print_fn_t old = libbpf_set_print(libbpf_silent);
-	int rc = scan_bpf_silenced(s, h);
-
-	libbpf_set_print(old);
+	if (skel)
+		bpf_loaded_unlock(&loaded);
+	BPF_SKELETON_PUT(holders, skel, &loaded);
 	return rc;
 }
 

@@ -32,6 +32,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "../bpf/owners_abi.h"
+#include "bpf.h"
 #include "owners.skel.h"
 #else
 #define OWNERS_BPF 0
@@ -226,11 +227,6 @@ static int filter_fill(const struct daxpin_owners_target *targets, size_t nr,
 			f->start[f->nr_ranges] = r->pfn;
 			f->end[f->nr_ranges++] = r->pfn + r->count;
 		}
-	return 0;
-}
-
-static int libbpf_silent(enum libbpf_print_level level, const char *fmt, va_list args)
-{
 	return 0;
 }
 
@@ -445,12 +441,30 @@ static int owner_cmp(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
+/*
+ * The program resolves RDMA's fops, symbols of the ib_uverbs module, when
+ * it is loaded: pinned, it is good for that instance of the module only.
+ * Each load of a module makes its sysfs directory anew, with a new inode
+ * number.
+ */
+static const char *uverbs_instance(char *buf, size_t size)
+{
+	struct stat st;
+
+	if (stat("/sys/module/ib_uverbs", &st))
+		snprintf(buf, size, "uverbs_none");
+	else
+		snprintf(buf, size, "uverbs_%llx", (unsigned long long)st.st_ino);
+	return buf;
+}
+
 static int scan_bpf(struct daxpin_ctx *ctx, struct daxpin_owners *o,
 		    const struct daxpin_owners_target *targets)
 {
 	struct owners_filter filter = { 0 };
 	struct owners *skel = NULL;
-	libbpf_print_fn_t old;
+	struct bpf_loaded loaded;
+	char pin[32];
 	char *buf = NULL;
 	size_t len = 0, cap = 0, nr;
 	int rc;
@@ -458,10 +472,7 @@ static int scan_bpf(struct daxpin_ctx *ctx, struct daxpin_owners *o,
 	rc = filter_fill(targets, o->nr_targets, &filter);
 	if (rc)
 		return unavailable(o, "more page ranges than one scan can look for", rc);
-	old = libbpf_set_print(libbpf_silent);
-	skel = owners__open_and_load();
-	rc = skel ? 0 : -errno;
-	libbpf_set_print(old);
+	rc = BPF_SKELETON_GET(ctx, owners, &skel, uverbs_instance(pin, sizeof(pin)), &loaded);
 	if (rc == -EPERM)
 		return unavailable(o, "needs CAP_BPF and CAP_PERFMON (run as root)", rc);
 	if (rc == -ESRCH)
@@ -472,9 +483,11 @@ static int scan_bpf(struct daxpin_ctx *ctx, struct daxpin_owners *o,
 		snprintf(what, sizeof(what), "loading the BPF iterator failed: %s", strerror(-rc));
 		return unavailable(o, what, rc);
 	}
+	bpf_loaded_lock(&loaded);
 	skel->bss->filter = filter;
-	rc = bpf_iter_read_all(skel->progs.owners_fds, &buf, &len, &cap);
-	owners__destroy(skel);
+	rc = bpf_iter_read_all(bpf_loaded_prog_fd(&loaded, skel->progs.owners_fds), &buf, &len, &cap);
+	bpf_loaded_unlock(&loaded);
+	BPF_SKELETON_PUT(owners, skel, &loaded);
 	if (rc) {
 		err(ctx, "reading the reference-owners iterator failed: %s\n", strerror(-rc));
 		free(buf);

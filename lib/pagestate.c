@@ -25,6 +25,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "bpf.h"
 #include "pagestate.skel.h"
 #else
 #define PAGESTATE_BPF 0
@@ -37,6 +38,7 @@ struct daxpin_pagestate {
 	enum daxpin_page_semantics sem;
 #if PAGESTATE_BPF
 	struct pagestate *skel;
+	struct bpf_loaded loaded;
 #endif
 };
 
@@ -140,31 +142,9 @@ static int detect_semantics(struct daxpin_pagestate *ps)
 	return 0;
 }
 
-/* libbpf logs through a process-wide callback without a user pointer: the
- * handle being loaded is passed on the side, per thread. */
-static __thread struct daxpin_ctx *libbpf_log_ctx;
-
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	struct daxpin_ctx *ctx = libbpf_log_ctx;
-	int prio = level == LIBBPF_WARN ? LOG_INFO : LOG_DEBUG;
-	char msg[512];
-
-	if (!ctx || ctx->log_priority < prio)
-		return 0;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	/* libbpf prefixes its messages with "libbpf: " itself */
-	daxpin_log(ctx, prio, __FILE__, __LINE__, "libbpf", "%s",
-		   strncmp(msg, "libbpf: ", 8) ? msg : msg + 8);
-	return 0;
-}
-
 static int load(struct daxpin_pagestate *ps)
 {
-	libbpf_print_fn_t old;
-	int rc = 0;
+	int rc;
 
 	if (access(btf_path, R_OK))
 		return unavailable(ps, -ENOTSUP, "kernel has no BTF (%s)", btf_path);
@@ -173,17 +153,7 @@ static int load(struct daxpin_pagestate *ps)
 				   "kernel lockdown=confidentiality forbids reading kernel memory");
 	if (!have_caps())
 		return unavailable(ps, -EPERM, "needs CAP_BPF and CAP_PERFMON (run as root)");
-	rc = detect_semantics(ps);
-	if (rc)
-		return rc;
-
-	libbpf_log_ctx = ps->ctx;
-	old = libbpf_set_print(libbpf_log);
-	ps->skel = pagestate__open_and_load();
-	if (!ps->skel)
-		rc = -errno;
-	libbpf_set_print(old);
-	libbpf_log_ctx = NULL;
+	rc = BPF_SKELETON_GET(ps->ctx, pagestate, &ps->skel, "", &ps->loaded);
 	/* libbpf resolves the program's typeless extern from /proc/kallsyms,
 	 * which lists data symbols only with CONFIG_KALLSYMS_ALL */
 	if (rc == -ESRCH)
@@ -191,13 +161,22 @@ static int load(struct daxpin_pagestate *ps)
 	if (rc)
 		return unavailable(ps, rc, "loading the BPF program failed: %s",
 				   strerror(-rc));
-	return 0;
+	bpf_loaded_lock(&ps->loaded);
+	if (ps->skel->bss->semantics_found) {
+		ps->sem = ps->skel->bss->semantics_found - 1;
+	} else {
+		rc = detect_semantics(ps);
+		if (!rc)
+			ps->skel->bss->semantics_found = ps->sem + 1;
+	}
+	bpf_loaded_unlock(&ps->loaded);
+	return rc;
 }
 
 static int scan_range(struct daxpin_pagestate *ps, uint64_t pfn, uint64_t end,
 		      enum daxpin_page_kind kind, struct daxpin_page_counts *counts)
 {
-	int prog_fd = bpf_program__fd(ps->skel->progs.pagescan);
+	int prog_fd = bpf_loaded_prog_fd(&ps->loaded, ps->skel->progs.pagescan);
 	unsigned int nr_runs = 0;
 
 	while (pfn < end) {
@@ -290,15 +269,18 @@ DAXPIN_EXPORT int daxpin_pagestate_scan(struct daxpin_pagestate *ps,
 		if (ranges[i].pfn + ranges[i].count < ranges[i].pfn)
 			return -EINVAL;
 #if PAGESTATE_BPF
-	for (size_t i = 0; i < nr_ranges; i++) {
-		int rc = scan_range(ps, ranges[i].pfn, ranges[i].pfn + ranges[i].count,
-				    kind, counts);
+	int rc = 0;
 
-		if (rc)
-			return rc;
-	}
-#endif
+	/* the program reports its runs in its .bss, which pins share */
+	bpf_loaded_lock(&ps->loaded);
+	for (size_t i = 0; i < nr_ranges && !rc; i++)
+		rc = scan_range(ps, ranges[i].pfn, ranges[i].pfn + ranges[i].count,
+				kind, counts);
+	bpf_loaded_unlock(&ps->loaded);
+	return rc;
+#else
 	return 0;
+#endif
 }
 
 DAXPIN_EXPORT void daxpin_pagestate_close(struct daxpin_pagestate *ps)
@@ -306,7 +288,7 @@ DAXPIN_EXPORT void daxpin_pagestate_close(struct daxpin_pagestate *ps)
 	if (!ps)
 		return;
 #if PAGESTATE_BPF
-	pagestate__destroy(ps->skel);
+	BPF_SKELETON_PUT(pagestate, ps->skel, &ps->loaded);
 #endif
 	free(ps);
 }

@@ -33,13 +33,6 @@ void daxpin_log(struct daxpin_ctx *ctx, int priority, const char *file,
 /* lib/array.c: room for need elements of size in *array, doubling its capacity *cap */
 int array_grow(void **array, size_t *cap, size_t need, size_t size);
 
-/*
- * lib/bpfiter.c: attaches a BPF iterator program and appends all it prints
- * to *buf (*len bytes used of *cap), growing it as needed; 0 or -errno.
- */
-struct bpf_program;
-int bpf_iter_read_all(struct bpf_program *prog, char **buf, size_t *len, size_t *cap);
-
 struct daxpin_process;
 /* lib/holders.c: the cgroup path of a process, through its /proc/PID dirfd */
 int holders_read_cgroup(int dfd, struct daxpin_process *p);

@@ -74,5 +74,37 @@ expect "unprivileged: device mappings are null, not empty" "null null" \
 expect "unprivileged: PFNS prints '-' and says why" "- 1" \
 	"$(as_nobody daxpin list --dev "$xfs" -o PFNS --noheadings --raw 2>/tmp/stderr | tail -n 1) $(grep -c 'root only' /tmp/stderr)"
 
+# -J -o chooses what is read: topology alone is read without BPF and has
+# no page-state keys; a page-state column brings them back
+page_keys='[.. | objects | select(has("refs") or has("pin_source"))] | length'
+expect "-J -o NAME,MODE: no page-state keys" 0 \
+	"$("$DAXPIN" list -J -o NAME,MODE | jq "$page_keys")"
+expect "-J -o NAME,MODE: no BPF loaded" 0 \
+	"$(DAXPIN_LOG=debug "$DAXPIN" list -J -o NAME,MODE 2>&1 >/dev/null | grep -c 'libbpf\|BPF programs')"
+expect "-J -o NAME,MODE: the topology of -J" "$(jq -S -c "$topology_only" /tmp/list.json)" \
+	"$("$DAXPIN" list -J -o NAME,MODE | jq -S -c "$topology_only")"
+expect "-J -o NAME,REFS: page state of every object -J has" "$(jq "$page_keys" /tmp/list.json)" \
+	"$("$DAXPIN" list -J -o NAME,REFS | jq "$page_keys")"
+expect "-J -o NAME -n exits 2" 2 "$(status "$DAXPIN" list -J -o NAME -n)"
+
+# verified programs pinned in bpffs: the first run loads and pins them, the
+# next takes them from there with the same counts; root's own 0700 directory
+rm -rf /sys/fs/bpf/daxpin
+refs='[.. | objects | select(has("refs")) | "\(.refs) \(.pinned)"] | join(",")'
+first=$(DAXPIN_LOG=debug "$DAXPIN" list -J 2>/tmp/first.log | jq -r "$refs")
+second=$(DAXPIN_LOG=debug "$DAXPIN" list -J 2>/tmp/second.log | jq -r "$refs")
+expect "pins: the first run loads and pins" 1 \
+	"$(grep -c 'pagestate: BPF programs loaded, pinned in /sys/fs/bpf/daxpin/' /tmp/first.log)"
+expect "pins: the next run takes them from bpffs, parses no kernel BTF" "1 0" \
+	"$(grep -c 'pagestate: BPF programs from /sys/fs/bpf/daxpin/' /tmp/second.log) $(grep -c 'loading kernel BTF\|programs loaded' /tmp/second.log)"
+expect "pins: the same counts" "$first" "$second"
+expect "pins: root's own directory, 0700" "0 700" "$(stat -c '%u %a' /sys/fs/bpf/daxpin)"
+# nothing holds $dax: exit 10, the iterators loaded and pinned all the same
+expect "pins: holders loads its iterators" 10 "$(status "$DAXPIN" holders "/dev/$dax")"
+expect "pins: holders' iterators too" 1 \
+	"$(DAXPIN_LOG=debug "$DAXPIN" holders --no-owners "/dev/$dax" 2>&1 >/dev/null | grep -c 'holders: BPF programs from')"
+expect "pins: unprivileged list still says why" 1 \
+	"$(as_nobody daxpin list --dev "$xfs" -o NAME,REFS 2>&1 >/dev/null | grep -c 'needs CAP_BPF')"
+
 umount /tmp/xfs "/tmp/ext4 dir"
 exit $failed
