@@ -3,7 +3,8 @@
 #define DAXPIN_BPF_TASKS_H
 
 /*
- * The kernel types both task iterators read (holders.bpf.c, owners.bpf.c),
+ * The kernel types the task iterators read (holders.bpf.c, owners.bpf.c;
+ * pagestate.bpf.c reads an inode and its superblock too),
  * declared once for BPF CO-RE as daxpin_core.h does for pages: names and
  * kinds only, libbpf relocates every member against the running kernel.
  * Each program reads the members it needs; a member declared here and not

@@ -374,9 +374,9 @@ static int busy_folios(struct daxpin_pagestate *ps, const struct daxpin_namespac
 }
 
 /* Keeps the folios of busy[] that belong to dev:ino, with their offsets. */
-static int keep_inode_folios(struct daxpin_ctx *ctx, struct daxpin_pagestate *ps,
-			     struct daxpin_page_busy *busy, size_t nr, dev_t dev,
-			     uint64_t ino, struct daxpin_inode_pages *out)
+static int keep_inode_folios(struct daxpin_pagestate *ps, struct daxpin_page_busy *busy,
+			     size_t nr, dev_t dev, uint64_t ino,
+			     struct daxpin_inode_pages *out)
 {
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	struct daxpin_page_file *files = calloc(nr ? nr : 1, sizeof(*files));
@@ -389,7 +389,7 @@ static int keep_inode_folios(struct daxpin_ctx *ctx, struct daxpin_pagestate *ps
 	}
 	for (size_t i = 0; i < nr; i++)
 		files[i].pfn = busy[i].pfn;
-	rc = daxpin_page_files(ctx, ps, files, nr);
+	rc = daxpin_page_files(ps, files, nr);
 	for (size_t i = 0; i < nr && !rc; i++) {
 		if (!files[i].known || files[i].dev != dev || files[i].ino != ino)
 			continue;
@@ -433,7 +433,7 @@ DAXPIN_EXPORT int daxpin_inode_pages(struct daxpin_ctx *ctx, struct daxpin_pages
 		rc = busy_folios(ps, p.ns, &out->busy, &out->examined, &out->complete);
 	pager_close(&p);
 	if (!rc)
-		rc = keep_inode_folios(ctx, ps, out->busy, out->examined, dev, ino, out);
+		rc = keep_inode_folios(ps, out->busy, out->examined, dev, ino, out);
 	if (!rc && out->nr_busy)
 		rc = inode_owners(ctx, out);
 	if (rc)

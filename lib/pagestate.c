@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 #include "private.h"
 #include "pageclass.h"
+#include "../bpf/pagefile_abi.h"
 
 /* The skeleton exists only when clang and bpftool were found (bpf/meson.build). */
 #if HAVE_BPF && __has_include("pagestate.skel.h")
@@ -217,6 +219,35 @@ static int scan_range(struct daxpin_pagestate *ps, uint64_t pfn, uint64_t end,
 	return 0;
 }
 
+/* Up to PAGEFILE_MAX frames, through the pagefile program's .bss. */
+static int page_files_chunk(struct daxpin_pagestate *ps, struct daxpin_page_file *pages,
+			    size_t nr)
+{
+	struct pagefile_lookup *l = &ps->skel->bss->lookup;
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	l->nr = nr;
+	for (size_t i = 0; i < nr; i++)
+		l->pfn[i] = pages[i].pfn;
+	rc = bpf_prog_test_run_opts(bpf_loaded_prog_fd(&ps->loaded, ps->skel->progs.pagefile),
+				    NULL);
+	if (rc)
+		return -errno;
+	if (l->error) {
+		err(ps->ctx, "reading struct pages failed: %s\n", strerror(-l->error));
+		return l->error;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		pages[i].known = l->ino[i] != 0;
+		/* the kernel's dev_t: 12 bits of major above 20 of minor */
+		pages[i].dev = makedev(l->dev[i] >> 20, l->dev[i] & 0xfffff);
+		pages[i].ino = l->ino[i];
+		pages[i].index = l->index[i];
+	}
+	return 0;
+}
+
 #endif /* PAGESTATE_BPF */
 
 DAXPIN_EXPORT int daxpin_pagestate_open(struct daxpin_ctx *ctx,
@@ -281,6 +312,23 @@ DAXPIN_EXPORT int daxpin_pagestate_scan(struct daxpin_pagestate *ps,
 #else
 	return 0;
 #endif
+}
+
+DAXPIN_EXPORT int daxpin_page_files(struct daxpin_pagestate *ps,
+				    struct daxpin_page_file *pages, size_t nr)
+{
+	int rc = 0;
+
+	if (ps->error)
+		return ps->error;
+#if PAGESTATE_BPF
+	bpf_loaded_lock(&ps->loaded);
+	for (size_t done = 0; done < nr && !rc; done += PAGEFILE_MAX)
+		rc = page_files_chunk(ps, pages + done,
+				      nr - done < PAGEFILE_MAX ? nr - done : PAGEFILE_MAX);
+	bpf_loaded_unlock(&ps->loaded);
+#endif
+	return rc;
 }
 
 DAXPIN_EXPORT void daxpin_pagestate_close(struct daxpin_pagestate *ps)

@@ -176,37 +176,6 @@ int daxpin_busy_files(struct daxpin_ctx *ctx, struct daxpin_pagestate *ps,
 void daxpin_busy_files_free(struct daxpin_busy_file *files, size_t nr);
 
 /**
- * struct daxpin_page_file - the file a page frame belongs to
- * @pfn: in: the page frame
- * @known: whether the page is in a file's mapping (page->mapping names
- *	an inode); false for a free page, a device-dax page, or a page that
- *	reflinked files share
- * @dev: the file's filesystem (st_dev)
- * @ino: its inode number
- * @index: the page's offset in the file, in pages
- */
-struct daxpin_page_file {
-	uint64_t pfn;
-	bool known;
-	dev_t dev;
-	uint64_t ino;
-	uint64_t index;
-};
-
-/**
- * daxpin_page_files() - which file each page frame belongs to
- * @ctx: library context
- * @ps: an available page-state handle (the same privilege is needed)
- * @pages: the frames to look up, filled in
- * @nr: number of @pages
- *
- * Return: 0; -EPERM when @ps is unavailable; -ENOTSUP without BPF
- * support; or another negative errno.
- */
-int daxpin_page_files(struct daxpin_ctx *ctx, struct daxpin_pagestate *ps,
-		      struct daxpin_page_file *pages, size_t nr);
-
-/**
  * struct daxpin_inode_pages - the referenced pages of one file
  * @busy: its busy folios (referenced or pinned), in page-frame order
  * @offsets: @busy[i]'s offset in the file, in bytes

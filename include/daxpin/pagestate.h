@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <daxpin/topology.h>
 
 struct daxpin_ctx;
@@ -207,6 +208,40 @@ void daxpin_page_counts_add(struct daxpin_page_counts *sum,
  * daxpin_pagestate_close() - unload the program and free the handle
  * @ps: handle, or NULL
  */
+/**
+ * struct daxpin_page_file - the file a page frame belongs to
+ * @pfn: in: the page frame
+ * @known: whether the page is in a file's mapping (page->mapping names
+ *	an inode); false for a free page, a device-dax page, or a page that
+ *	reflinked files share
+ * @dev: the file's filesystem (st_dev)
+ * @ino: its inode number
+ * @index: the page's offset in the file, in pages
+ */
+struct daxpin_page_file {
+	uint64_t pfn;
+	bool known;
+	dev_t dev;
+	uint64_t ino;
+	uint64_t index;
+};
+
+/**
+ * daxpin_page_files() - which file each page frame belongs to
+ * @ps: a page-state handle
+ * @pages: the frames to look up, filled in
+ * @nr: number of @pages
+ *
+ * A filesystem-DAX page records its file and offset in the kernel's
+ * page->mapping and page->index while the file has it in its mapping
+ * (dax_associate_entry()), on 6.1 and since 6.15 alike.
+ *
+ * Return: 0, or the error daxpin_pagestate_open() gave, or another
+ * negative errno.
+ */
+int daxpin_page_files(struct daxpin_pagestate *ps, struct daxpin_page_file *pages,
+		      size_t nr);
+
 void daxpin_pagestate_close(struct daxpin_pagestate *ps);
 
 #endif
