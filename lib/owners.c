@@ -174,20 +174,38 @@ static int unavailable(struct daxpin_owners *o, const char *what, int error)
 	return set_reason(&o->reason, what, error);
 }
 
-/* References from page state, and what the owners leave unexplained. */
-static int count_refs(struct daxpin_ctx *ctx, struct daxpin_owners *o,
+/*
+ * The loaded iterator, kept for many scans (a drain rechecks every few
+ * milliseconds; loading costs seconds under emulation), or why it could
+ * not be loaded.
+ */
+struct owners_scanner {
+	struct daxpin_ctx *ctx;
+#if OWNERS_BPF
+	struct owners *skel;
+#endif
+	char *reason;
+	int error;
+};
+
+/* The iterator could not be loaded: why, for every scan. */
+static int unavailable_scanner(struct owners_scanner *sc, const char *what, int error)
+{
+	sc->error = error;
+	return set_reason(&sc->reason, what, error);
+}
+
+/*
+ * References from page state, and what the owners leave unexplained; ps is
+ * the caller's page-state handle.
+ */
+static int count_refs(struct daxpin_pagestate *ps, struct daxpin_owners *o,
 		      const struct daxpin_owners_target *targets)
 {
-	struct daxpin_pagestate *ps = NULL;
-	int rc = daxpin_pagestate_open(ctx, &ps);
+	int rc = 0;
 
-	if (!ps)
-		return -ENOMEM;
-	if (rc) {
-		rc = set_reason(&o->refs_reason, daxpin_pagestate_reason(ps), rc);
-		daxpin_pagestate_close(ps);
-		return rc;
-	}
+	if (daxpin_pagestate_reason(ps))
+		return set_reason(&o->refs_reason, daxpin_pagestate_reason(ps), 0);
 	for (size_t t = 0; t < o->nr_targets && !rc; t++) {
 		struct daxpin_target_owners *to = &o->targets[t];
 		struct daxpin_page_counts counts;
@@ -202,7 +220,6 @@ static int count_refs(struct daxpin_ctx *ctx, struct daxpin_owners *o,
 		to->refs = counts.refs;
 		to->unattributed = counts.refs > to->attributed ? counts.refs - to->attributed : 0;
 	}
-	daxpin_pagestate_close(ps);
 	return rc;
 }
 
@@ -445,12 +462,31 @@ static int owner_cmp(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-static int scan_bpf(struct daxpin_ctx *ctx, struct daxpin_owners *o,
-		    const struct daxpin_owners_target *targets)
+static int scanner_load(struct owners_scanner *sc)
+{
+	libbpf_print_fn_t old = libbpf_set_print(libbpf_silent);
+	int rc;
+
+	sc->skel = owners__open_and_load();
+	rc = sc->skel ? 0 : -errno;
+	libbpf_set_print(old);
+	if (rc == -EPERM)
+		return unavailable_scanner(sc, "needs CAP_BPF and CAP_PERFMON (run as root)", rc);
+	if (rc == -ESRCH)
+		return unavailable_scanner(sc, "kernel does not list vmemmap_base in /proc/kallsyms (CONFIG_KALLSYMS_ALL)", rc);
+	if (rc) {
+		char what[128];
+
+		snprintf(what, sizeof(what), "loading the BPF iterator failed: %s", strerror(-rc));
+		return unavailable_scanner(sc, what, rc);
+	}
+	return 0;
+}
+
+static int scan_bpf(struct owners_scanner *sc, struct daxpin_pagestate *ps,
+		    struct daxpin_owners *o, const struct daxpin_owners_target *targets)
 {
 	struct owners_filter filter = { 0 };
-	struct owners *skel = NULL;
-	libbpf_print_fn_t old;
 	char *buf = NULL;
 	size_t len = 0, cap = 0, nr;
 	int rc;
@@ -458,35 +494,20 @@ static int scan_bpf(struct daxpin_ctx *ctx, struct daxpin_owners *o,
 	rc = filter_fill(targets, o->nr_targets, &filter);
 	if (rc)
 		return unavailable(o, "more page ranges than one scan can look for", rc);
-	old = libbpf_set_print(libbpf_silent);
-	skel = owners__open_and_load();
-	rc = skel ? 0 : -errno;
-	libbpf_set_print(old);
-	if (rc == -EPERM)
-		return unavailable(o, "needs CAP_BPF and CAP_PERFMON (run as root)", rc);
-	if (rc == -ESRCH)
-		return unavailable(o, "kernel does not list vmemmap_base in /proc/kallsyms (CONFIG_KALLSYMS_ALL)", rc);
+	sc->skel->bss->filter = filter;
+	rc = bpf_iter_read_all(sc->skel->progs.owners_fds, &buf, &len, &cap);
 	if (rc) {
-		char what[128];
-
-		snprintf(what, sizeof(what), "loading the BPF iterator failed: %s", strerror(-rc));
-		return unavailable(o, what, rc);
-	}
-	skel->bss->filter = filter;
-	rc = bpf_iter_read_all(skel->progs.owners_fds, &buf, &len, &cap);
-	owners__destroy(skel);
-	if (rc) {
-		err(ctx, "reading the reference-owners iterator failed: %s\n", strerror(-rc));
+		err(sc->ctx, "reading the reference-owners iterator failed: %s\n", strerror(-rc));
 		free(buf);
 		return rc;
 	}
 	nr = len / sizeof(struct owners_rec);
-	dbg(ctx, "reference owners: %zu runs\n", nr);
+	dbg(sc->ctx, "reference owners: %zu runs\n", nr);
 	if (nr)
 		qsort(buf, nr, sizeof(struct owners_rec), rec_cmp);
 	rc = build(o, targets, (const struct owners_rec *)buf, nr);
 	if (!rc)
-		rc = count_refs(ctx, o, targets);
+		rc = count_refs(ps, o, targets);
 	if (!rc)
 		rc = add_hints(o, targets, (const struct owners_rec *)buf, nr);
 	for (size_t t = 0; t < o->nr_targets && !rc; t++)
@@ -508,9 +529,42 @@ static bool in_initial_pid_ns(void)
 	return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == 0xEFFFFFFCU;
 }
 
-DAXPIN_EXPORT int daxpin_owners_scan(struct daxpin_ctx *ctx,
-				     const struct daxpin_owners_target *targets,
-				     size_t nr_targets, struct daxpin_owners **out)
+int owners_scanner_open(struct daxpin_ctx *ctx, struct owners_scanner **out)
+{
+	struct owners_scanner *sc = calloc(1, sizeof(*sc));
+	int rc;
+
+	*out = sc;
+	if (!sc)
+		return -ENOMEM;
+	sc->ctx = ctx;
+#if OWNERS_BPF
+	if (!in_initial_pid_ns())
+		rc = unavailable_scanner(sc, "running in a pid namespace: owners need the initial one", -ENOTSUP);
+	else
+		rc = scanner_load(sc);
+#else
+	rc = unavailable_scanner(sc, "built without BPF support", -ENOTSUP);
+#endif
+	if (sc->reason)
+		info(ctx, "reference owners unavailable: %s\n", sc->reason);
+	return rc;
+}
+
+void owners_scanner_close(struct owners_scanner *sc)
+{
+	if (!sc)
+		return;
+#if OWNERS_BPF
+	owners__destroy(sc->skel);
+#endif
+	free(sc->reason);
+	free(sc);
+}
+
+int owners_scanner_run(struct owners_scanner *sc, struct daxpin_pagestate *ps,
+		       const struct daxpin_owners_target *targets, size_t nr_targets,
+		       struct daxpin_owners **out)
 {
 	struct daxpin_owners *o = calloc(1, sizeof(*o));
 	int rc;
@@ -522,19 +576,42 @@ DAXPIN_EXPORT int daxpin_owners_scan(struct daxpin_ctx *ctx,
 	}
 	o->nr_targets = nr_targets;
 #if OWNERS_BPF
-	if (!in_initial_pid_ns())
-		rc = unavailable(o, "running in a pid namespace: owners need the initial one", -ENOTSUP);
-	else
-		rc = scan_bpf(ctx, o, targets);
+	rc = sc->reason ? unavailable(o, sc->reason, sc->error) : scan_bpf(sc, ps, o, targets);
 #else
-	rc = unavailable(o, "built without BPF support", -ENOTSUP);
+	(void)ps;
+	(void)targets;
+	rc = unavailable(o, sc->reason, sc->error);
 #endif
-	if (o->reason)
-		info(ctx, "reference owners unavailable: %s\n", o->reason);
 	if (rc) {
 		daxpin_owners_free(o);
 		return rc;
 	}
 	*out = o;
 	return 0;
+}
+
+DAXPIN_EXPORT int daxpin_owners_scan(struct daxpin_ctx *ctx,
+				     const struct daxpin_owners_target *targets,
+				     size_t nr_targets, struct daxpin_owners **out)
+{
+	struct owners_scanner *sc = NULL;
+	struct daxpin_pagestate *ps = NULL;
+	int rc = owners_scanner_open(ctx, &sc);
+
+	*out = NULL;
+	if (rc == -ENOMEM)
+		goto out;
+	/* page state only for what the owners leave unexplained */
+	if (!sc->reason) {
+		rc = daxpin_pagestate_open(ctx, &ps);
+		if (!ps) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	rc = owners_scanner_run(sc, ps, targets, nr_targets, out);
+out:
+	daxpin_pagestate_close(ps);
+	owners_scanner_close(sc);
+	return rc;
 }
