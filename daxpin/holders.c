@@ -156,6 +156,18 @@ static struct json_object *references_to_json(const struct daxpin_owner *ow)
 	return a;
 }
 
+void reference_describe(const struct daxpin_reference *r, char *buf, size_t size)
+{
+	const char *end = r->kind == DAXPIN_REF_PIPE ? pipe_end_name(r->end) : NULL;
+
+	if (r->kind == DAXPIN_REF_RDMA_HINT)
+		snprintf(buf, size, "RDMA verbs fd %d and pinned memory (a hint, not exact)", r->fd);
+	else
+		snprintf(buf, size, "%" PRIu64 " page%s in %s fd %d (inode %" PRIu64 "%s%s%s)",
+			 r->pages, r->pages == 1 ? "" : "s", daxpin_ref_kind_name(r->kind), r->fd,
+			 r->inode, end ? ", " : "", end ? end : "", end ? " end" : "");
+}
+
 /* The page references a holder owns exactly (hints own no known number). */
 static uint64_t owned_pages(const struct daxpin_owner *ow)
 {

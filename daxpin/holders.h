@@ -11,6 +11,13 @@
 #define ACCESS_STR_MAX 16
 void access_str(unsigned int access, char buf[ACCESS_STR_MAX]);
 
+/*
+ * One reference owned, in words: "3 pages in pipe fd 4 (inode 229, read
+ * end)", or a hint marked as one.
+ */
+struct daxpin_reference;
+void reference_describe(const struct daxpin_reference *r, char *buf, size_t size);
+
 /* [{"pid","comm","uid","user","cgroup","access","mapped_bytes",...}] */
 struct json_object *holders_to_json(const struct daxpin_target_holders *th);
 
