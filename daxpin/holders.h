@@ -23,7 +23,7 @@ struct json_object *holders_to_json(const struct daxpin_target_holders *th);
 
 /*
  * The holders of every namespace and dax device of a topology, found by
- * one scan (for daxpin list --holders).
+ * one scan, reference owners included (for daxpin list --holders).
  */
 struct topology_holders {
 	struct daxpin_holders *h;

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -701,6 +702,7 @@ static int unbind_all(struct daxpin_drain *d, const struct daxpin_drain_options 
 				break;
 			}
 		}
+		dbg(d->ctx, "%s: unbound in %" PRIu64 " ms\n", u->pub.name, elapsed_ms(d) - unbind_ms);
 		rc = unit_verify(d, w, u);
 		ev.verify_ms = elapsed_ms(d) - unbind_ms;
 		if (rc == 0)
@@ -721,6 +723,7 @@ static int fenced_unbind(struct daxpin_drain *d, const struct daxpin_drain_optio
 			 struct check *c)
 {
 	struct daxpin_drain_event raced = { .kind = DAXPIN_DRAIN_RACED };
+	uint64_t fenced_ms, scanned_ms;
 	int rc = fences_raise(d);
 
 	if (rc == -EBUSY) {
@@ -739,9 +742,13 @@ static int fenced_unbind(struct daxpin_drain *d, const struct daxpin_drain_optio
 		fences_lift(d);
 		return rc;
 	}
+	fenced_ms = elapsed_ms(d);
 	rc = holders_scan(d, false);
+	scanned_ms = elapsed_ms(d);
 	if (rc == 0)
 		rc = check(d, false, c);
+	dbg(d->ctx, "fenced check: holders %" PRIu64 " ms, pages %" PRIu64 " ms\n",
+	    scanned_ms - fenced_ms, elapsed_ms(d) - scanned_ms);
 	if (rc == 0 && cancelled(o))
 		rc = -EINTR;
 	if (rc == 0 && !check_clean(c)) {
@@ -823,6 +830,9 @@ static int drain_wait(struct daxpin_drain *d, const struct daxpin_drain_options 
 			interval = POLL_MIN_MS;
 		else if (interval < POLL_MAX_MS)
 			interval = interval * 2 > POLL_MAX_MS ? POLL_MAX_MS : interval * 2;
+		if (!same_check(&c, &last))
+			dbg(d->ctx, "check at %" PRIu64 " ms: %zu holders, %" PRIu64 " refs\n",
+			    elapsed_ms(d), c.holders, c.pages.refs);
 		if (!same_check(&c, &last) || elapsed_ms(d) - emitted_ms >= PROGRESS_MS) {
 			emit_check(d, o, &c);
 			emitted_ms = elapsed_ms(d);
