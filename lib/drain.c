@@ -6,7 +6,9 @@
  * The wait reacts within 100 ms of the last reference going: holder exits
  * wake it through their pidfds at once; page references, which raise no
  * event, are polled with an interval that starts at 5 ms after a change
- * and doubles to 50 ms while nothing changes.
+ * and doubles while nothing changes, up to ten times what a page scan
+ * costs (polling takes at most a tenth of a core), at least 10 ms and at
+ * most 50 ms: a small device is polled every 10 ms, a large one less often.
  *
  * While pages are referenced, each holders scan also looks for the owners
  * of the references (lib/owners.c: the processes whose pipes or io_uring
@@ -38,7 +40,9 @@
 #include "unbind.h"
 
 #define POLL_MIN_MS 5
+#define POLL_FLOOR_MS 10
 #define POLL_MAX_MS 50
+#define POLL_COST_FACTOR 10
 /* a progress event at least this often, for a live elapsed time */
 #define PROGRESS_MS 1000
 /* while page references alone keep a drain waiting, holders are rescanned this often */
@@ -77,6 +81,7 @@ struct daxpin_drain {
 	struct signalled *signalled;
 	size_t nr_signalled;
 	struct timespec start;
+	uint64_t scan_us;		/* what the last page scan of all targets cost */
 	pid_t lock_holder;
 	char reason[1024];
 };
@@ -102,13 +107,18 @@ static void reason_set(struct daxpin_drain *d, const char *fmt, ...)
 	va_end(args);
 }
 
-static uint64_t elapsed_ms(const struct daxpin_drain *d)
+static uint64_t elapsed_us(const struct daxpin_drain *d)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)(now.tv_sec - d->start.tv_sec) * 1000 +
-	       (uint64_t)((now.tv_nsec - d->start.tv_nsec) / 1000000);
+	return (uint64_t)(now.tv_sec - d->start.tv_sec) * 1000000 +
+	       (uint64_t)((now.tv_nsec - d->start.tv_nsec) / 1000);
+}
+
+static uint64_t elapsed_ms(const struct daxpin_drain *d)
+{
+	return elapsed_us(d) / 1000;
 }
 
 DAXPIN_EXPORT int daxpin_drain_new(struct daxpin_ctx *ctx,
@@ -415,6 +425,7 @@ static void holders_count(const struct daxpin_drain *d, bool referenced, struct 
  */
 static int check(struct daxpin_drain *d, bool with_holders, struct check *c)
 {
+	uint64_t start_us = elapsed_us(d);
 	int rc;
 
 	memset(c, 0, sizeof(*c));
@@ -429,6 +440,7 @@ static int check(struct daxpin_drain *d, bool with_holders, struct check *c)
 		u->pub.checked = true;
 		daxpin_page_counts_add(&c->pages, &u->pub.pages);
 	}
+	d->scan_us = elapsed_us(d) - start_us;
 	if (with_holders) {
 		rc = holders_scan(d, pages_busy(&c->pages));
 		if (rc < 0)
@@ -800,6 +812,18 @@ static int wait_ms_next(const struct daxpin_drain *d, const struct daxpin_drain_
 	return (int)wait;
 }
 
+/* The next poll interval while nothing changes (see the top of the file). */
+static int interval_backoff(const struct daxpin_drain *d, int interval)
+{
+	uint64_t cap = d->scan_us * POLL_COST_FACTOR / 1000;
+
+	if (cap < POLL_FLOOR_MS)
+		cap = POLL_FLOOR_MS;
+	if (cap > POLL_MAX_MS)
+		cap = POLL_MAX_MS;
+	return (uint64_t)interval * 2 > cap ? (int)cap : interval * 2;
+}
+
 static int drain_wait(struct daxpin_drain *d, const struct daxpin_drain_options *o)
 {
 	struct check c, last = { .holders = SIZE_MAX };
@@ -828,8 +852,8 @@ static int drain_wait(struct daxpin_drain *d, const struct daxpin_drain_options 
 		rescan |= !same_pages(&c, &last);
 		if (!same_check(&c, &last))
 			interval = POLL_MIN_MS;
-		else if (interval < POLL_MAX_MS)
-			interval = interval * 2 > POLL_MAX_MS ? POLL_MAX_MS : interval * 2;
+		else
+			interval = interval_backoff(d, interval);
 		if (!same_check(&c, &last))
 			dbg(d->ctx, "check at %" PRIu64 " ms: %zu holders, %" PRIu64 " refs\n",
 			    elapsed_ms(d), c.holders, c.pages.refs);
