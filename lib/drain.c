@@ -88,7 +88,7 @@ struct daxpin_drain {
 
 /* What one check found, summed over the targets. */
 struct check {
-	size_t holders;		/* processes holding a target (see proc_holds()) */
+	size_t holders;		/* processes holding a target (proc_access()) */
 	size_t openers;		/* of them, those that map or open one */
 	bool holders_complete;
 	struct daxpin_page_counts pages;
