@@ -32,8 +32,10 @@ pid=$(held owner)
 set -- $(pipe_fd "$pid")
 fd=$1 ino=$2
 expect "the owner neither maps nor opens $dax" 0 "$(grep -c "$dax" "/proc/$pid/maps" || true)"
-expect "list --holders counts the owner as a holder of $dax" "$pid P" \
-	"$("$DAXPIN" list --holders --json | jq -r --arg d "$dax" '.. | objects | select(.chardev == $d) | .holders[] | "\(.pid) \(.access)"')"
+expect "list --holders counts the owner as a holder of $dax and of its namespace" "$pid P,$pid P" \
+	"$("$DAXPIN" list --holders --json | jq -r --arg d "$dax" '.regions[].namespaces[] |
+		select(.daxregion.devices[0].chardev == $d) | [.holders[], .daxregion.devices[0].holders[]] |
+		map("\(.pid) \(.access)") | join(",")')"
 run dry "$DAXPIN" drain --dry-run "$dax"
 expect "dry run, 3 pages in the pipe of a process that closed $dax: exit 5 (busy)" 5 $rc
 expect "dry run names the owner, its pipe fd, inode, end and pages" 1 \
