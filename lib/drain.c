@@ -672,7 +672,8 @@ static int unit_verify(struct daxpin_drain *d, struct uevents *w, const struct u
 
 	if (rc < 0)
 		reason_set(d, "%s is disabled, but the unbind is not confirmed: %s", u->pub.name, why);
-	return rc;
+	/* a failure, not a timeout: the drain's own wait was over */
+	return rc < 0 ? -EIO : 0;
 }
 
 static int unbind_all(struct daxpin_drain *d, const struct daxpin_drain_options *o)

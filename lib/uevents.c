@@ -42,8 +42,6 @@ int uevents_open(struct daxpin_ctx *ctx, struct uevents **out)
 	}
 	rc = udev_monitor_filter_add_match_subsystem_devtype(w->mon, "dax", NULL);
 	if (!rc)
-		rc = udev_monitor_filter_add_match_subsystem_devtype(w->mon, "nd", NULL);
-	if (!rc)
 		rc = udev_monitor_filter_add_match_subsystem_devtype(w->mon, "block", NULL);
 	if (!rc)
 		rc = udev_monitor_enable_receiving(w->mon);

@@ -109,12 +109,17 @@ int unbind_verify_daxdev(struct uevents *w, const struct daxpin_daxdev *d,
 	return event_wait(w, "dax", d->dev, "unbind", why, size);
 }
 
+/*
+ * Not the namespace's own "unbind": a namespace in fsdax (-M dev) or devdax
+ * mode is never bound itself, the pfn or dax device claiming it is; what
+ * disabling it does for certain is remove its block device or dax devices.
+ */
 int unbind_verify_namespace(struct uevents *w, const struct daxpin_namespace *ns,
 			    char *why, size_t size)
 {
-	int rc = event_wait(w, "nd", ns->dev, "unbind", why, size);
+	int rc = 0;
 
-	if (!rc && ns->mode == DAXPIN_NS_MODE_FSDAX && ns->blockdev)
+	if (ns->mode == DAXPIN_NS_MODE_FSDAX && ns->blockdev)
 		rc = removed(w, "block", ns->blockdev, why, size);
 	for (size_t i = 0; !rc && ns->mode == DAXPIN_NS_MODE_DEVDAX && i < ns->nr_daxdevs; i++)
 		rc = removed(w, "dax", ns->daxdevs[i].dev, why, size);

@@ -50,7 +50,7 @@ enum daxpin_drain_event_kind {
 	DAXPIN_DRAIN_RACED,
 	/*
 	 * a dax device or namespace was unbound, and the kernel confirmed it:
-	 * its "unbind" event came, and for a namespace its block device or
+	 * a dax device's "unbind" event came; a namespace's block device or
 	 * dax devices were removed with their nodes
 	 */
 	DAXPIN_DRAIN_DISABLED,
