@@ -16,6 +16,7 @@
 
 #include <daxpin/daxpin.h>
 #include <daxpin/drain.h>
+#include <daxpin/owners.h>
 
 #include "builtin.h"
 #include "exitcodes.h"
@@ -79,6 +80,7 @@ static void progress_json(const struct daxpin_drain_event *ev)
 		[DAXPIN_DRAIN_DISABLED] = "disabled",
 	};
 	struct json_object *j = xjson_object();
+	char access[ACCESS_STR_MAX];
 
 	xjson_add(j, "event", xjson_string(names[ev->kind]));
 	xjson_add(j, "elapsed_ms", xjson_uint64(ev->elapsed_ms));
@@ -92,9 +94,12 @@ static void progress_json(const struct daxpin_drain_event *ev)
 		xjson_add(j, "pid", xjson_int(ev->pid));
 		xjson_add(j, "comm", xjson_string(ev->comm));
 		xjson_add(j, "signal", xjson_string(ev->signo == SIGKILL ? "SIGKILL" : "SIGTERM"));
+		access_str(ev->access, access);
+		xjson_add(j, "access", xjson_string(access));
 		break;
 	case DAXPIN_DRAIN_DISABLED:
 		xjson_add(j, "object", xjson_string(ev->object));
+		xjson_add(j, "verify_ms", xjson_uint64(ev->verify_ms));
 		break;
 	case DAXPIN_DRAIN_RACED:
 		break;
@@ -110,6 +115,8 @@ static void progress(const struct daxpin_drain_event *ev, void *arg)
 		progress_json(ev);
 		return;
 	}
+	char access[ACCESS_STR_MAX];
+
 	switch (ev->kind) {
 	case DAXPIN_DRAIN_CHECKED:
 		if (cli->tty)
@@ -117,8 +124,9 @@ static void progress(const struct daxpin_drain_event *ev, void *arg)
 		break;
 	case DAXPIN_DRAIN_SIGNALLED:
 		status_clear(cli);
-		printf("sent %s to %d (%s)\n", ev->signo == SIGKILL ? "SIGKILL" : "SIGTERM",
-		       (int)ev->pid, ev->comm);
+		access_str(ev->access, access);
+		printf("sent %s to %d (%s), access %s\n", ev->signo == SIGKILL ? "SIGKILL" : "SIGTERM",
+		       (int)ev->pid, ev->comm, access);
 		fflush(stdout);
 		break;
 	case DAXPIN_DRAIN_DISABLED:
@@ -166,6 +174,7 @@ static struct json_object *object_json(const struct daxpin_drain_object *o)
 {
 	struct json_object *j = xjson_object();
 	bool checked = o->checked && o->state == DAXPIN_DRAIN_BOUND;
+	const struct daxpin_target_owners *owners;
 
 	xjson_add(j, "name", xjson_string(o->name));
 	xjson_add(j, "type", xjson_string(o->daxdev ? "daxdev" : "namespace"));
@@ -173,6 +182,12 @@ static struct json_object *object_json(const struct daxpin_drain_object *o)
 	if (!o->has_pages)
 		return j;
 	xjson_add(j, "holders", checked && o->holders ? holders_to_json(o->holders) : NULL);
+	/* the owners of page references were looked for only while there were any */
+	owners = checked && o->holders ? o->holders->owners : NULL;
+	xjson_add(j, "unattributed", owners && owners->refs_known ?
+				     xjson_uint64(owners->unattributed) : NULL);
+	xjson_add(j, "owners_reason", checked && o->owners_reason ?
+				      xjson_string(o->owners_reason) : NULL);
 	if (checked) {
 		add_counts(j, &o->pages);
 		xjson_add(j, "busy", busy_json(&o->pages));
@@ -212,23 +227,42 @@ static void result_json(const struct daxpin_drain *d, int exit_code, const char 
 	json_line(j);
 }
 
-/* What still holds one object: processes, then pages and the first busy folios. */
+/* "held by pid N (comm), access fmP: 3 pages in pipe fd 4 (...)" */
+static void holder_report(const char *name, const struct daxpin_holder *h)
+{
+	char access[ACCESS_STR_MAX], ref[160];
+
+	access_str(h->access, access);
+	printf("%s: held by pid %d (%s), access %s", name, (int)h->proc->pid, h->proc->comm,
+	       access);
+	for (size_t i = 0; h->owner && i < h->owner->nr_refs; i++) {
+		reference_describe(&h->owner->refs[i], ref, sizeof(ref));
+		printf("%s%s", i ? "; " : ": ", ref);
+	}
+	printf("\n");
+}
+
+/*
+ * What still holds one object: processes (reference owners with what they
+ * hold), then pages and the first busy folios.
+ */
 static void object_report(const struct daxpin_drain_object *o)
 {
 	const struct daxpin_page_counts *c = &o->pages;
+	const struct daxpin_target_owners *owners = o->holders ? o->holders->owners : NULL;
 
 	if (!o->has_pages || !o->checked || o->state != DAXPIN_DRAIN_BOUND)
 		return;
-	for (size_t i = 0; o->holders && i < o->holders->nr_holders; i++) {
-		const struct daxpin_holder *h = &o->holders->holders[i];
-		char access[ACCESS_STR_MAX];
-
-		access_str(h->access, access);
-		printf("%s: held by pid %d (%s), access %s\n", o->name, (int)h->proc->pid,
-		       h->proc->comm, access);
-	}
+	for (size_t i = 0; o->holders && i < o->holders->nr_holders; i++)
+		holder_report(o->name, &o->holders->holders[i]);
 	if (!c->refs && !c->pinned_pages && !c->mapped_pages)
 		return;
+	if (owners && owners->refs_known && owners->unattributed)
+		printf("%s: %" PRIu64 " page reference%s without a known owner (in-flight I/O, a socket's queued pages, kernel users)\n",
+		       o->name, owners->unattributed, owners->unattributed == 1 ? "" : "s");
+	if (o->owners_reason)
+		printf("%s: owners of page references not searched: %s\n", o->name,
+		       o->owners_reason);
 	printf("%s: %" PRIu64 " referenced page%s (%" PRIu64 " references), %" PRIu64 " pinned",
 	       o->name, c->referenced_pages, c->referenced_pages == 1 ? "" : "s", c->refs,
 	       c->pinned_pages);

@@ -462,11 +462,11 @@ static int holders_print(char **names, const struct daxpin_holders *h,
  * The owners of the targets' page references (pipes, io_uring buffers,
  * RDMA hints), merged into h: a process whose pipe holds a device's pages
  * holds that device. Owners are found by page frame, so the targets'
- * devices are looked up in the topology.
+ * devices are looked up in the topology (none: no pages to look for).
  */
-static int add_owners(struct daxpin_ctx *ctx, struct daxpin_topology **topo,
-		      const struct daxpin_target *targets, size_t nr,
-		      struct daxpin_holders *h, bool *has_pages)
+static int owners_merge(struct daxpin_ctx *ctx, const struct daxpin_topology *topo,
+			const struct daxpin_target *targets, size_t nr,
+			struct daxpin_holders *h, bool *has_pages)
 {
 	struct daxpin_owners_target *ot = calloc(nr ? nr : 1, sizeof(*ot));
 	struct daxpin_owners *o = NULL;
@@ -474,10 +474,8 @@ static int add_owners(struct daxpin_ctx *ctx, struct daxpin_topology **topo,
 
 	if (!ot)
 		return -ENOMEM;
-	if (!*topo && daxpin_topology_scan(ctx, topo) < 0)
-		*topo = NULL;
-	for (size_t i = 0; i < nr && *topo && !rc; i++) {
-		rc = daxpin_owners_target_from(*topo, &targets[i], &ot[i]);
+	for (size_t i = 0; i < nr && topo && !rc; i++) {
+		rc = daxpin_owners_target_from(topo, &targets[i], &ot[i]);
 		*has_pages |= ot[i].nr_ranges > 0;
 	}
 	if (!rc)
@@ -488,6 +486,15 @@ static int add_owners(struct daxpin_ctx *ctx, struct daxpin_topology **topo,
 		daxpin_owners_target_clear(&ot[i]);
 	free(ot);
 	return rc;
+}
+
+static int add_owners(struct daxpin_ctx *ctx, struct daxpin_topology **topo,
+		      const struct daxpin_target *targets, size_t nr,
+		      struct daxpin_holders *h, bool *has_pages)
+{
+	if (!*topo && daxpin_topology_scan(ctx, topo) < 0)
+		*topo = NULL;
+	return owners_merge(ctx, *topo, targets, nr, h, has_pages);
 }
 
 int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
@@ -663,6 +670,12 @@ int topology_holders_scan(struct daxpin_ctx *ctx, const struct daxpin_topology *
 	if (!rc)
 		rc = daxpin_holders_scan(ctx, targets, th->nr, 10000, DAXPIN_HOLDERS_NO_PIDFD,
 					 &th->h);
+	/* reference owners count as holders (without root: not searched, quietly) */
+	if (!rc) {
+		bool has_pages = false;
+
+		rc = owners_merge(ctx, t, targets, th->nr, th->h, &has_pages);
+	}
 out:
 	for (size_t i = 0; targets && i < th->nr; i++)
 		daxpin_target_clear(&targets[i]);

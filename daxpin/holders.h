@@ -7,6 +7,8 @@
 #include <daxpin/daxpin.h>
 #include <daxpin/holders.h>
 
+#include "owners_json.h"
+
 /* The access letters of a holder in fuser's order ("fm", "mp", "P", ...). */
 #define ACCESS_STR_MAX 16
 void access_str(unsigned int access, char buf[ACCESS_STR_MAX]);
@@ -16,7 +18,7 @@ struct json_object *holders_to_json(const struct daxpin_target_holders *th);
 
 /*
  * The holders of every namespace and dax device of a topology, found by
- * one scan (for daxpin list --holders).
+ * one scan, reference owners included (for daxpin list --holders).
  */
 struct topology_holders {
 	struct daxpin_holders *h;

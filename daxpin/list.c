@@ -55,7 +55,7 @@ static const struct column list_columns[] = {
 	[COL_PINNED] = { "PINNED", 6, SCOLS_FL_RIGHT, "pages that may be DMA-pinned (FOLL_PIN: RDMA, VFIO, io_uring)" },
 	[COL_MAPPED] = { "MAPPED", 6, SCOLS_FL_RIGHT, "pages mapped by processes (kernels that count DAX mappings: 6.15+)" },
 	[COL_MAXREF] = { "MAXREF", 6, SCOLS_FL_RIGHT, "highest page reference count" },
-	[COL_HOLDERS] = { "HOLDERS", 7, SCOLS_FL_RIGHT, "processes that map, open or pin it (--holders; scans /proc)" },
+	[COL_HOLDERS] = { "HOLDERS", 7, SCOLS_FL_RIGHT, "processes that map, open or pin it or own its page references (--holders)" },
 };
 
 static const int list_default_columns[] = {
@@ -477,7 +477,7 @@ static void list_usage(FILE *out)
 		"      --mode MODE        raw, sector, fsdax, devdax, system-ram or famfs\n"
 		"      --pinned           only what has referenced or DMA-pinned pages (needs root)\n"
 		"  -v, --verbose          with --json: the first busy folios of each\n"
-		"      --holders          HOLDERS column / JSON holders: who maps, opens or pins each (scans /proc)\n"
+		"      --holders          HOLDERS column / JSON holders: who maps, opens, pins or owns page references of each\n"
 		"Output:\n"
 		"  -J, --json             JSON with ndctl/daxctl key names\n"
 		"  -u, --human            with -J: sizes as \"1.00 GiB (1.07 GB)\"\n"

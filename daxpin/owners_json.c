@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Reference owners as JSON, the same in every command that names them
- * (holders, layouts).
+ * (holders, layouts, drain).
  */
+#include <inttypes.h>
+#include <stdio.h>
+
 #include "owners_json.h"
 #include "output.h"
 
@@ -38,6 +41,18 @@ struct json_object *references_to_json(const struct daxpin_owner *ow)
 		xjson_append(a, j);
 	}
 	return a;
+}
+
+void reference_describe(const struct daxpin_reference *r, char *buf, size_t size)
+{
+	const char *end = r->kind == DAXPIN_REF_PIPE ? pipe_end_name(r->end) : NULL;
+
+	if (r->kind == DAXPIN_REF_RDMA_HINT)
+		snprintf(buf, size, "RDMA verbs fd %d and pinned memory (a hint, not exact)", r->fd);
+	else
+		snprintf(buf, size, "%" PRIu64 " page%s in %s fd %d (inode %" PRIu64 "%s%s%s)",
+			 r->pages, r->pages == 1 ? "" : "s", daxpin_ref_kind_name(r->kind), r->fd,
+			 r->inode, end ? ", " : "", end ? end : "", end ? " end" : "");
 }
 
 struct json_object *owner_list_to_json(const struct daxpin_target_owners *to)

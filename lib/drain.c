@@ -6,10 +6,20 @@
  * The wait reacts within 100 ms of the last reference going: holder exits
  * wake it through their pidfds at once; page references, which raise no
  * event, are polled with an interval that starts at 5 ms after a change
- * and doubles to 50 ms while nothing changes.
+ * and doubles while nothing changes, up to ten times what a page scan
+ * costs (polling takes at most a tenth of a core), at least 10 ms and at
+ * most 50 ms: a small device is polled every 10 ms, a large one less often.
+ *
+ * While pages are referenced, each holders scan also looks for the owners
+ * of the references (lib/owners.c: the processes whose pipes or io_uring
+ * buffers hold them), so that the report names them and --force signals
+ * them even when they no longer map or open the target. The page-state
+ * program and the owners iterator are loaded once per drain: loading
+ * costs seconds under emulation, a recheck milliseconds.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,14 +31,18 @@
 #include <unistd.h>
 
 #include <daxpin/drain.h>
+#include <daxpin/owners.h>
 
 #include "drainlock.h"
 #include "fence.h"
 #include "private.h"
+#include "uevents.h"
 #include "unbind.h"
 
 #define POLL_MIN_MS 5
+#define POLL_FLOOR_MS 10
 #define POLL_MAX_MS 50
+#define POLL_COST_FACTOR 10
 /* a progress event at least this often, for a live elapsed time */
 #define PROGRESS_MS 1000
 /* while page references alone keep a drain waiting, holders are rescanned this often */
@@ -40,6 +54,7 @@
 struct unit {
 	struct daxpin_drain_object pub;
 	struct daxpin_target target;
+	struct daxpin_owners_target pages;	/* for the owners scan */
 	int lock_fd;
 	struct fence fence;
 };
@@ -49,6 +64,7 @@ struct signalled {
 	pid_t pid;
 	int pidfd;
 	char comm[64];
+	unsigned int access;	/* how it held the targets */
 	uint64_t term_ms;	/* when SIGTERM went */
 	bool killed;
 };
@@ -59,21 +75,27 @@ struct daxpin_drain {
 	struct unit *units;
 	size_t nr_units;
 	struct daxpin_pagestate *ps;
+	struct owners_scanner *owners;	/* loaded at the first referenced page */
 	struct daxpin_holders *holders;	/* the last scan */
 	uint64_t holders_ms;		/* when it was taken */
 	struct signalled *signalled;
 	size_t nr_signalled;
 	struct timespec start;
+	uint64_t scan_us;		/* what the last page scan of all targets cost */
 	pid_t lock_holder;
 	char reason[1024];
 };
 
 /* What one check found, summed over the targets. */
 struct check {
-	size_t holders;
+	size_t holders;		/* processes holding a target (proc_access()) */
+	size_t openers;		/* of them, those that map or open one */
 	bool holders_complete;
 	struct daxpin_page_counts pages;
 };
+
+/* The access of a reference owner, as opposed to mapping or opening. */
+#define ACCESS_OWNER (DAXPIN_ACCESS_PIPE | DAXPIN_ACCESS_IO_URING | DAXPIN_ACCESS_RDMA_HINT)
 
 __attribute__((format(printf, 2, 3)))
 static void reason_set(struct daxpin_drain *d, const char *fmt, ...)
@@ -85,13 +107,18 @@ static void reason_set(struct daxpin_drain *d, const char *fmt, ...)
 	va_end(args);
 }
 
-static uint64_t elapsed_ms(const struct daxpin_drain *d)
+static uint64_t elapsed_us(const struct daxpin_drain *d)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)(now.tv_sec - d->start.tv_sec) * 1000 +
-	       (uint64_t)((now.tv_nsec - d->start.tv_nsec) / 1000000);
+	return (uint64_t)(now.tv_sec - d->start.tv_sec) * 1000000 +
+	       (uint64_t)((now.tv_nsec - d->start.tv_nsec) / 1000);
+}
+
+static uint64_t elapsed_ms(const struct daxpin_drain *d)
+{
+	return elapsed_us(d) / 1000;
 }
 
 DAXPIN_EXPORT int daxpin_drain_new(struct daxpin_ctx *ctx,
@@ -174,7 +201,8 @@ static int daxdev_add(struct daxpin_drain *d, const struct daxpin_daxdev *dev)
 	u->pub.has_pages = true;
 	u->pub.state = dev->driver == DAXPIN_DRIVER_NONE ? DAXPIN_DRAIN_WAS_DISABLED :
 							   DAXPIN_DRAIN_BOUND;
-	return daxpin_target_add_daxdev(&u->target, dev);
+	rc = daxpin_target_add_daxdev(&u->target, dev);
+	return rc ? rc : daxpin_owners_target_from(d->topo, &u->target, &u->pages);
 }
 
 static int namespace_check(struct daxpin_drain *d, const struct daxpin_namespace *ns)
@@ -237,7 +265,10 @@ static int namespace_add(struct daxpin_drain *d, const struct daxpin_namespace *
 	u->pub.state = ns->enabled ? DAXPIN_DRAIN_BOUND : DAXPIN_DRAIN_WAS_DISABLED;
 	/* a devdax namespace's pages and holders are its devices' */
 	u->pub.has_pages = ns->mode == DAXPIN_NS_MODE_FSDAX;
-	return u->pub.has_pages ? daxpin_target_add_namespace(&u->target, ns) : 0;
+	if (!u->pub.has_pages)
+		return 0;
+	rc = daxpin_target_add_namespace(&u->target, ns);
+	return rc ? rc : daxpin_owners_target_from(d->topo, &u->target, &u->pages);
 }
 
 DAXPIN_EXPORT int daxpin_drain_add(struct daxpin_drain *d, const struct daxpin_object *obj)
@@ -269,7 +300,33 @@ static void emit(const struct daxpin_drain *d, const struct daxpin_drain_options
 		o->progress(ev, o->arg);
 }
 
-static int holders_scan(struct daxpin_drain *d)
+/*
+ * The owners of the page references of every active target, made holders
+ * of h. The iterator is loaded at the first call and kept.
+ */
+static int owners_add(struct daxpin_drain *d, struct daxpin_holders *h)
+{
+	struct daxpin_owners_target *targets;
+	struct daxpin_owners *o = NULL;
+	int rc = 0;
+
+	if (!d->owners)
+		rc = owners_scanner_open(d->ctx, &d->owners);
+	if (rc == -ENOMEM)
+		return rc;
+	targets = calloc(d->nr_units, sizeof(*targets));
+	if (!targets)
+		return -ENOMEM;
+	/* disabled units take part with no pages, so targets[i] stays units[i] */
+	for (size_t i = 0; i < d->nr_units; i++)
+		if (unit_active(&d->units[i]))
+			targets[i] = d->units[i].pages;
+	rc = owners_scanner_run(d->owners, d->ps, targets, d->nr_units, &o);
+	free(targets);
+	return rc ? rc : daxpin_holders_add_owners(h, o);
+}
+
+static int holders_scan(struct daxpin_drain *d, bool with_owners)
 {
 	struct daxpin_target *targets = calloc(d->nr_units, sizeof(*targets));
 	struct daxpin_holders *h = NULL;
@@ -288,15 +345,21 @@ static int holders_scan(struct daxpin_drain *d)
 	rc = daxpin_holders_scan(d->ctx, targets, d->nr_units, HOLDERS_SCAN_TIMEOUT_MS,
 				 DAXPIN_HOLDERS_NO_BPF, &h);
 	free(targets);
+	if (rc == 0 && with_owners)
+		rc = owners_add(d, h);
 	if (rc < 0) {
+		daxpin_holders_free(h);
 		reason_set(d, "cannot scan the processes: %s", strerror(-rc));
 		return rc;
 	}
 	daxpin_holders_free(d->holders);
 	d->holders = h;
 	d->holders_ms = elapsed_ms(d);
-	for (size_t i = 0; i < d->nr_units; i++)
+	for (size_t i = 0; i < d->nr_units; i++) {
 		d->units[i].pub.holders = &h->targets[i];
+		d->units[i].pub.owners_reason = !h->owners ? NULL :
+			h->owners->reason;
+	}
 	return 0;
 }
 
@@ -322,11 +385,47 @@ static bool pages_busy(const struct daxpin_page_counts *c)
 }
 
 /*
+ * How p holds the active targets, by the last holders scan. A reference
+ * owner holds them only while pages are referenced: once none is, its pipe
+ * or ring holds none of them, whatever it held when the owners were looked
+ * for.
+ */
+static unsigned int proc_access(const struct daxpin_drain *d, const struct daxpin_process *p,
+				bool referenced)
+{
+	unsigned int access = 0;
+
+	for (size_t i = 0; i < d->nr_units; i++) {
+		const struct daxpin_target_holders *th = d->units[i].pub.holders;
+
+		if (!unit_active(&d->units[i]) || !th)
+			continue;
+		for (size_t j = 0; j < th->nr_holders; j++)
+			if (th->holders[j].proc == p)
+				access |= th->holders[j].access;
+	}
+	return referenced ? access : access & ~ACCESS_OWNER;
+}
+
+static void holders_count(const struct daxpin_drain *d, bool referenced, struct check *c)
+{
+	for (size_t i = 0; d->holders && i < d->holders->nr_procs; i++) {
+		unsigned int access = proc_access(d, &d->holders->procs[i], referenced);
+
+		c->holders += access != 0;
+		c->openers += (access & ~ACCESS_OWNER) != 0;
+	}
+	c->holders_complete = d->holders && d->holders->complete;
+}
+
+/*
  * One look at every active target: page state always, holders when asked
- * (the last scan's are kept otherwise).
+ * (the last scan's are kept otherwise), with the owners of the references
+ * while there are any.
  */
 static int check(struct daxpin_drain *d, bool with_holders, struct check *c)
 {
+	uint64_t start_us = elapsed_us(d);
 	int rc;
 
 	memset(c, 0, sizeof(*c));
@@ -341,13 +440,13 @@ static int check(struct daxpin_drain *d, bool with_holders, struct check *c)
 		u->pub.checked = true;
 		daxpin_page_counts_add(&c->pages, &u->pub.pages);
 	}
+	d->scan_us = elapsed_us(d) - start_us;
 	if (with_holders) {
-		rc = holders_scan(d);
+		rc = holders_scan(d, pages_busy(&c->pages));
 		if (rc < 0)
 			return rc;
 	}
-	c->holders = d->holders ? d->holders->nr_procs : 0;
-	c->holders_complete = d->holders && d->holders->complete;
+	holders_count(d, pages_busy(&c->pages), c);
 	return 0;
 }
 
@@ -356,12 +455,17 @@ static bool check_clean(const struct check *c)
 	return c->holders_complete && !c->holders && !pages_busy(&c->pages);
 }
 
-static bool same_check(const struct check *a, const struct check *b)
+static bool same_pages(const struct check *a, const struct check *b)
 {
-	return a->holders == b->holders && a->pages.refs == b->pages.refs &&
+	return a->pages.refs == b->pages.refs &&
 	       a->pages.referenced_pages == b->pages.referenced_pages &&
 	       a->pages.pinned_pages == b->pages.pinned_pages &&
 	       a->pages.mapped_pages == b->pages.mapped_pages;
+}
+
+static bool same_check(const struct check *a, const struct check *b)
+{
+	return a->holders == b->holders && same_pages(a, b);
 }
 
 static void emit_check(const struct daxpin_drain *d, const struct daxpin_drain_options *o,
@@ -393,6 +497,7 @@ static void signal_send(struct daxpin_drain *d, const struct daxpin_drain_option
 		.pid = s->pid,
 		.comm = s->comm,
 		.signo = signo,
+		.access = s->access,
 	};
 
 	/* ESRCH: it exited meanwhile, which is what the signal was for */
@@ -405,24 +510,29 @@ static void signal_send(struct daxpin_drain *d, const struct daxpin_drain_option
 	emit(d, o, &ev);
 }
 
-/* --force: SIGTERM to every holder not yet signalled; SIGKILL once its grace is over. */
-static int force(struct daxpin_drain *d, const struct daxpin_drain_options *o)
+/*
+ * --force: SIGTERM to every holder not yet signalled, reference owners
+ * included; SIGKILL once its grace is over.
+ */
+static int force(struct daxpin_drain *d, const struct daxpin_drain_options *o,
+		 const struct check *c)
 {
 	uint64_t now = elapsed_ms(d);
 
 	for (size_t i = 0; d->holders && i < d->holders->nr_procs; i++) {
 		const struct daxpin_process *p = &d->holders->procs[i];
+		unsigned int access = proc_access(d, p, pages_busy(&c->pages));
 		struct signalled *grown, *s;
 
 		/* never by a bare pid: it may be reused by the time the signal goes */
-		if (p->pidfd < 0 || p->pid == getpid() || signalled_find(d, p->pid))
+		if (!access || p->pidfd < 0 || p->pid == getpid() || signalled_find(d, p->pid))
 			continue;
 		grown = realloc(d->signalled, (d->nr_signalled + 1) * sizeof(*grown));
 		if (!grown)
 			return -ENOMEM;
 		d->signalled = grown;
 		s = &grown[d->nr_signalled];
-		*s = (struct signalled){ .pid = p->pid, .term_ms = now };
+		*s = (struct signalled){ .pid = p->pid, .access = access, .term_ms = now };
 		s->pidfd = fcntl(p->pidfd, F_DUPFD_CLOEXEC, 0);
 		if (s->pidfd < 0)
 			return -errno;
@@ -553,13 +663,34 @@ static int fences_raise(struct daxpin_drain *d)
 	return 0;
 }
 
+/* Unbound as the kernel and udev see it (unbind_verify_*()). */
+static int unit_verify(struct daxpin_drain *d, struct uevents *w, const struct unit *u)
+{
+	char why[256];
+	int rc = u->pub.daxdev ? unbind_verify_daxdev(w, u->pub.daxdev, why, sizeof(why)) :
+				 unbind_verify_namespace(w, u->pub.ns, why, sizeof(why));
+
+	if (rc < 0)
+		reason_set(d, "%s is disabled, but the unbind is not confirmed: %s", u->pub.name, why);
+	/* a failure, not a timeout: the drain's own wait was over */
+	return rc < 0 ? -EIO : 0;
+}
+
 static int unbind_all(struct daxpin_drain *d, const struct daxpin_drain_options *o)
 {
-	for (size_t i = 0; i < d->nr_units; i++) {
+	struct uevents *w = NULL;
+	int rc = uevents_open(d->ctx, &w);
+
+	if (rc < 0) {
+		reason_set(d, "cannot watch device events to confirm the unbind: %s; nothing was changed",
+			   strerror(-rc));
+		return rc;
+	}
+	for (size_t i = 0; i < d->nr_units && rc == 0; i++) {
 		struct unit *u = &d->units[i];
 		struct daxpin_drain_event ev = { .kind = DAXPIN_DRAIN_DISABLED,
 						 .object = u->pub.name };
-		int rc;
+		uint64_t unbind_ms = elapsed_ms(d);
 
 		if (!unit_active(u))
 			continue;
@@ -572,7 +703,7 @@ static int unbind_all(struct daxpin_drain *d, const struct daxpin_drain_options 
 		}
 		if (rc < 0) {
 			reason_set(d, "cannot disable %s: %s", u->pub.name, strerror(-rc));
-			return rc;
+			break;
 		}
 		u->pub.state = DAXPIN_DRAIN_UNBOUND;
 		/* the node of an unbound device stays while the device exists */
@@ -581,12 +712,17 @@ static int unbind_all(struct daxpin_drain *d, const struct daxpin_drain_options 
 			if (rc < 0) {
 				reason_set(d, "%s is disabled, but its node /dev/%s could not be restored: %s",
 					   u->pub.name, u->pub.name, strerror(-rc));
-				return rc;
+				break;
 			}
 		}
-		emit(d, o, &ev);
+		dbg(d->ctx, "%s: unbound in %" PRIu64 " ms\n", u->pub.name, elapsed_ms(d) - unbind_ms);
+		rc = unit_verify(d, w, u);
+		ev.verify_ms = elapsed_ms(d) - unbind_ms;
+		if (rc == 0)
+			emit(d, o, &ev);
 	}
-	return 0;
+	uevents_close(w);
+	return rc;
 }
 
 /*
@@ -600,6 +736,7 @@ static int fenced_unbind(struct daxpin_drain *d, const struct daxpin_drain_optio
 			 struct check *c)
 {
 	struct daxpin_drain_event raced = { .kind = DAXPIN_DRAIN_RACED };
+	uint64_t fenced_ms, scanned_ms;
 	int rc = fences_raise(d);
 
 	if (rc == -EBUSY) {
@@ -618,9 +755,13 @@ static int fenced_unbind(struct daxpin_drain *d, const struct daxpin_drain_optio
 		fences_lift(d);
 		return rc;
 	}
-	rc = holders_scan(d);
+	fenced_ms = elapsed_ms(d);
+	rc = holders_scan(d, false);
+	scanned_ms = elapsed_ms(d);
 	if (rc == 0)
 		rc = check(d, false, c);
+	dbg(d->ctx, "fenced check: holders %" PRIu64 " ms, pages %" PRIu64 " ms\n",
+	    scanned_ms - fenced_ms, elapsed_ms(d) - scanned_ms);
 	if (rc == 0 && cancelled(o))
 		rc = -EINTR;
 	if (rc == 0 && !check_clean(c)) {
@@ -672,10 +813,22 @@ static int wait_ms_next(const struct daxpin_drain *d, const struct daxpin_drain_
 	return (int)wait;
 }
 
+/* The next poll interval while nothing changes (see the top of the file). */
+static int interval_backoff(const struct daxpin_drain *d, int interval)
+{
+	uint64_t cap = d->scan_us * POLL_COST_FACTOR / 1000;
+
+	if (cap < POLL_FLOOR_MS)
+		cap = POLL_FLOOR_MS;
+	if (cap > POLL_MAX_MS)
+		cap = POLL_MAX_MS;
+	return (uint64_t)interval * 2 > cap ? (int)cap : interval * 2;
+}
+
 static int drain_wait(struct daxpin_drain *d, const struct daxpin_drain_options *o)
 {
 	struct check c, last = { .holders = SIZE_MAX };
-	bool holders_due = true;
+	bool holders_due = true, rescan = false;
 	int interval = POLL_MIN_MS, rc;
 	uint64_t emitted_ms = 0;
 
@@ -696,10 +849,15 @@ static int drain_wait(struct daxpin_drain *d, const struct daxpin_drain_options 
 			holders_due = true;
 			continue;
 		}
+		/* the pages' owners may have changed with them */
+		rescan |= !same_pages(&c, &last);
 		if (!same_check(&c, &last))
 			interval = POLL_MIN_MS;
-		else if (interval < POLL_MAX_MS)
-			interval = interval * 2 > POLL_MAX_MS ? POLL_MAX_MS : interval * 2;
+		else
+			interval = interval_backoff(d, interval);
+		if (!same_check(&c, &last))
+			dbg(d->ctx, "check at %" PRIu64 " ms: %zu holders, %" PRIu64 " refs\n",
+			    elapsed_ms(d), c.holders, c.pages.refs);
 		if (!same_check(&c, &last) || elapsed_ms(d) - emitted_ms >= PROGRESS_MS) {
 			emit_check(d, o, &c);
 			emitted_ms = elapsed_ms(d);
@@ -714,12 +872,13 @@ static int drain_wait(struct daxpin_drain *d, const struct daxpin_drain_options 
 			emit_check(d, o, &c);
 			last = c;
 			interval = POLL_MIN_MS;
+			rescan = true;	/* the fenced scan did not look for owners */
 		} else if (o->flags & DAXPIN_DRAIN_DRY_RUN) {
 			reason_set(d, "busy; nothing was changed");
 			return -EBUSY;
 		}
 		if (o->flags & DAXPIN_DRAIN_FORCE) {
-			rc = force(d, o);
+			rc = force(d, o, &c);
 			if (rc < 0)
 				return rc;
 		}
@@ -733,9 +892,16 @@ static int drain_wait(struct daxpin_drain *d, const struct daxpin_drain_options 
 			reason_set(d, "interrupted; nothing was changed");
 			return rc;
 		}
-		/* holders are rescanned while there are any, after an exit, and now and then */
-		holders_due = rc > 0 || c.holders || !c.holders_complete ||
+		/*
+		 * Holders are rescanned after an exit, while some map or open a
+		 * target (they may let go without exiting), after the pages
+		 * changed, and now and then; reference owners that keep their
+		 * pages are not rescanned for, their pipes are watched through
+		 * the page state.
+		 */
+		holders_due = rc > 0 || c.openers || rescan || !c.holders_complete ||
 			      elapsed_ms(d) - d->holders_ms >= HOLDERS_RESCAN_MS;
+		rescan = false;
 		if (rc > 0)
 			interval = POLL_MIN_MS;
 	}
@@ -788,6 +954,7 @@ DAXPIN_EXPORT void daxpin_drain_free(struct daxpin_drain *d)
 	fences_lift(d);
 	for (size_t i = 0; i < d->nr_units; i++) {
 		daxpin_target_clear(&d->units[i].target);
+		daxpin_owners_target_clear(&d->units[i].pages);
 		drain_unlock(d->units[i].lock_fd);
 	}
 	for (size_t i = 0; i < d->nr_signalled; i++)
@@ -796,5 +963,6 @@ DAXPIN_EXPORT void daxpin_drain_free(struct daxpin_drain *d)
 	free(d->units);
 	daxpin_holders_free(d->holders);
 	daxpin_pagestate_close(d->ps);
+	owners_scanner_close(d->owners);
 	free(d);
 }

@@ -856,6 +856,23 @@ static void count_unexamined(struct worker *w, pid_t pid, int rc)
 		w->unexamined_error = -rc;
 }
 
+/*
+ * No memory of its own (its exe link is gone): a kernel thread, or a
+ * process whose exit has released its memory and is closing its files
+ * (processes that exit during the scan are left out). A scan for device
+ * nodes alone, which the cwd, root and exe links cannot match, need not
+ * read its maps and fds: on a small system most processes are kernel
+ * threads, and one readlink is cheaper than reading both (a drain's final
+ * check scans every process).
+ */
+static bool without_memory(const struct scan *s, int dfd)
+{
+	char target[8];
+
+	return !s->links && readlinkat(dfd, "exe", target, sizeof(target)) < 0 &&
+	       errno == ENOENT;
+}
+
 static int scan_process(struct worker *w, int proc_fd, pid_t pid)
 {
 	const struct scan *s = w->s;
@@ -869,6 +886,10 @@ static int scan_process(struct worker *w, int proc_fd, pid_t pid)
 	if (dfd < 0) {
 		if (!gone(-errno))
 			count_unexamined(w, pid, -errno);
+		return 0;
+	}
+	if (without_memory(s, dfd)) {
+		close(dfd);
 		return 0;
 	}
 	memset(w->acc, 0, s->nr_targets * sizeof(*w->acc));

@@ -175,20 +175,39 @@ static int unavailable(struct daxpin_owners *o, const char *what, int error)
 	return set_reason(&o->reason, what, error);
 }
 
-/* References from page state, and what the owners leave unexplained. */
-static int count_refs(struct daxpin_ctx *ctx, struct daxpin_owners *o,
+/*
+ * The loaded iterator, kept for many scans (a drain rechecks every few
+ * milliseconds; loading costs seconds under emulation), or why it could
+ * not be loaded.
+ */
+struct owners_scanner {
+	struct daxpin_ctx *ctx;
+#if OWNERS_BPF
+	struct owners *skel;
+	struct bpf_loaded loaded;
+#endif
+	char *reason;
+	int error;
+};
+
+/* The iterator could not be loaded: why, for every scan. */
+static int unavailable_scanner(struct owners_scanner *sc, const char *what, int error)
+{
+	sc->error = error;
+	return set_reason(&sc->reason, what, error);
+}
+
+/*
+ * References from page state, and what the owners leave unexplained; ps is
+ * the caller's page-state handle.
+ */
+static int count_refs(struct daxpin_pagestate *ps, struct daxpin_owners *o,
 		      const struct daxpin_owners_target *targets)
 {
-	struct daxpin_pagestate *ps = NULL;
-	int rc = daxpin_pagestate_open(ctx, &ps);
+	int rc = 0;
 
-	if (!ps)
-		return -ENOMEM;
-	if (rc) {
-		rc = set_reason(&o->refs_reason, daxpin_pagestate_reason(ps), rc);
-		daxpin_pagestate_close(ps);
-		return rc;
-	}
+	if (daxpin_pagestate_reason(ps))
+		return set_reason(&o->refs_reason, daxpin_pagestate_reason(ps), 0);
 	for (size_t t = 0; t < o->nr_targets && !rc; t++) {
 		struct daxpin_target_owners *to = &o->targets[t];
 		struct daxpin_page_counts counts;
@@ -203,7 +222,6 @@ static int count_refs(struct daxpin_ctx *ctx, struct daxpin_owners *o,
 		to->refs = counts.refs;
 		to->unattributed = counts.refs > to->attributed ? counts.refs - to->attributed : 0;
 	}
-	daxpin_pagestate_close(ps);
 	return rc;
 }
 
@@ -458,13 +476,29 @@ static const char *uverbs_instance(char *buf, size_t size)
 	return buf;
 }
 
-static int scan_bpf(struct daxpin_ctx *ctx, struct daxpin_owners *o,
-		    const struct daxpin_owners_target *targets)
+static int scanner_load(struct owners_scanner *sc)
+{
+	char pin[32];
+	int rc = BPF_SKELETON_GET(sc->ctx, owners, &sc->skel,
+				  uverbs_instance(pin, sizeof(pin)), &sc->loaded);
+
+	if (rc == -EPERM)
+		return unavailable_scanner(sc, "needs CAP_BPF and CAP_PERFMON (run as root)", rc);
+	if (rc == -ESRCH)
+		return unavailable_scanner(sc, "kernel does not list vmemmap_base in /proc/kallsyms (CONFIG_KALLSYMS_ALL)", rc);
+	if (rc) {
+		char what[128];
+
+		snprintf(what, sizeof(what), "loading the BPF iterator failed: %s", strerror(-rc));
+		return unavailable_scanner(sc, what, rc);
+	}
+	return 0;
+}
+
+static int scan_bpf(struct owners_scanner *sc, struct daxpin_pagestate *ps,
+		    struct daxpin_owners *o, const struct daxpin_owners_target *targets)
 {
 	struct owners_filter filter = { 0 };
-	struct owners *skel = NULL;
-	struct bpf_loaded loaded;
-	char pin[32];
 	char *buf = NULL;
 	size_t len = 0, cap = 0, nr;
 	int rc;
@@ -472,34 +506,23 @@ static int scan_bpf(struct daxpin_ctx *ctx, struct daxpin_owners *o,
 	rc = filter_fill(targets, o->nr_targets, &filter);
 	if (rc)
 		return unavailable(o, "more page ranges than one scan can look for", rc);
-	rc = BPF_SKELETON_GET(ctx, owners, &skel, uverbs_instance(pin, sizeof(pin)), &loaded);
-	if (rc == -EPERM)
-		return unavailable(o, "needs CAP_BPF and CAP_PERFMON (run as root)", rc);
-	if (rc == -ESRCH)
-		return unavailable(o, "kernel does not list vmemmap_base in /proc/kallsyms (CONFIG_KALLSYMS_ALL)", rc);
+	bpf_loaded_lock(&sc->loaded);
+	sc->skel->bss->filter = filter;
+	rc = bpf_iter_read_all(bpf_loaded_prog_fd(&sc->loaded, sc->skel->progs.owners_fds),
+			       &buf, &len, &cap);
+	bpf_loaded_unlock(&sc->loaded);
 	if (rc) {
-		char what[128];
-
-		snprintf(what, sizeof(what), "loading the BPF iterator failed: %s", strerror(-rc));
-		return unavailable(o, what, rc);
-	}
-	bpf_loaded_lock(&loaded);
-	skel->bss->filter = filter;
-	rc = bpf_iter_read_all(bpf_loaded_prog_fd(&loaded, skel->progs.owners_fds), &buf, &len, &cap);
-	bpf_loaded_unlock(&loaded);
-	BPF_SKELETON_PUT(owners, skel, &loaded);
-	if (rc) {
-		err(ctx, "reading the reference-owners iterator failed: %s\n", strerror(-rc));
+		err(sc->ctx, "reading the reference-owners iterator failed: %s\n", strerror(-rc));
 		free(buf);
 		return rc;
 	}
 	nr = len / sizeof(struct owners_rec);
-	dbg(ctx, "reference owners: %zu runs\n", nr);
+	dbg(sc->ctx, "reference owners: %zu runs\n", nr);
 	if (nr)
 		qsort(buf, nr, sizeof(struct owners_rec), rec_cmp);
 	rc = build(o, targets, (const struct owners_rec *)buf, nr);
 	if (!rc)
-		rc = count_refs(ctx, o, targets);
+		rc = count_refs(ps, o, targets);
 	if (!rc)
 		rc = add_hints(o, targets, (const struct owners_rec *)buf, nr);
 	for (size_t t = 0; t < o->nr_targets && !rc; t++)
@@ -521,9 +544,42 @@ static bool in_initial_pid_ns(void)
 	return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == 0xEFFFFFFCU;
 }
 
-DAXPIN_EXPORT int daxpin_owners_scan(struct daxpin_ctx *ctx,
-				     const struct daxpin_owners_target *targets,
-				     size_t nr_targets, struct daxpin_owners **out)
+int owners_scanner_open(struct daxpin_ctx *ctx, struct owners_scanner **out)
+{
+	struct owners_scanner *sc = calloc(1, sizeof(*sc));
+	int rc;
+
+	*out = sc;
+	if (!sc)
+		return -ENOMEM;
+	sc->ctx = ctx;
+#if OWNERS_BPF
+	if (!in_initial_pid_ns())
+		rc = unavailable_scanner(sc, "running in a pid namespace: owners need the initial one", -ENOTSUP);
+	else
+		rc = scanner_load(sc);
+#else
+	rc = unavailable_scanner(sc, "built without BPF support", -ENOTSUP);
+#endif
+	if (sc->reason)
+		info(ctx, "reference owners unavailable: %s\n", sc->reason);
+	return rc;
+}
+
+void owners_scanner_close(struct owners_scanner *sc)
+{
+	if (!sc)
+		return;
+#if OWNERS_BPF
+	BPF_SKELETON_PUT(owners, sc->skel, &sc->loaded);
+#endif
+	free(sc->reason);
+	free(sc);
+}
+
+int owners_scanner_run(struct owners_scanner *sc, struct daxpin_pagestate *ps,
+		       const struct daxpin_owners_target *targets, size_t nr_targets,
+		       struct daxpin_owners **out)
 {
 	struct daxpin_owners *o = calloc(1, sizeof(*o));
 	int rc;
@@ -535,19 +591,42 @@ DAXPIN_EXPORT int daxpin_owners_scan(struct daxpin_ctx *ctx,
 	}
 	o->nr_targets = nr_targets;
 #if OWNERS_BPF
-	if (!in_initial_pid_ns())
-		rc = unavailable(o, "running in a pid namespace: owners need the initial one", -ENOTSUP);
-	else
-		rc = scan_bpf(ctx, o, targets);
+	rc = sc->reason ? unavailable(o, sc->reason, sc->error) : scan_bpf(sc, ps, o, targets);
 #else
-	rc = unavailable(o, "built without BPF support", -ENOTSUP);
+	(void)ps;
+	(void)targets;
+	rc = unavailable(o, sc->reason, sc->error);
 #endif
-	if (o->reason)
-		info(ctx, "reference owners unavailable: %s\n", o->reason);
 	if (rc) {
 		daxpin_owners_free(o);
 		return rc;
 	}
 	*out = o;
 	return 0;
+}
+
+DAXPIN_EXPORT int daxpin_owners_scan(struct daxpin_ctx *ctx,
+				     const struct daxpin_owners_target *targets,
+				     size_t nr_targets, struct daxpin_owners **out)
+{
+	struct owners_scanner *sc = NULL;
+	struct daxpin_pagestate *ps = NULL;
+	int rc = owners_scanner_open(ctx, &sc);
+
+	*out = NULL;
+	if (rc == -ENOMEM)
+		goto out;
+	/* page state only for what the owners leave unexplained */
+	if (!sc->reason) {
+		rc = daxpin_pagestate_open(ctx, &ps);
+		if (!ps) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	rc = owners_scanner_run(sc, ps, targets, nr_targets, out);
+out:
+	daxpin_pagestate_close(ps);
+	owners_scanner_close(sc);
+	return rc;
 }

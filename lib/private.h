@@ -37,6 +37,22 @@ struct daxpin_process;
 /* lib/holders.c: the cgroup path of a process, through its /proc/PID dirfd */
 int holders_read_cgroup(int dfd, struct daxpin_process *p);
 
+/*
+ * lib/owners.c: the reference-owners iterator loaded once for many scans
+ * (a drain's rechecks). Open always gives a scanner (NULL only with
+ * -ENOMEM); one that could not load makes every run's result say why. Run
+ * counts references with the caller's page-state handle.
+ */
+struct owners_scanner;
+struct daxpin_owners;
+struct daxpin_owners_target;
+struct daxpin_pagestate;
+int owners_scanner_open(struct daxpin_ctx *ctx, struct owners_scanner **out);
+int owners_scanner_run(struct owners_scanner *sc, struct daxpin_pagestate *ps,
+		       const struct daxpin_owners_target *targets, size_t nr_targets,
+		       struct daxpin_owners **out);
+void owners_scanner_close(struct owners_scanner *sc);
+
 #define err(ctx, ...) daxpin_log_cond(ctx, LOG_ERR, __VA_ARGS__)
 #define info(ctx, ...) daxpin_log_cond(ctx, LOG_INFO, __VA_ARGS__)
 #define dbg(ctx, ...) daxpin_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)

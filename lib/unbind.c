@@ -9,6 +9,7 @@
 #include <ndctl/libndctl.h>
 
 #include "private.h"
+#include "uevents.h"
 #include "unbind.h"
 
 static struct ndctl_namespace *ndns_find(struct daxpin_ctx *ctx, const char *name)
@@ -72,4 +73,55 @@ int unbind_namespace(struct daxpin_ctx *ctx, const struct daxpin_namespace *ns)
 	if (rc < 0)
 		return rc;
 	return ndctl_namespace_is_active(ndns) ? -EBUSY : 0;
+}
+
+static int event_wait(struct uevents *w, const char *subsystem, const char *name,
+		      const char *action, char *why, size_t size)
+{
+	int rc = uevents_wait(w, subsystem, name, action, UNBIND_VERIFY_MS);
+
+	if (rc < 0)
+		snprintf(why, size, "no %s event for %s/%s within %d ms: %s", action, subsystem,
+			 name, UNBIND_VERIFY_MS, strerror(-rc));
+	return rc;
+}
+
+/* A device the namespace's disable removed: its event came, its node went. */
+static int removed(struct uevents *w, const char *subsystem, const char *name,
+		   char *why, size_t size)
+{
+	char node[PATH_MAX];
+	int rc = event_wait(w, subsystem, name, "remove", why, size);
+
+	if (rc < 0)
+		return rc;
+	snprintf(node, sizeof(node), "/dev/%s", name);
+	if (access(node, F_OK) == 0) {
+		snprintf(why, size, "%s was removed, but its node %s is still there", name, node);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+int unbind_verify_daxdev(struct uevents *w, const struct daxpin_daxdev *d,
+			 char *why, size_t size)
+{
+	return event_wait(w, "dax", d->dev, "unbind", why, size);
+}
+
+/*
+ * Not the namespace's own "unbind": a namespace in fsdax (-M dev) or devdax
+ * mode is never bound itself, the pfn or dax device claiming it is; what
+ * disabling it does for certain is remove its block device or dax devices.
+ */
+int unbind_verify_namespace(struct uevents *w, const struct daxpin_namespace *ns,
+			    char *why, size_t size)
+{
+	int rc = 0;
+
+	if (ns->mode == DAXPIN_NS_MODE_FSDAX && ns->blockdev)
+		rc = removed(w, "block", ns->blockdev, why, size);
+	for (size_t i = 0; !rc && ns->mode == DAXPIN_NS_MODE_DEVDAX && i < ns->nr_daxdevs; i++)
+		rc = removed(w, "dax", ns->daxdevs[i].dev, why, size);
+	return rc;
 }

@@ -9,6 +9,9 @@
  * and only then unbinds: device-dax through libdaxctl, namespaces through
  * libndctl. Nothing is ever unbound while a reference is outstanding; on a
  * timeout or a cancellation the targets stay bound and unchanged.
+ * A process whose only tie to a target is a pipe or an io_uring buffer
+ * holding its pages (it unmapped and closed the device) is a holder too:
+ * reported and, with %DAXPIN_DRAIN_FORCE, signalled.
  *
  * Usage: daxpin_drain_new(), daxpin_drain_add() per target (validates and
  * changes nothing), daxpin_drain_run(), then read what is left or what was
@@ -28,7 +31,10 @@ struct daxpin_ctx;
 struct daxpin_drain;
 
 enum daxpin_drain_flags {
-	/* SIGTERM each holding process through a pidfd, SIGKILL after grace_ms */
+	/*
+	 * SIGTERM each holding process through a pidfd, SIGKILL after
+	 * grace_ms; the owners of page references too
+	 */
 	DAXPIN_DRAIN_FORCE = 1 << 0,
 	/* check once, change nothing: 0 when drainable now, -EBUSY if not */
 	DAXPIN_DRAIN_DRY_RUN = 1 << 1,
@@ -42,7 +48,12 @@ enum daxpin_drain_event_kind {
 	 * after the previous check: the fence is lifted and the wait goes on
 	 */
 	DAXPIN_DRAIN_RACED,
-	DAXPIN_DRAIN_DISABLED,	/* a dax device or namespace was unbound */
+	/*
+	 * a dax device or namespace was unbound, and the kernel confirmed it:
+	 * a dax device's "unbind" event came; a namespace's block device or
+	 * dax devices were removed with their nodes
+	 */
+	DAXPIN_DRAIN_DISABLED,
 };
 
 /**
@@ -55,7 +66,10 @@ enum daxpin_drain_event_kind {
  * @pid: %DAXPIN_DRAIN_SIGNALLED: the process
  * @comm: %DAXPIN_DRAIN_SIGNALLED: its name
  * @signo: %DAXPIN_DRAIN_SIGNALLED: SIGTERM or SIGKILL
+ * @access: %DAXPIN_DRAIN_SIGNALLED: how it held the targets (enum
+ *	daxpin_access bits; %DAXPIN_ACCESS_PIPE... for a reference owner)
  * @object: %DAXPIN_DRAIN_DISABLED: "dax0.0", "namespace0.0"
+ * @verify_ms: %DAXPIN_DRAIN_DISABLED: from the unbind to its confirmation
  */
 struct daxpin_drain_event {
 	enum daxpin_drain_event_kind kind;
@@ -67,6 +81,8 @@ struct daxpin_drain_event {
 	const char *comm;
 	int signo;
 	const char *object;
+	uint64_t verify_ms;
+	unsigned int access;
 };
 
 /**
@@ -102,7 +118,12 @@ enum daxpin_drain_state {
  * @state: where it stands
  * @has_pages: false for a devdax namespace, whose pages are its devices'
  * @checked: whether @holders and @pages hold the result of a check
- * @holders: the processes that held it at the last check
+ * @holders: the processes that held it at the last check: those that map
+ *	or open it and, while its pages were referenced, the owners of the
+ *	references (daxpin_holder::owner; daxpin_target_holders::owners has
+ *	the references no owner explains)
+ * @owners_reason: why the owners of its page references were not found
+ *	(not root, no BPF), or NULL
  * @pages: its page state at the last check
  *
  * The dax devices of a namespace come before the namespace, in the order
@@ -116,6 +137,7 @@ struct daxpin_drain_object {
 	bool has_pages;
 	bool checked;
 	const struct daxpin_target_holders *holders;
+	const char *owners_reason;
 	struct daxpin_page_counts pages;
 };
 

@@ -4,7 +4,7 @@
  * page references on it until told to let go.
  *
  *   hold-refs [-m splice|file-splice|uring|pin|touch|map] [-k K] [-s STRIDE]
- *             [-o OFFSET] [-l LENGTH] [-p FIFO] [-c] [-f] [-T] [-R]
+ *             [-o OFFSET] [-l LENGTH] [-p FIFO] [-c] [-f] [-T] [-R] [-I]
  *             [-r READY_FILE] [-t TRIGGER_FILE] PATH
  *
  * Modes:
@@ -51,7 +51,8 @@
  *
  * Once held it prints "ready PID" on stdout and into READY_FILE. It lets go
  * (closes the pipe or deregisters the regions) on SIGUSR1, SIGINT, SIGTERM
- * or when TRIGGER_FILE appears, prints "released", and exits 0.
+ * or when TRIGGER_FILE appears, prints "released", and exits 0. -I ignores
+ * SIGTERM: a holder only SIGKILL ends (daxpin drain --force's grace).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -318,7 +319,7 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
 	const char *mode = "splice", *ready = NULL, *trigger = NULL, *fifo = NULL;
-	int close_dev = 0, fork_child = 0, to_tcp = 0, refault = 0;
+	int close_dev = 0, fork_child = 0, to_tcp = 0, refault = 0, ignore_term = 0;
 	unsigned long k = 1, offset = 0, length = 0, i;
 	long page = sysconf(_SC_PAGESIZE);
 	unsigned long stride = page;
@@ -328,7 +329,7 @@ int main(int argc, char **argv)
 	int opt, fd, pipe_fd = -1;
 	char *base;
 
-	while ((opt = getopt(argc, argv, "m:k:s:o:l:r:t:p:cfTR")) != -1) {
+	while ((opt = getopt(argc, argv, "m:k:s:o:l:r:t:p:cfTRI")) != -1) {
 		switch (opt) {
 		case 'm': mode = optarg; break;
 		case 'k': k = number(optarg); break;
@@ -342,6 +343,7 @@ int main(int argc, char **argv)
 		case 'f': fork_child = 1; break;
 		case 'T': to_tcp = 1; break;
 		case 'R': refault = 1; break;
+		case 'I': ignore_term = 1; break;
 		default: goto usage;
 		}
 	}
@@ -358,6 +360,8 @@ int main(int argc, char **argv)
 
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	if (ignore_term)
+		sa.sa_handler = SIG_IGN;
 	sigaction(SIGTERM, &sa, NULL);
 
 	fd = open(argv[optind], O_RDWR | O_CREAT, 0644);
@@ -413,7 +417,7 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: hold-refs [-m splice|file-splice|uring|" PIN_MODE "touch|map] [-k K] [-s STRIDE]\n"
-			"                 [-o OFFSET] [-l LENGTH] [-p FIFO] [-c] [-f] [-T] [-R]\n"
+			"                 [-o OFFSET] [-l LENGTH] [-p FIFO] [-c] [-f] [-T] [-R] [-I]\n"
 			"                 [-r READY_FILE] [-t TRIGGER_FILE] PATH\n");
 	return 2;
 }

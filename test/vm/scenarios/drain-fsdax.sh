@@ -15,7 +15,6 @@ set -eu
 
 set -- $(ndctl create-namespace -r region0 -m fsdax -s 512M | jq -r '"\(.dev) \(.blockdev)"')
 ns=$1 bdev=$2
-ns_state() { ndctl list -n "$1" -i | json_array | jq -r '.[0].state // "enabled"'; }
 mkfs.xfs -q -f "/dev/$bdev"
 mkdir -p /tmp/pmem
 mount -o dax=always "/dev/$bdev" /tmp/pmem

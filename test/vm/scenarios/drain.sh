@@ -8,24 +8,15 @@
 # SIGKILLs one that ignores SIGTERM); SIGINT leaves the device bound; a
 # second drain of the same device reports the first's lock; a mounted fsdax
 # namespace is refused with the mount named; a region target drains every
-# namespace; unknown names and system-ram devices are refused.
+# namespace; unknown names and system-ram devices are refused. After each
+# unbind: no driver bound, a disabled namespace's dax device or block device
+# gone with its node, daxctl and ndctl list agree.
 # timeout: 480
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-# run NAME CMD...: runs CMD, output in /tmp/NAME.out and .err, status in $rc
-run() {
-	name=$1
-	shift
-	set +e
-	"$@" >"/tmp/$name.out" 2>"/tmp/$name.err"
-	rc=$?
-	set -e
-	cat "/tmp/$name.out" "/tmp/$name.err"
-}
-dev_state() { daxctl list -d "$1" -i | json_array | jq -r '.[0].state // "enabled"'; }
-ns_state() { ndctl list -n "$1" -i | json_array | jq -r '.[0].state // "enabled"'; }
 node() { stat -c '%F %t:%T %a %u:%g' "/dev/$1"; }
+exists() { [ -e "$1" ] && echo yes || echo no; }
 devdax() { ndctl create-namespace -r region0 -m devdax -a 2M -s "$1" | jq -r '"\(.dev) \(.daxregion.devices[0].chardev)"'; }
 
 set -- $(devdax 512M)
@@ -51,6 +42,7 @@ expect "idle $dax_a: exit 0" 0 $rc
 expect "idle $dax_a: disabled" disabled "$(dev_state "$dax_a")"
 expect "idle $dax_a: 'disabled' printed" "$dax_a: disabled" "$(cat /tmp/idle.out)"
 expect "idle $dax_a: its node is as it was" "$node_before" "$(node "$dax_a")"
+expect "idle $dax_a: no driver bound (sysfs)" no "$(exists "/sys/bus/dax/devices/$dax_a/driver")"
 expect "its namespace stays enabled" enabled "$(ns_state "$ns_a")"
 run again "$DAXPIN" drain "$dax_a"
 expect "already disabled: exit 0, nothing done" "0 $dax_a: already disabled, nothing done" "$rc $(cat /tmp/again.out)"
@@ -63,6 +55,12 @@ expect "namespace: disabled events in order" "$dax_a $ns_a" \
 	"$(jq -r 'select(.event == "disabled") | .object' /tmp/ns.out | xargs)"
 expect "namespace: result ok" "ok 0" "$(jq -r 'select(.event == "result") | "\(.result) \(.exit_code)"' /tmp/ns.out)"
 expect "namespace $ns_a disabled" disabled "$(ns_state "$ns_a")"
+expect "namespace: each disabled event confirmed by the kernel's events (verify_ms)" 2 \
+	"$(jq -s '[.[] | select(.event == "disabled" and (.verify_ms | type) == "number")] | length' /tmp/ns.out)"
+expect "namespace: $dax_a removed, its node gone" "no no" \
+	"$(exists "/sys/bus/dax/devices/$dax_a") $(exists "/dev/$dax_a")"
+expect "namespace: daxctl lists no $dax_a any more" 0 \
+	"$(daxctl list -d "$dax_a" 2>/dev/null | jq -s 'map(if type == "array" then .[] else . end) | length')"
 ndctl create-namespace -f -e "$ns_a" -m fsdax >/tmp/reconf.out
 expect "ndctl create-namespace -f -e $ns_a -m fsdax after the drain" fsdax "$(jq -r .mode /tmp/reconf.out)"
 bdev=$(jq -r .blockdev /tmp/reconf.out)
@@ -176,6 +174,8 @@ fi
 run fsdax "$DAXPIN" drain "$bdev"
 expect "unmounted fsdax $bdev: exit 0" 0 $rc
 expect "unmounted fsdax: namespace disabled" disabled "$(ns_state "$ns_a")"
+expect "unmounted fsdax: block device $bdev removed, its node gone" "no no" \
+	"$(exists "/sys/class/block/$bdev") $(exists "/dev/$bdev")"
 
 # --- region: every namespace ---------------------------------------------------
 ndctl enable-namespace "$ns_a" >/dev/null

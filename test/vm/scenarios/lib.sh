@@ -42,6 +42,32 @@ json_array() {
 	jq 'if type == "array" then . else [.] end'
 }
 
+# run NAME CMD...: runs CMD, output in /tmp/NAME.out and .err, status in $rc
+run() {
+	name=$1
+	shift
+	set +e
+	"$@" >"/tmp/$name.out" 2>"/tmp/$name.err"
+	rc=$?
+	set -e
+	cat "/tmp/$name.out" "/tmp/$name.err"
+}
+
+# dev_state DAXDEV, ns_state NAMESPACE: "enabled" or "disabled", as daxctl
+# and ndctl list them
+dev_state() { daxctl list -d "$1" -i | json_array | jq -r '.[0].state // "enabled"'; }
+ns_state() { ndctl list -n "$1" -i | json_array | jq -r '.[0].state // "enabled"'; }
+
+# pipe_fd PID: "FD INODE" of the pipe or FIFO PID holds, from /proc
+pipe_fd() {
+	for f in /proc/"$1"/fd/*; do
+		case $(readlink "$f") in
+		pipe:\[*\]) echo "${f##*/} $(readlink "$f" | tr -dc 0-9)"; return ;;
+		/tmp/*fifo) echo "${f##*/} $(stat -L -c %i "$f")"; return ;;
+		esac
+	done
+}
+
 # expect WHAT EXPECTED ACTUAL: one "ok:" or "FAIL:" line; a failure sets
 # $failed, which the scenario exits with.
 failed=0

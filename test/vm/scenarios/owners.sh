@@ -33,16 +33,6 @@ echo "devdax $dax4k (4K) and $dax2m (2M), fsdax $fs_ns ($bdev on /tmp/pmem)"
 # held NAME: the pid in NAME's ready file (the child's, with -f)
 held() { sed -n 's/^ready //p' "/tmp/$1.ready"; }
 
-# pipe_fd PID: "FD INODE" of the pipe or FIFO PID holds, from /proc
-pipe_fd() {
-	for f in /proc/"$1"/fd/*; do
-		case $(readlink "$f") in
-		pipe:\[*\]) echo "${f##*/} $(readlink "$f" | tr -dc 0-9)"; return ;;
-		/tmp/*fifo) echo "${f##*/} $(stat -L -c %i "$f")"; return ;;
-		esac
-	done
-}
-
 # refs TARGET: the page references daxpin list counts for a device or namespace
 refs() {
 	"$DAXPIN" list --json | jq -r --arg t "$1" '.. | objects | select(.chardev == $t or .dev == $t) | .refs' | head -n 1
