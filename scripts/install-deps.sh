@@ -10,6 +10,7 @@ packages="
 	umockdev libumockdev-dev udev asciidoctor bash-completion
 	ndctl daxctl qemu-system-x86 busybox-static cpio xz-utils zstd kmod libibverbs-dev ibverbs-providers
 	xfsprogs e2fsprogs psmisc lsof util-linux jq
+	python3 python3-jsonschema prometheus
 "
 
 missing=""

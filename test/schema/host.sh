@@ -1,0 +1,66 @@
+#!/bin/sh
+# The JSON outputs daxpin gives on any machine, as any user (no persistent
+# memory needed; as root also as user nobody), validated against schema/: list, holders of a file a
+# process holds open, layouts, layouts --wait events, drain's result event
+# for an unknown target. Then the validator itself must reject documents
+# that break the contract, or a pass would prove nothing.
+# Usage: host.sh DAXPIN SCHEMA_DIR VALIDATE
+set -u
+daxpin=$1
+schemas=$2
+validate=$3
+tmp=$(mktemp -d)
+trap 'kill "$holder" 2>/dev/null; rm -rf "$tmp"' EXIT
+out=$tmp/out
+mkdir "$out"
+
+: >"$tmp/held"
+sleep 60 <"$tmp/held" &
+holder=$!
+# the holder has the file open once /proc shows it
+i=0
+until [ "$(readlink "/proc/$holder/fd/0")" = "$tmp/held" ] || [ $i -gt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+
+# outputs LABEL [RUNNER...]: every output, as the user RUNNER makes daxpin run as
+outputs() {
+	label=$1
+	shift
+	"$@" "$daxpin" list --json >"$out/list.$label.json" 2>/dev/null
+	"$@" "$daxpin" list --json -u --holders >"$out/list.$label-holders.json" 2>/dev/null
+	"$@" "$daxpin" holders --json "$tmp/held" "$tmp" >"$out/holders.$label.json"
+	"$@" "$daxpin" layouts --json >"$out/layouts.$label.json" 2>/dev/null
+	"$@" "$daxpin" layouts --wait --timeout 1 --json "$tmp/held" \
+		>"$out/layouts-wait.$label.jsonl" 2>/dev/null
+	"$@" "$daxpin" drain --json --dry-run no-such-device >"$out/drain.$label.jsonl" 2>/dev/null
+}
+outputs self
+# root's outputs lack what only an unprivileged user sees (nulls and reasons)
+if [ "$(id -u)" = 0 ] && setpriv --reuid=65534 --regid=65534 --clear-groups "$daxpin" --version >/dev/null 2>&1; then
+	chmod 755 "$tmp"
+	outputs nobody setpriv --reuid=65534 --regid=65534 --clear-groups
+fi
+
+failed=0
+"$validate" "$schemas" --require list,holders,layouts,layouts-wait,drain "$out" || failed=1
+grep -q "\"pid\": $holder" "$out/holders.self.json" ||
+	{ echo "FAIL: holders --json does not name the holder $holder"; failed=1; }
+
+# documents that break the contract must fail
+bad=$tmp/bad
+mkdir "$bad"
+sed 's/"schema_version": 1/"schema_version": 2/' "$out/list.self.json" >"$bad/list.version.json"
+sed 's/"regions"/"region"/' "$out/list.self.json" >"$bad/list.renamed.json"
+sed 's/"result":"not-found"/"result":"gone"/' "$out/drain.self.jsonl" >"$bad/drain.enum.jsonl"
+sed 's/"schema_version":1,//' "$out/drain.self.jsonl" >"$bad/drain.unversioned.jsonl"
+for f in "$bad"/*; do
+	if "$validate" "$schemas" "$f" >/dev/null; then
+		echo "FAIL: the validator accepted $(basename "$f")"
+		failed=1
+	else
+		echo "ok: rejected $(basename "$f")"
+	fi
+done
+exit $failed
