@@ -15,6 +15,7 @@ out=$tmp/out
 mkdir "$out"
 
 : >"$tmp/held"
+# shellcheck disable=SC2217 # the open file is the point
 sleep 60 <"$tmp/held" &
 holder=$!
 # the holder has the file open once /proc shows it
