@@ -4,11 +4,15 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <daxpin/layouts.h>
 
 #include "builtin.h"
 #include "exitcodes.h"
 #include "list.h"
 #include "options.h"
+#include "outfile.h"
 
 enum {
 	COL_NAME,
@@ -480,6 +484,10 @@ static void list_usage(FILE *out)
 		"      --holders          HOLDERS column / JSON holders: who maps, opens or pins each (scans /proc)\n"
 		"Output:\n"
 		"  -J, --json             JSON with ndctl/daxctl key names\n"
+		"      --format FORMAT    table (default), json (as -J), or prometheus: metrics for\n"
+		"                         node_exporter's textfile collector (scans holders too)\n"
+		"      --output-file FILE with --json or --format prometheus: write FILE atomically\n"
+		"                         (a temporary file in its directory, renamed)\n"
 		"  -u, --human            with -J: sizes as \"1.00 GiB (1.07 GB)\"\n"
 		"  -o, --output LIST      columns to show; +LIST adds to the default\n"
 		"                         (table options -o, -n, -r, -b do not go with -J)\n"
@@ -493,7 +501,7 @@ static void list_usage(FILE *out)
 int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 {
 	enum { OPT_REGION = 256, OPT_NAMESPACE, OPT_DEV, OPT_MODE, OPT_HOLDERS,
-	       OPT_PINNED };
+	       OPT_PINNED, OPT_FORMAT, OPT_OUTPUT_FILE };
 	static const struct option longopts[] = {
 		{ "region", required_argument, NULL, OPT_REGION },
 		{ "namespace", required_argument, NULL, OPT_NAMESPACE },
@@ -501,6 +509,8 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "holders", no_argument, NULL, OPT_HOLDERS },
 		{ "pinned", no_argument, NULL, OPT_PINNED },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "output-file", required_argument, NULL, OPT_OUTPUT_FILE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "human", no_argument, NULL, 'u' },
@@ -515,7 +525,12 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 	struct list_options o = {};
 	struct topology_holders holders;
 	struct topology_pages pages;
-	bool want_holders = false, want_pages;
+	bool want_holders = false, want_pages, prometheus = false;
+	const char *output_file = NULL;
+	struct daxpin_layouts *layouts = NULL;
+	struct outfile of = { 0 };
+	FILE *out = stdout;
+	struct timespec start;
 	struct column_selection sel;
 	struct daxpin_topology *t;
 	int c, rc;
@@ -529,6 +544,18 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		case OPT_MODE: o.mode = optarg; break;
 		case OPT_HOLDERS: want_holders = true; break;
 		case OPT_PINNED: o.pinned = true; break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "json") == 0) {
+				o.json = true;
+			} else if (strcmp(optarg, "prometheus") == 0) {
+				prometheus = true;
+			} else if (strcmp(optarg, "table") != 0) {
+				error_line("daxpin list: unknown format '%s'; use table, json or prometheus",
+					   optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_OUTPUT_FILE: output_file = optarg; break;
 		case 'v': o.verbose = true; break;
 		case 'J': o.json = true; break;
 		case 'u': o.table.human_json = true; break;
@@ -550,7 +577,15 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 			o.table.given);
 		return EXIT_USAGE;
 	}
-	if (!o.json && (o.table.human_json || o.verbose)) {
+	if (prometheus && (o.json || o.table.given || o.table.human_json || o.verbose)) {
+		fprintf(stderr, "daxpin list: --format prometheus takes no other output option (-J, -o, -n, -r, -b, -u, -v)\n");
+		return EXIT_USAGE;
+	}
+	if (output_file && !o.json && !prometheus) {
+		fprintf(stderr, "daxpin list: --output-file needs --json or --format prometheus\n");
+		return EXIT_USAGE;
+	}
+	if (!o.json && !prometheus && (o.table.human_json || o.verbose)) {
 		fprintf(stderr, "daxpin list: -%c shapes the JSON output; add -J\n",
 			o.verbose ? 'v' : 'u');
 		return EXIT_USAGE;
@@ -566,12 +601,13 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		return EXIT_USAGE;
 	if (want_holders && !o.table.output)
 		sel.ids[sel.nr++] = COL_HOLDERS;
-	want_holders |= columns_selected(&sel, COL_HOLDERS);
-	want_pages = o.json || o.pinned || columns_selected(&sel, COL_REFS) ||
+	want_holders |= columns_selected(&sel, COL_HOLDERS) || prometheus;
+	want_pages = o.json || o.pinned || prometheus || columns_selected(&sel, COL_REFS) ||
 		     columns_selected(&sel, COL_PINNED) ||
 		     columns_selected(&sel, COL_MAPPED) ||
 		     columns_selected(&sel, COL_MAXREF);
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	rc = daxpin_topology_scan(ctx, &t);
 	if (rc < 0) {
 		fprintf(stderr, "daxpin list: cannot read the persistent-memory topology: %s\n",
@@ -604,15 +640,34 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 				fprintf(stderr, "daxpin list: holders partial: %s\n", holders.h->reason);
 		}
 	}
-	if (rc == EXIT_OK && o.json) {
+	if (rc == EXIT_OK && prometheus && daxpin_layouts_scan(ctx, NULL, 0, &layouts) < 0)
+		fprintf(stderr, "daxpin list: cannot scan for layout-break waiters; their metrics are left out\n");
+	if (rc == EXIT_OK && output_file && outfile_open(&of, "list", output_file) < 0)
+		rc = EXIT_FAILURE_;
+	else if (output_file)
+		out = of.f;
+	if (rc == EXIT_OK && prometheus) {
+		struct timespec end;
+
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		if (list_prometheus(out, t, &o, layouts, (double)(end.tv_sec - start.tv_sec) +
+				    (double)(end.tv_nsec - start.tv_nsec) / 1e9) < 0) {
+			fprintf(stderr, "daxpin list: out of memory\n");
+			rc = EXIT_FAILURE_;
+		}
+	} else if (rc == EXIT_OK && o.json) {
 		struct json_object *j = list_to_json(t, &o);
 
-		json_print(stdout, j);
+		json_print(out, j);
 		json_object_put(j);
 	} else if (rc == EXIT_OK && list_table(t, &o, &sel) < 0) {
 		fprintf(stderr, "daxpin list: out of memory\n");
 		rc = EXIT_FAILURE_;
 	}
+	if (of.f && rc == EXIT_OK && outfile_commit(&of, "list") < 0)
+		rc = EXIT_FAILURE_;
+	outfile_abort(&of);
+	daxpin_layouts_free(layouts);
 	if (o.holders)
 		topology_holders_free(&holders);
 	if (o.pages)

@@ -38,4 +38,14 @@ bool list_daxdev_selected(const struct list_options *o,
 struct json_object *list_to_json(const struct daxpin_topology *t,
 				 const struct list_options *o);
 
+struct daxpin_layouts;
+
+/*
+ * --format prometheus: the metrics of the selected objects, the layout
+ * waiters (NULL: not scanned) and how long the scans took; -1 when out of
+ * memory.
+ */
+int list_prometheus(FILE *out, const struct daxpin_topology *t, const struct list_options *o,
+		    const struct daxpin_layouts *layouts, double scan_seconds);
+
 #endif
