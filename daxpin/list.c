@@ -607,9 +607,16 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		     columns_selected(&sel, COL_MAPPED) ||
 		     columns_selected(&sel, COL_MAXREF);
 
+	/* a destination that cannot be written fails before the scans */
+	if (output_file) {
+		if (outfile_open(&of, "list", output_file) < 0)
+			return EXIT_FAILURE_;
+		out = of.f;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	rc = daxpin_topology_scan(ctx, &t);
 	if (rc < 0) {
+		outfile_abort(&of);
 		fprintf(stderr, "daxpin list: cannot read the persistent-memory topology: %s\n",
 			strerror(-rc));
 		return EXIT_FAILURE_;
@@ -642,10 +649,6 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 	}
 	if (rc == EXIT_OK && prometheus && daxpin_layouts_scan(ctx, NULL, 0, &layouts) < 0)
 		fprintf(stderr, "daxpin list: cannot scan for layout-break waiters; their metrics are left out\n");
-	if (rc == EXIT_OK && output_file && outfile_open(&of, "list", output_file) < 0)
-		rc = EXIT_FAILURE_;
-	else if (output_file)
-		out = of.f;
 	if (rc == EXIT_OK && prometheus) {
 		struct timespec end;
 
