@@ -2,7 +2,7 @@
 # The JSON outputs daxpin gives on any machine, as any user (no persistent
 # memory needed; as root also as user nobody), validated against schema/: list, holders of a file a
 # process holds open, layouts, layouts --wait events, drain's result event
-# for an unknown target. Then the validator itself must reject documents
+# for an unknown target, watch's start and end events. Then the validator itself must reject documents
 # that break the contract, or a pass would prove nothing.
 # Usage: host.sh DAXPIN SCHEMA_DIR VALIDATE
 set -u
@@ -36,6 +36,11 @@ outputs() {
 	"$@" "$daxpin" layouts --wait --timeout 1 --json "$tmp/held" \
 		>"$out/layouts-wait.$label.jsonl" 2>/dev/null
 	"$@" "$daxpin" drain --json --dry-run no-such-device >"$out/drain.$label.jsonl" 2>/dev/null
+	"$@" "$daxpin" watch --json --interval 0.2 >"$out/watch.$label.jsonl" 2>/dev/null &
+	watcher=$!
+	sleep 1
+	kill -TERM $watcher
+	wait $watcher
 }
 outputs self
 # root's outputs lack what only an unprivileged user sees (nulls and reasons)
@@ -45,7 +50,7 @@ if [ "$(id -u)" = 0 ] && setpriv --reuid=65534 --regid=65534 --clear-groups "$da
 fi
 
 failed=0
-"$validate" "$schemas" --require list,holders,layouts,layouts-wait,drain "$out" || failed=1
+"$validate" "$schemas" --require list,holders,layouts,layouts-wait,drain,watch "$out" || failed=1
 grep -q "\"pid\": $holder" "$out/holders.self.json" ||
 	{ echo "FAIL: holders --json does not name the holder $holder"; failed=1; }
 
