@@ -463,7 +463,8 @@ static int list_pages_scan(struct daxpin_ctx *ctx, const struct daxpin_topology 
 			tp->reason);
 		return tp->error == -EPERM ? EXIT_PERMISSION : EXIT_UNSUPPORTED;
 	}
-	if (!o->json)
+	/* JSON and metrics say so themselves */
+	if (!o->json && !o->prometheus)
 		fprintf(stderr, "daxpin list: REFS, PINNED and MAPPED show '-': page state unavailable: %s\n",
 			tp->reason);
 	return EXIT_OK;
@@ -525,7 +526,7 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 	struct list_options o = {};
 	struct topology_holders holders;
 	struct topology_pages pages;
-	bool want_holders = false, want_pages, prometheus = false;
+	bool want_holders = false, want_pages;
 	const char *output_file = NULL;
 	struct daxpin_layouts *layouts = NULL;
 	struct outfile of = { 0 };
@@ -548,7 +549,7 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 			if (strcmp(optarg, "json") == 0) {
 				o.json = true;
 			} else if (strcmp(optarg, "prometheus") == 0) {
-				prometheus = true;
+				o.prometheus = true;
 			} else if (strcmp(optarg, "table") != 0) {
 				error_line("daxpin list: unknown format '%s'; use table, json or prometheus",
 					   optarg);
@@ -577,15 +578,15 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 			o.table.given);
 		return EXIT_USAGE;
 	}
-	if (prometheus && (o.json || o.table.given || o.table.human_json || o.verbose)) {
+	if (o.prometheus && (o.json || o.table.given || o.table.human_json || o.verbose)) {
 		fprintf(stderr, "daxpin list: --format prometheus takes no other output option (-J, -o, -n, -r, -b, -u, -v)\n");
 		return EXIT_USAGE;
 	}
-	if (output_file && !o.json && !prometheus) {
+	if (output_file && !o.json && !o.prometheus) {
 		fprintf(stderr, "daxpin list: --output-file needs --json or --format prometheus\n");
 		return EXIT_USAGE;
 	}
-	if (!o.json && !prometheus && (o.table.human_json || o.verbose)) {
+	if (!o.json && !o.prometheus && (o.table.human_json || o.verbose)) {
 		fprintf(stderr, "daxpin list: -%c shapes the JSON output; add -J\n",
 			o.verbose ? 'v' : 'u');
 		return EXIT_USAGE;
@@ -601,8 +602,8 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		return EXIT_USAGE;
 	if (want_holders && !o.table.output)
 		sel.ids[sel.nr++] = COL_HOLDERS;
-	want_holders |= columns_selected(&sel, COL_HOLDERS) || prometheus;
-	want_pages = o.json || o.pinned || prometheus || columns_selected(&sel, COL_REFS) ||
+	want_holders |= columns_selected(&sel, COL_HOLDERS) || o.prometheus;
+	want_pages = o.json || o.pinned || o.prometheus || columns_selected(&sel, COL_REFS) ||
 		     columns_selected(&sel, COL_PINNED) ||
 		     columns_selected(&sel, COL_MAPPED) ||
 		     columns_selected(&sel, COL_MAXREF);
@@ -647,9 +648,9 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 				fprintf(stderr, "daxpin list: holders partial: %s\n", holders.h->reason);
 		}
 	}
-	if (rc == EXIT_OK && prometheus && daxpin_layouts_scan(ctx, NULL, 0, &layouts) < 0)
+	if (rc == EXIT_OK && o.prometheus && daxpin_layouts_scan(ctx, NULL, 0, &layouts) < 0)
 		fprintf(stderr, "daxpin list: cannot scan for layout-break waiters; their metrics are left out\n");
-	if (rc == EXIT_OK && prometheus) {
+	if (rc == EXIT_OK && o.prometheus) {
 		struct timespec end;
 
 		clock_gettime(CLOCK_MONOTONIC, &end);

@@ -23,6 +23,7 @@ struct list_options {
 	const struct topology_pages *pages;
 	bool pinned;		/* only objects with referenced or pinned pages */
 	bool verbose;		/* the busy folios too */
+	bool prometheus;	/* --format prometheus */
 };
 
 /* Which objects the filters keep; shared by the table and the JSON output. */
