@@ -46,7 +46,7 @@ wait_event "$dax: 3 references, 3 2M folios" \
 wait_event "$dax: hold-refs $holder appeared" \
 	".event == \"holder\" and .action == \"appeared\" and .object == \"$dax\" and .pid == $holder"
 
-pmem=$(ndctl create-namespace -r region0 -m fsdax -s 256M | jq -r .blockdev)
+pmem=$(ndctl create-namespace -r region0 -m fsdax -s 512M | jq -r .blockdev)
 wait_event "$pmem added" ".event == \"device\" and .kind == \"blockdev\" and .object == \"$pmem\" and .action == \"add\""
 mkdir -p /tmp/xfs
 mkfs.xfs -q -f "/dev/$pmem" && mount -o dax=always "/dev/$pmem" /tmp/xfs
