@@ -1,9 +1,11 @@
 #!/bin/sh
 # The JSON outputs daxpin gives on any machine, as any user (no persistent
-# memory needed; as root also as user nobody), validated against schema/: list, holders of a file a
-# process holds open, layouts, layouts --wait events, drain's result event
-# for an unknown target, watch's start and end events. Then the validator itself must reject documents
-# that break the contract, or a pass would prove nothing.
+# memory needed; as root also as user nobody), validated against schema/:
+# list, holders of a file a process holds open, layouts, layouts --wait
+# events, drain's result event for an unknown target, watch's start and end
+# events; and the outputs of real kernels in test/schema/fixtures. Then the
+# validator itself must reject documents that break the contract, or a
+# pass would prove nothing.
 # Usage: host.sh DAXPIN SCHEMA_DIR VALIDATE
 set -u
 daxpin=$1
@@ -51,6 +53,10 @@ fi
 
 failed=0
 "$validate" "$schemas" --require list,holders,layouts,layouts-wait,drain,watch "$out" || failed=1
+# outputs the VM suite recorded on real kernels (json-schema scenario), in
+# the states no host has: held pages, waiters, timed-out drains and breaks
+"$validate" "$schemas" --require list,holders,layouts,layouts-wait,layouts-files,drain,break-layouts \
+	"$(dirname "$0")/fixtures" || failed=1
 grep -q "\"pid\": $holder" "$out/holders.self.json" ||
 	{ echo "FAIL: holders --json does not name the holder $holder"; failed=1; }
 
