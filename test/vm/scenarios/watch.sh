@@ -22,13 +22,12 @@ events=$(json_file watch.events.jsonl)
 "$DAXPIN" watch --json --interval 1 >"$events" 2>/tmp/watch.err &
 watcher=$!
 
-# wait_event WHAT JQ_CONDITION: until an event matches (120 s: scans load
+# wait_event WHAT JQ_CONDITION: until an event matches (90 s: scans load
 # BPF programs, slow under TCG)
 wait_event() {
-	i=0
+	end=$(($(date +%s) + 90))
 	until jq -e -s "any(.[]; $2)" "$events" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -le 600 ] || fail "no event: $1"
+		[ "$(date +%s)" -le $end ] || fail "no event: $1"
 		sleep 0.2
 	done
 	echo "ok: event: $1"
