@@ -1,8 +1,8 @@
 #!/bin/sh
 # daxpin watch on any machine, as any user: the first event comes while it
 # runs (flushed), SIGTERM and SIGINT end it with exit status 0 and an end
-# event as the last line, human lines start with an RFC 3339 time, and bad
-# options are one-line usage errors.
+# event as the last line, human lines start with an RFC 3339 time, memory
+# stays flat over 100 scans, and bad options are one-line usage errors.
 # Usage: watch-host.sh DAXPIN
 set -u
 daxpin=$1
@@ -43,6 +43,18 @@ done
 watch_until TERM
 grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}Z start scanning every 0\.2 s' "$tmp/out" &&
 	ok "human lines: time, event, text" || fail "human line: $(head -n 1 "$tmp/out")"
+
+# memory stays bounded: 100 scans later the resident set has not grown by 1 MiB
+"$daxpin" watch --interval 0.1 --json >"$tmp/out" 2>/dev/null &
+pid=$!
+sleep 1
+rss0=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
+sleep 10
+rss1=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
+kill -TERM $pid
+wait $pid
+[ $((rss1 - rss0)) -lt 1024 ] && ok "100 scans: RSS $rss0 kB -> $rss1 kB" ||
+	fail "100 scans: RSS grew from $rss0 kB to $rss1 kB"
 
 for args in "--interval 0" "--interval 0.05" "--interval x" "extra" "--bogus" "--interval"; do
 	# shellcheck disable=SC2086 # the arguments are words
