@@ -54,8 +54,9 @@ fi
 failed=0
 "$validate" "$schemas" --require list,holders,layouts,layouts-wait,drain,watch "$out" || failed=1
 # outputs the VM suite recorded on real kernels (json-schema scenario), in
-# the states no host has: held pages, waiters, timed-out drains and breaks
-"$validate" "$schemas" --require list,holders,layouts,layouts-wait,layouts-files,drain,break-layouts \
+# the states no host has: held pages, waiters, timed-out drains and breaks,
+# watch events of devices and references coming and going
+"$validate" "$schemas" --require list,holders,layouts,layouts-wait,layouts-files,drain,break-layouts,watch \
 	"$(dirname "$0")/fixtures" || failed=1
 grep -q "\"pid\": $holder" "$out/holders.self.json" ||
 	{ echo "FAIL: holders --json does not name the holder $holder"; failed=1; }
