@@ -10,5 +10,6 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx);
 int cmd_drain(int argc, char **argv, struct daxpin_ctx *ctx);
 int cmd_layouts(int argc, char **argv, struct daxpin_ctx *ctx);
 int cmd_break_layouts(int argc, char **argv, struct daxpin_ctx *ctx);
+int cmd_watch(int argc, char **argv, struct daxpin_ctx *ctx);
 
 #endif

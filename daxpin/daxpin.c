@@ -28,6 +28,7 @@ static const struct cmd_struct commands[] = {
 	{ "drain", cmd_drain, "disable a dax device, namespace or region once nothing holds it" },
 	{ "layouts", cmd_layouts, "show the threads waiting in a DAX layout break, or wait for them" },
 	{ "break-layouts", cmd_break_layouts, "force a DAX layout break of files without changing them" },
+	{ "watch", cmd_watch, "report device, page-state, holder and layout-break changes as they happen" },
 };
 
 static void usage(FILE *out)

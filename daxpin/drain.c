@@ -35,9 +35,7 @@ struct drain_cli {
 
 static void json_line(struct json_object *obj)
 {
-	printf("%s\n", json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-						      JSON_C_TO_STRING_NOSLASHESCAPE));
-	fflush(stdout);
+	json_print_line(stdout, obj);
 	json_object_put(obj);
 }
 

@@ -281,9 +281,7 @@ static void progress_json(uint64_t elapsed, const struct daxpin_layouts *l, int6
 	add(j, "elapsed_ms", xjson_uint64(elapsed));
 	add(j, "waiters", waiters_to_json(l, NULL));
 	add(j, "referenced", refs >= 0 ? xjson_int(refs) : NULL);
-	printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
-						      JSON_C_TO_STRING_NOSLASHESCAPE));
-	fflush(stdout);
+	json_print_line(stdout, j);
 	json_object_put(j);
 }
 

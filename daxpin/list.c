@@ -4,11 +4,15 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <daxpin/layouts.h>
 
 #include "builtin.h"
 #include "exitcodes.h"
 #include "list.h"
 #include "options.h"
+#include "outfile.h"
 
 enum {
 	COL_NAME,
@@ -459,7 +463,8 @@ static int list_pages_scan(struct daxpin_ctx *ctx, const struct daxpin_topology 
 			tp->reason);
 		return tp->error == -EPERM ? EXIT_PERMISSION : EXIT_UNSUPPORTED;
 	}
-	if (!o->json)
+	/* JSON and metrics say so themselves */
+	if (!o->json && !o->prometheus)
 		fprintf(stderr, "daxpin list: REFS, PINNED and MAPPED show '-': page state unavailable: %s\n",
 			tp->reason);
 	return EXIT_OK;
@@ -480,6 +485,10 @@ static void list_usage(FILE *out)
 		"      --holders          HOLDERS column / JSON holders: who maps, opens, pins or owns page references of each\n"
 		"Output:\n"
 		"  -J, --json             JSON with ndctl/daxctl key names\n"
+		"      --format FORMAT    table (default), json (as -J), or prometheus: metrics for\n"
+		"                         node_exporter's textfile collector (scans holders too)\n"
+		"      --output-file FILE with --json or --format prometheus: write FILE atomically\n"
+		"                         (a temporary file in its directory, renamed)\n"
 		"  -u, --human            with -J: sizes as \"1.00 GiB (1.07 GB)\"\n"
 		"  -o, --output LIST      columns to show; +LIST adds to the default\n"
 		"                         with -J: page state only if LIST has REFS, PINNED,\n"
@@ -494,7 +503,7 @@ static void list_usage(FILE *out)
 int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 {
 	enum { OPT_REGION = 256, OPT_NAMESPACE, OPT_DEV, OPT_MODE, OPT_HOLDERS,
-	       OPT_PINNED };
+	       OPT_PINNED, OPT_FORMAT, OPT_OUTPUT_FILE };
 	static const struct option longopts[] = {
 		{ "region", required_argument, NULL, OPT_REGION },
 		{ "namespace", required_argument, NULL, OPT_NAMESPACE },
@@ -502,6 +511,8 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "holders", no_argument, NULL, OPT_HOLDERS },
 		{ "pinned", no_argument, NULL, OPT_PINNED },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "output-file", required_argument, NULL, OPT_OUTPUT_FILE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "human", no_argument, NULL, 'u' },
@@ -517,6 +528,11 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 	struct topology_holders holders;
 	struct topology_pages pages;
 	bool want_holders = false, want_pages;
+	const char *output_file = NULL;
+	struct daxpin_layouts *layouts = NULL;
+	struct outfile of = { 0 };
+	FILE *out = stdout;
+	struct timespec start;
 	struct column_selection sel;
 	struct daxpin_topology *t;
 	int c, rc;
@@ -530,6 +546,18 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		case OPT_MODE: o.mode = optarg; break;
 		case OPT_HOLDERS: want_holders = true; break;
 		case OPT_PINNED: o.pinned = true; break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "json") == 0) {
+				o.json = true;
+			} else if (strcmp(optarg, "prometheus") == 0) {
+				o.prometheus = true;
+			} else if (strcmp(optarg, "table") != 0) {
+				error_line("daxpin list: unknown format '%s'; use table, json or prometheus",
+					   optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_OUTPUT_FILE: output_file = optarg; break;
 		case 'v': o.verbose = true; break;
 		case 'J': o.json = true; break;
 		case 'u': o.table.human_json = true; break;
@@ -552,7 +580,15 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 			o.table.noheadings ? 'n' : o.table.raw ? 'r' : 'b');
 		return EXIT_USAGE;
 	}
-	if (!o.json && (o.table.human_json || o.verbose)) {
+	if (o.prometheus && (o.json || o.table.given || o.table.human_json || o.verbose)) {
+		fprintf(stderr, "daxpin list: --format prometheus takes no other output option (-J, -o, -n, -r, -b, -u, -v)\n");
+		return EXIT_USAGE;
+	}
+	if (output_file && !o.json && !o.prometheus) {
+		fprintf(stderr, "daxpin list: --output-file needs --json or --format prometheus\n");
+		return EXIT_USAGE;
+	}
+	if (!o.json && !o.prometheus && (o.table.human_json || o.verbose)) {
 		fprintf(stderr, "daxpin list: -%c shapes the JSON output; add -J\n",
 			o.verbose ? 'v' : 'u');
 		return EXIT_USAGE;
@@ -568,14 +604,23 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		return EXIT_USAGE;
 	if (want_holders && !o.table.output)
 		sel.ids[sel.nr++] = COL_HOLDERS;
-	want_holders |= columns_selected(&sel, COL_HOLDERS);
-	want_pages = (o.json && !o.table.output) || o.pinned || columns_selected(&sel, COL_REFS) ||
+	want_holders |= columns_selected(&sel, COL_HOLDERS) || o.prometheus;
+	want_pages = (o.json && !o.table.output) || o.pinned || o.prometheus ||
+		     columns_selected(&sel, COL_REFS) ||
 		     columns_selected(&sel, COL_PINNED) ||
 		     columns_selected(&sel, COL_MAPPED) ||
 		     columns_selected(&sel, COL_MAXREF);
 
+	/* a destination that cannot be written fails before the scans */
+	if (output_file) {
+		if (outfile_open(&of, "list", output_file) < 0)
+			return EXIT_FAILURE_;
+		out = of.f;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	rc = daxpin_topology_scan(ctx, &t);
 	if (rc < 0) {
+		outfile_abort(&of);
 		fprintf(stderr, "daxpin list: cannot read the persistent-memory topology: %s\n",
 			strerror(-rc));
 		return EXIT_FAILURE_;
@@ -606,15 +651,30 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 				fprintf(stderr, "daxpin list: holders partial: %s\n", holders.h->reason);
 		}
 	}
-	if (rc == EXIT_OK && o.json) {
+	if (rc == EXIT_OK && o.prometheus && daxpin_layouts_scan(ctx, NULL, 0, &layouts) < 0)
+		fprintf(stderr, "daxpin list: cannot scan for layout-break waiters; their metrics are left out\n");
+	if (rc == EXIT_OK && o.prometheus) {
+		struct timespec end;
+
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		if (list_prometheus(out, t, &o, layouts, (double)(end.tv_sec - start.tv_sec) +
+				    (double)(end.tv_nsec - start.tv_nsec) / 1e9) < 0) {
+			fprintf(stderr, "daxpin list: out of memory\n");
+			rc = EXIT_FAILURE_;
+		}
+	} else if (rc == EXIT_OK && o.json) {
 		struct json_object *j = list_to_json(t, &o);
 
-		json_print(stdout, j);
+		json_print(out, j);
 		json_object_put(j);
 	} else if (rc == EXIT_OK && list_table(t, &o, &sel) < 0) {
 		fprintf(stderr, "daxpin list: out of memory\n");
 		rc = EXIT_FAILURE_;
 	}
+	if (of.f && rc == EXIT_OK && outfile_commit(&of, "list") < 0)
+		rc = EXIT_FAILURE_;
+	outfile_abort(&of);
+	daxpin_layouts_free(layouts);
 	if (o.holders)
 		topology_holders_free(&holders);
 	if (o.pages)

@@ -23,6 +23,7 @@ struct list_options {
 	const struct topology_pages *pages;
 	bool pinned;		/* only objects with referenced or pinned pages */
 	bool verbose;		/* the busy folios too */
+	bool prometheus;	/* --format prometheus */
 };
 
 /* Which objects the filters keep; shared by the table and the JSON output. */
@@ -37,5 +38,15 @@ bool list_daxdev_selected(const struct list_options *o,
 
 struct json_object *list_to_json(const struct daxpin_topology *t,
 				 const struct list_options *o);
+
+struct daxpin_layouts;
+
+/*
+ * --format prometheus: the metrics of the selected objects, the layout
+ * waiters (NULL: not scanned) and how long the scans took; -1 when out of
+ * memory.
+ */
+int list_prometheus(FILE *out, const struct daxpin_topology *t, const struct list_options *o,
+		    const struct daxpin_layouts *layouts, double scan_seconds);
 
 #endif

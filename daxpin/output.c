@@ -313,13 +313,49 @@ struct json_object *json_size(uint64_t bytes, const struct table_options *o)
 	return xjson_string(buf);
 }
 
-void json_print(FILE *out, struct json_object *obj)
+/*
+ * The document as printed: each top-level object, or each object of a
+ * top-level array, gains "schema_version" (first, for a reader of the
+ * pretty form). A copy that shares the members, so the caller's document
+ * stays as it built it.
+ */
+static struct json_object *stamped(struct json_object *obj)
 {
-	const char *text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
-							       JSON_C_TO_STRING_SPACED |
-							       JSON_C_TO_STRING_NOSLASHESCAPE);
+	struct json_object *copy;
+
+	if (json_object_is_type(obj, json_type_array)) {
+		copy = xjson_array();
+		for (size_t i = 0; i < json_object_array_length(obj); i++)
+			xjson_append(copy, stamped(json_object_array_get_idx(obj, i)));
+		return copy;
+	}
+	if (!json_object_is_type(obj, json_type_object))
+		return json_object_get(obj);
+	copy = xjson_object();
+	xjson_add(copy, "schema_version", xjson_int(JSON_SCHEMA_VERSION));
+	json_object_object_foreach(obj, key, val)
+		xjson_add(copy, key, json_object_get(val));
+	return copy;
+}
+
+static void json_print_flags(FILE *out, struct json_object *obj, int flags)
+{
+	struct json_object *doc = stamped(obj);
+	const char *text = json_object_to_json_string_ext(doc, flags | JSON_C_TO_STRING_NOSLASHESCAPE);
 
 	if (!text)
 		out_of_memory();
 	fprintf(out, "%s\n", text);
+	json_object_put(doc);
+}
+
+void json_print(FILE *out, struct json_object *obj)
+{
+	json_print_flags(out, obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+}
+
+void json_print_line(FILE *out, struct json_object *obj)
+{
+	json_print_flags(out, obj, JSON_C_TO_STRING_PLAIN);
+	fflush(out);
 }

@@ -94,7 +94,17 @@ struct json_object *xjson_bool(bool v);
 void xjson_add(struct json_object *obj, const char *key, struct json_object *val);
 void xjson_append(struct json_object *array, struct json_object *val);
 
+/*
+ * The major version of every JSON output's schema (schema/NAME.schema.json):
+ * within it fields are added, never renamed, retyped or removed. Every
+ * top-level object printed carries it as "schema_version": the document,
+ * each element of a top-level array, each JSON Lines event.
+ */
+#define JSON_SCHEMA_VERSION 1
+
 /* Prints a JSON document and a newline, like ndctl (pretty, no escaped slashes). */
 void json_print(FILE *out, struct json_object *obj);
+/* One JSON Lines event: the object on one line, flushed at once. */
+void json_print_line(FILE *out, struct json_object *obj);
 
 #endif

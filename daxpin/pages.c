@@ -94,13 +94,21 @@ static int namespace_scan(struct topology_pages *tp, const struct daxpin_namespa
 int topology_pages_scan(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
 			struct topology_pages *tp)
 {
-	int rc;
-
 	memset(tp, 0, sizeof(*tp));
 	tp->error = daxpin_pagestate_open(ctx, &tp->ps);
 	if (tp->error == -ENOMEM)
 		return -ENOMEM;
 	tp->reason = daxpin_pagestate_reason(tp->ps);
+	return topology_pages_rescan(tp, t);
+}
+
+int topology_pages_rescan(struct topology_pages *tp, const struct daxpin_topology *t)
+{
+	int rc;
+
+	free(tp->objs);
+	tp->objs = NULL;
+	tp->nr = 0;
 	for (size_t i = 0; i < t->nr_regions; i++)
 		for (size_t j = 0; j < t->regions[i].nr_namespaces; j++) {
 			rc = namespace_scan(tp, &t->regions[i].namespaces[j]);

@@ -34,6 +34,12 @@ struct topology_pages {
 
 int topology_pages_scan(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
 			struct topology_pages *tp);
+/*
+ * The page state of another topology snapshot with the program already
+ * loaded (daxpin watch scans again and again); forgets the previous
+ * objects, not the owners.
+ */
+int topology_pages_rescan(struct topology_pages *tp, const struct daxpin_topology *t);
 /* NULL when the object has no struct pages (raw, sector) or was not scanned */
 const struct object_pages *topology_pages_of(const struct topology_pages *tp,
 					     const void *obj);

@@ -108,6 +108,49 @@ static void json_strings(void **state)
 	assert_null(xjson_string(NULL));
 }
 
+/* Prints obj as json_print*() would and returns what was printed. */
+static char *printed(struct json_object *obj, bool line)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	if (line)
+		json_print_line(f, obj);
+	else
+		json_print(f, obj);
+	fclose(f);
+	return buf;
+}
+
+static void schema_version_stamped(void **state)
+{
+	struct json_object *obj = xjson_object(), *arr = xjson_array(), *inner = xjson_object();
+	char *s;
+
+	xjson_add(obj, "a", xjson_int(1));
+	xjson_add(inner, "b", xjson_array());
+	xjson_append(arr, inner);
+	xjson_append(arr, xjson_int(2));
+	/* an event: first key, one line */
+	s = printed(obj, true);
+	assert_string_equal(s, "{\"schema_version\":1,\"a\":1}\n");
+	free(s);
+	/* a top-level array: each object in it, nested ones untouched */
+	s = printed(arr, true);
+	assert_string_equal(s, "[{\"schema_version\":1,\"b\":[]},2]\n");
+	free(s);
+	/* the caller's document is as it was built */
+	assert_null(json_object_object_get(obj, "schema_version"));
+	assert_null(json_object_object_get(inner, "schema_version"));
+	s = printed(obj, false);
+	assert_non_null(strstr(s, "\"schema_version\": 1"));
+	free(s);
+	json_object_put(obj);
+	json_object_put(arr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -116,6 +159,7 @@ int main(void)
 		cmocka_unit_test(column_selection),
 		cmocka_unit_test(escaping),
 		cmocka_unit_test(json_strings),
+		cmocka_unit_test(schema_version_stamped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

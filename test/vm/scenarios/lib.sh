@@ -79,3 +79,11 @@ expect() {
 		failed=1
 	fi
 }
+
+# json_file NAME.LABEL.json|NAME.LABEL.jsonl: the path to write a daxpin
+# --json output to; run-scenario validates it against schema/NAME.schema.json
+# on the host (JSON Lines: each line).
+json_file() {
+	mkdir -p "$RESULTS/json"
+	echo "$RESULTS/json/$1"
+}
