@@ -18,19 +18,6 @@ static struct object_pages *objs_push(struct topology_pages *tp, const void *obj
 	return grown;
 }
 
-/* Why an object's pages cannot be read even when page state works. */
-static const char *daxdev_unreadable(const struct daxpin_daxdev *d)
-{
-	switch (d->driver) {
-	case DAXPIN_DRIVER_NONE:
-		return "device disabled: it has no struct pages";
-	case DAXPIN_DRIVER_KMEM:
-		return "system-ram: its pages belong to the page allocator";
-	default:
-		return d->ranges_known ? NULL : "physical addresses are shown to root only";
-	}
-}
-
 static int scan_one(struct topology_pages *tp, struct object_pages *p,
 		    const char *unreadable, const struct daxpin_pfn_range *ranges,
 		    size_t nr, enum daxpin_page_kind kind)
@@ -61,8 +48,7 @@ static int namespace_scan(struct topology_pages *tp, const struct daxpin_namespa
 		p = objs_push(tp, ns);
 		if (!p)
 			return -ENOMEM;
-		return scan_one(tp, p, !ns->enabled ? "namespace disabled: it has no struct pages" :
-				!ns->ranges_known ? "physical addresses are shown to root only" : NULL,
+		return scan_one(tp, p, daxpin_namespace_pages_unreadable(ns),
 				ns->ranges, ns->nr_ranges, DAXPIN_PAGE_FSDAX);
 	}
 	if (ns->mode != DAXPIN_NS_MODE_DEVDAX)
@@ -74,7 +60,7 @@ static int namespace_scan(struct topology_pages *tp, const struct daxpin_namespa
 		p = objs_push(tp, d);
 		if (!p)
 			return -ENOMEM;
-		rc = scan_one(tp, p, daxdev_unreadable(d), d->ranges, d->nr_ranges,
+		rc = scan_one(tp, p, daxpin_daxdev_pages_unreadable(d), d->ranges, d->nr_ranges,
 			      DAXPIN_PAGE_DEVDAX);
 		if (rc)
 			return rc;
@@ -122,7 +108,7 @@ int topology_pages_rescan(struct topology_pages *tp, const struct daxpin_topolog
 
 			if (!p)
 				return -ENOMEM;
-			rc = scan_one(tp, p, daxdev_unreadable(d), d->ranges,
+			rc = scan_one(tp, p, daxpin_daxdev_pages_unreadable(d), d->ranges,
 				      d->nr_ranges, DAXPIN_PAGE_DEVDAX);
 			if (rc)
 				return rc;

@@ -78,7 +78,8 @@ static bool key_is(const struct daxpin_key *k, enum daxpin_key_kind kind,
 static int daxdev_ranges(const struct daxpin_daxdev *d, const struct daxpin_key *k,
 			 struct daxpin_owners_target *out)
 {
-	if ((!d->major && !d->minor) || !key_is(k, DAXPIN_KEY_CHARDEV, d->major, d->minor))
+	if ((!d->major && !d->minor) || !key_is(k, DAXPIN_KEY_CHARDEV, d->major, d->minor) ||
+	    daxpin_daxdev_pages_unreadable(d))
 		return 0;
 	out->kind = DAXPIN_PAGE_DEVDAX;
 	out->large_folios = d->align > (unsigned long)sysconf(_SC_PAGESIZE);
@@ -90,6 +91,7 @@ static int fsdax_ranges(const struct daxpin_namespace *ns, const struct daxpin_k
 			struct daxpin_owners_target *out)
 {
 	if (!ns->blockdev || ns->mode != DAXPIN_NS_MODE_FSDAX ||
+	    daxpin_namespace_pages_unreadable(ns) ||
 	    !(key_is(k, DAXPIN_KEY_BLOCKDEV, ns->blk_major, ns->blk_minor) ||
 	      key_is(k, DAXPIN_KEY_FILESYSTEM, ns->blk_major, ns->blk_minor)))
 		return 0;
@@ -216,6 +218,12 @@ static int count_refs(struct daxpin_pagestate *ps, struct daxpin_owners *o,
 			continue;
 		rc = daxpin_pagestate_scan(ps, targets[t].ranges, targets[t].nr_ranges,
 					   targets[t].kind, &counts);
+		/* its struct pages went with a device disabled since the
+		 * topology was read: its references stay unknown */
+		if (rc == -EFAULT) {
+			rc = 0;
+			continue;
+		}
 		if (rc)
 			break;
 		to->refs_known = true;

@@ -559,3 +559,22 @@ DAXPIN_EXPORT const char *daxpin_daxdev_mode_name(const struct daxpin_daxdev *de
 		return "devdax";
 	}
 }
+
+DAXPIN_EXPORT const char *daxpin_daxdev_pages_unreadable(const struct daxpin_daxdev *d)
+{
+	switch (d->driver) {
+	case DAXPIN_DRIVER_NONE:
+		return "device disabled: it has no struct pages";
+	case DAXPIN_DRIVER_KMEM:
+		return "system-ram: its pages belong to the page allocator";
+	default:
+		return d->ranges_known ? NULL : "physical addresses are shown to root only";
+	}
+}
+
+DAXPIN_EXPORT const char *daxpin_namespace_pages_unreadable(const struct daxpin_namespace *ns)
+{
+	if (!ns->enabled)
+		return "namespace disabled: it has no struct pages";
+	return ns->ranges_known ? NULL : "physical addresses are shown to root only";
+}

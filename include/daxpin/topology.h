@@ -136,6 +136,16 @@ struct daxpin_topology {
 int daxpin_topology_scan(struct daxpin_ctx *ctx, struct daxpin_topology **topo);
 void daxpin_topology_free(struct daxpin_topology *topo);
 
+/*
+ * Why the struct pages of a dax device or an fsdax namespace cannot be read
+ * ("device disabled: it has no struct pages", "system-ram: ...", "physical
+ * addresses are shown to root only"), or NULL when its ranges can be
+ * scanned. Scanning the ranges of a disabled device reads memory that is
+ * no longer mapped.
+ */
+const char *daxpin_daxdev_pages_unreadable(const struct daxpin_daxdev *d);
+const char *daxpin_namespace_pages_unreadable(const struct daxpin_namespace *ns);
+
 /* What daxpin_topology_lookup() found: exactly one member is set. */
 struct daxpin_object {
 	struct daxpin_region *region;

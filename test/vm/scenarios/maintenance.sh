@@ -44,15 +44,17 @@ hook check --check "$dax"
 expect "released: check mode would change it (0)" "0 changed" "$rc $(jq -r .status "$RESULTS/report-check.json")"
 expect "check mode changed nothing" enabled "$(dev_state "$dax")"
 
-# ansible-playbook against this host; ansible wants a UTF-8 locale, its
+# ansible-playbook against this host, its variables as JSON (key=value
+# splits a path with a space); ansible wants a UTF-8 locale, its
 # temporary files where the guest can write (its root file system is the
 # host's, read-only) and,
 # as root already, no become
 play() {
 	LC_ALL=C.UTF-8 ANSIBLE_LOCAL_TEMP=/tmp/ansible ANSIBLE_REMOTE_TEMP=/tmp/ansible-remote ANSIBLE_NOCOLOR=1 \
 		ansible-playbook -i localhost, -c local "$src/contrib/ansible/pmem-maintenance.yml" \
-		-e daxpin_hosts=localhost -e ansible_become=false -e "daxpin_maintenance=$hook" \
-		-e "daxpin_binary=$DAXPIN" -e "{\"daxpin_targets\": [\"$dax\"]}" -e daxpin_timeout=30 \
+		-e "$(jq -cn --arg hook "$hook" --arg daxpin "$DAXPIN" --arg dax "$dax" \
+			'{daxpin_hosts: "localhost", ansible_become: false, daxpin_maintenance: $hook,
+			  daxpin_binary: $daxpin, daxpin_targets: [$dax], daxpin_timeout: 30}')" \
 		>"$RESULTS/ansible-$1.log" 2>&1 || { cat "$RESULTS/ansible-$1.log"; echo "FAIL: ansible-playbook"; exit 1; }
 	grep -E '^localhost +:' "$RESULTS/ansible-$1.log"
 }
