@@ -10,11 +10,12 @@
 # holders scan plus owners scan) against `--no-owners` (today's holders
 # scan alone) and their ratio; the goal is at most 2.
 #
-# Measured (7.2, QEMU TCG, 2072 processes): --no-owners 0.93 s, with owners
-# 7.97 s: ratio 8.6, the goal not met. Both iterators verify in tens of ms
-# natively; the owners path loads two more BPF objects (the owners iterator
-# and the page-state program), and libbpf reads /proc/kallsyms (122k lines)
-# for the typeless ksyms of each: the likely cost, to be confirmed.
+# Measured with programs pinned in bpffs (lib/bpf.c; QEMU TCG, 2,074
+# processes, 10 runs each, the host busy with a suite run): 7.2 --no-owners
+# 1.30 s, with owners 0.82 s, ratio 0.63; 6.1 1.54 s and 0.58 s, ratio 0.37:
+# the goal met on both. (Before the pins: 7.2 ratio 8.6, each run loading
+# the owners iterator and the page-state program.) That --no-owners comes
+# out slower is not explained yet.
 # timeout: 600
 set -eu
 . "$(dirname "$0")/../vm/scenarios/lib.sh"
