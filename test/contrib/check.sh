@@ -35,11 +35,14 @@ sed 's/hostPID: true/hostPID: "yes"/' "$ds" >"$tmp/bad.yaml"
 kubectl set resources --local -f "$tmp/bad.yaml" -c daxpin --limits=memory=1Mi -o name >/dev/null 2>&1 &&
 	fail "kubectl accepted a string for a boolean" || ok "kubectl rejects a mistyped manifest"
 
-# the units as installed, with this build's daxpin and man pages
-mkdir -p "$tmp/man/man1"
+# the units as installed, with this build's daxpin (through a link in the
+# temporary directory: ExecStart= splits a checkout path with a space) and
+# man pages
+mkdir -p "$tmp/man/man1" "$tmp/bin"
 cp "$mandir"/*.1 "$tmp/man/man1/" 2>/dev/null
+ln -s "$daxpin" "$tmp/bin/daxpin"
 for unit in "$contrib"/systemd/*; do
-	sed "s|/usr/bin/daxpin|$daxpin|" "$unit" >"$tmp/$(basename "$unit")"
+	sed "s|/usr/bin/daxpin|$tmp/bin/daxpin|" "$unit" >"$tmp/$(basename "$unit")"
 done
 if MANPATH=$tmp/man systemd-analyze verify "$tmp"/daxpin-*.service "$tmp"/daxpin-*.timer >"$tmp/out" 2>&1 &&
    [ ! -s "$tmp/out" ]; then
