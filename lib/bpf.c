@@ -262,6 +262,19 @@ void bpf_loaded_release(struct bpf_loaded *l)
 	l->pin_dir = -1;
 }
 
+const char *bpf_module_instance(const char *module, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/sys/module/%s", module);
+	if (stat(path, &st))
+		snprintf(buf, size, "%s_none", module);
+	else
+		snprintf(buf, size, "%s_%llx", module, (unsigned long long)st.st_ino);
+	return buf;
+}
+
 int bpf_loaded_prog_fd(const struct bpf_loaded *l, const struct bpf_program *prog)
 {
 	for (int i = 0; i < l->skeleton->prog_cnt; i++)

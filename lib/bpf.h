@@ -56,6 +56,13 @@ struct bpf_loaded {
 int bpf_loaded_get(struct daxpin_ctx *ctx, struct bpf_object_skeleton *skeleton,
 		   const char *pin, struct bpf_loaded *l);
 void bpf_loaded_release(struct bpf_loaded *l);
+/*
+ * The pin for programs that resolve a module's symbols or attach to its
+ * functions at load time ("MODULE_INO", "MODULE_none" while it is not
+ * loaded): each load of a module makes its sysfs directory anew, with a
+ * new inode number, so pinned programs serve that load of it only.
+ */
+const char *bpf_module_instance(const char *module, char *buf, size_t size);
 /* the fd of one of the skeleton's programs, -1 when it was not loaded */
 int bpf_loaded_prog_fd(const struct bpf_loaded *l, const struct bpf_program *prog);
 /* one user of pinned programs' .bss at a time, across processes */

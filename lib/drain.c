@@ -33,6 +33,7 @@
 #include <daxpin/drain.h>
 #include <daxpin/owners.h>
 
+#include "devdax_entry_count.h"
 #include "drainlock.h"
 #include "fence.h"
 #include "private.h"
@@ -78,6 +79,8 @@ struct daxpin_drain {
 	struct owners_scanner *owners;	/* loaded at the first referenced page */
 	struct daxpin_holders *holders;	/* the last scan */
 	uint64_t holders_ms;		/* when it was taken */
+	struct devdax_entry_count *entries;	/* NULL: not counted */
+	uint64_t entries_at_holders;	/* read before the last scan began */
 	struct signalled *signalled;
 	size_t nr_signalled;
 	struct timespec start;
@@ -338,6 +341,8 @@ static int holders_scan(struct daxpin_drain *d, bool with_owners)
 	for (size_t i = 0; i < d->nr_units; i++)
 		if (unit_active(&d->units[i]))
 			targets[i] = d->units[i].target;
+	if (d->entries)
+		d->entries_at_holders = devdax_entry_count_read(d->entries);
 	/*
 	 * /proc, not BPF iterators: a drain scans again and again, and the
 	 * /proc scan costs no program load (seconds under emulation)
@@ -726,17 +731,43 @@ static int unbind_all(struct daxpin_drain *d, const struct daxpin_drain_options 
 }
 
 /*
+ * Whether a process may have come to hold a target since the last holders
+ * scan began (which found nobody, or there would be no fenced check): not
+ * if every target is a device-dax device and no device-dax device was
+ * opened or faulted since. Otherwise only a new scan can tell.
+ */
+static bool only_devdax(const struct daxpin_drain *d)
+{
+	for (size_t i = 0; i < d->nr_units; i++)
+		if (unit_active(&d->units[i]) && !d->units[i].pub.daxdev)
+			return false;
+	return true;
+}
+
+static bool holders_may_have_changed(const struct daxpin_drain *d)
+{
+	return !only_devdax(d) || !d->entries ||
+	       devdax_entry_count_read(d->entries) != d->entries_at_holders;
+}
+
+/*
  * The last check, behind the fence: after the fence nothing new can open
- * a target, so a holders scan that finds nobody means nobody can take a
- * page reference any more, and the page scan after it sees every reference
- * that is left. Returns 0 when unbound, -EAGAIN when something was found
- * (fence lifted, the wait goes on), or a negative errno.
+ * a target by its name, so a holders scan that finds nobody means nobody
+ * can take a page reference any more, and the page scan after it sees
+ * every reference that is left. Where device-dax entries are counted
+ * (lib/devdax_entry_count.c), an unchanged count stands in for the scan,
+ * and covers every node of the device, not only its name in /dev; it is
+ * read once more after the page scan, so that nothing entered the device
+ * until just before the unbind. Returns 0 when unbound, -EAGAIN when
+ * something was found (fence lifted, the wait goes on), or a negative
+ * errno.
  */
 static int fenced_unbind(struct daxpin_drain *d, const struct daxpin_drain_options *o,
 			 struct check *c)
 {
 	struct daxpin_drain_event raced = { .kind = DAXPIN_DRAIN_RACED };
 	uint64_t fenced_ms, scanned_ms;
+	bool counted;
 	int rc = fences_raise(d);
 
 	if (rc == -EBUSY) {
@@ -756,15 +787,17 @@ static int fenced_unbind(struct daxpin_drain *d, const struct daxpin_drain_optio
 		return rc;
 	}
 	fenced_ms = elapsed_ms(d);
-	rc = holders_scan(d, false);
+	counted = !holders_may_have_changed(d);
+	rc = counted ? 0 : holders_scan(d, false);
 	scanned_ms = elapsed_ms(d);
 	if (rc == 0)
 		rc = check(d, false, c);
-	dbg(d->ctx, "fenced check: holders %" PRIu64 " ms, pages %" PRIu64 " ms\n",
-	    scanned_ms - fenced_ms, elapsed_ms(d) - scanned_ms);
+	dbg(d->ctx, "fenced check: holders %" PRIu64 " ms%s, pages %" PRIu64 " ms\n",
+	    scanned_ms - fenced_ms, counted ? " (no device-dax entries since the last scan)" : "",
+	    elapsed_ms(d) - scanned_ms);
 	if (rc == 0 && cancelled(o))
 		rc = -EINTR;
-	if (rc == 0 && !check_clean(c)) {
+	if (rc == 0 && (!check_clean(c) || (counted && holders_may_have_changed(d)))) {
 		emit(d, o, &raced);
 		rc = -EAGAIN;
 	}
@@ -919,6 +952,9 @@ DAXPIN_EXPORT int daxpin_drain_run(struct daxpin_drain *d,
 	if (rc < 0)
 		return rc;
 	if (!(o->flags & DAXPIN_DRAIN_DRY_RUN)) {
+		/* without the count, the fenced check scans the processes again */
+		if (only_devdax(d))
+			devdax_entry_count_open(d->ctx, &d->entries);
 		rc = lock_all(d);
 		if (rc < 0)
 			return rc;
@@ -964,5 +1000,6 @@ DAXPIN_EXPORT void daxpin_drain_free(struct daxpin_drain *d)
 	daxpin_holders_free(d->holders);
 	daxpin_pagestate_close(d->ps);
 	owners_scanner_close(d->owners);
+	devdax_entry_count_close(d->entries);
 	free(d);
 }

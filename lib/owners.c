@@ -38,7 +38,6 @@
 #define OWNERS_BPF 0
 #endif
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 DAXPIN_EXPORT const char *daxpin_ref_kind_name(enum daxpin_ref_kind kind)
 {
@@ -467,28 +466,11 @@ static int owner_cmp(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-/*
- * The program resolves RDMA's fops, symbols of the ib_uverbs module, when
- * it is loaded: pinned, it is good for that instance of the module only.
- * Each load of a module makes its sysfs directory anew, with a new inode
- * number.
- */
-static const char *uverbs_instance(char *buf, size_t size)
-{
-	struct stat st;
-
-	if (stat("/sys/module/ib_uverbs", &st))
-		snprintf(buf, size, "uverbs_none");
-	else
-		snprintf(buf, size, "uverbs_%llx", (unsigned long long)st.st_ino);
-	return buf;
-}
-
 static int scanner_load(struct owners_scanner *sc)
 {
 	char pin[32];
 	int rc = BPF_SKELETON_GET(sc->ctx, owners, &sc->skel,
-				  uverbs_instance(pin, sizeof(pin)), &sc->loaded);
+				  bpf_module_instance("ib_uverbs", pin, sizeof(pin)), &sc->loaded);
 
 	if (rc == -EPERM)
 		return unavailable_scanner(sc, "needs CAP_BPF and CAP_PERFMON (run as root)", rc);

@@ -11,6 +11,7 @@ struct daxctl_ctx;
 struct udev;
 
 #define DAXPIN_EXPORT __attribute__((visibility("default")))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 struct daxpin_ctx {
 	int refcount;
