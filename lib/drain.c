@@ -681,16 +681,12 @@ static int unit_verify(struct daxpin_drain *d, struct uevents *w, const struct u
 	return rc < 0 ? -EIO : 0;
 }
 
-static int unbind_all(struct daxpin_drain *d, const struct daxpin_drain_options *o)
+/* Unbinds every active target, confirming each through the events of w. */
+static int unbind_all(struct daxpin_drain *d, const struct daxpin_drain_options *o,
+		      struct uevents *w)
 {
-	struct uevents *w = NULL;
-	int rc = uevents_open(d->ctx, &w);
+	int rc = 0;
 
-	if (rc < 0) {
-		reason_set(d, "cannot watch device events to confirm the unbind: %s; nothing was changed",
-			   strerror(-rc));
-		return rc;
-	}
 	for (size_t i = 0; i < d->nr_units && rc == 0; i++) {
 		struct unit *u = &d->units[i];
 		struct daxpin_drain_event ev = { .kind = DAXPIN_DRAIN_DISABLED,
@@ -726,7 +722,6 @@ static int unbind_all(struct daxpin_drain *d, const struct daxpin_drain_options 
 		if (rc == 0)
 			emit(d, o, &ev);
 	}
-	uevents_close(w);
 	return rc;
 }
 
@@ -767,25 +762,30 @@ static int fenced_unbind(struct daxpin_drain *d, const struct daxpin_drain_optio
 {
 	struct daxpin_drain_event raced = { .kind = DAXPIN_DRAIN_RACED };
 	uint64_t fenced_ms, scanned_ms;
+	struct uevents *w = NULL;
 	bool counted;
-	int rc = fences_raise(d);
+	int rc, lifted;
 
+	/* watched from before the last check, so that only the unbind follows it */
+	rc = uevents_open(d->ctx, &w);
+	if (rc < 0) {
+		reason_set(d, "cannot watch device events to confirm the unbind: %s; nothing was changed",
+			   strerror(-rc));
+		return rc;
+	}
+	rc = fences_raise(d);
 	if (rc == -EBUSY) {
 		/* a block device claimed (mounted) since the targets were validated */
 		emit(d, o, &raced);
-		fences_lift(d);
-		return -EAGAIN;
+		rc = -EAGAIN;
+		goto lift;
 	}
-	if (rc == -EEXIST) {
+	if (rc == -EEXIST)
 		reason_set(d, "a drain killed earlier left a fenced node /dev/.daxpin-fenced-*: move it back to its name, or remove it and run 'udevadm trigger'");
-		fences_lift(d);
-		return rc;
-	}
-	if (rc < 0) {
+	else if (rc < 0)
 		reason_set(d, "cannot fence the device nodes: %s", strerror(-rc));
-		fences_lift(d);
-		return rc;
-	}
+	if (rc < 0)
+		goto lift;
 	fenced_ms = elapsed_ms(d);
 	counted = !holders_may_have_changed(d);
 	rc = counted ? 0 : holders_scan(d, false);
@@ -797,19 +797,18 @@ static int fenced_unbind(struct daxpin_drain *d, const struct daxpin_drain_optio
 	    elapsed_ms(d) - scanned_ms);
 	if (rc == 0 && cancelled(o))
 		rc = -EINTR;
-	if (rc == 0 && (!check_clean(c) || (counted && holders_may_have_changed(d)))) {
+	/* a device entered since the last holders scan began may be held now */
+	if (rc == 0 && (!check_clean(c) || (d->entries && holders_may_have_changed(d)))) {
 		emit(d, o, &raced);
 		rc = -EAGAIN;
 	}
-	if (rc < 0) {
-		int lifted = fences_lift(d);
-
-		return rc == -EAGAIN && lifted < 0 ? lifted : rc;
-	}
-	rc = unbind_all(d, o);
+	if (rc == 0)
+		rc = unbind_all(d, o, w);
 	/* after a failed unbind, put back the nodes of what is still bound */
-	fences_lift(d);
-	return rc;
+lift:
+	lifted = fences_lift(d);
+	uevents_close(w);
+	return rc == -EAGAIN && lifted < 0 ? lifted : rc;
 }
 
 static int pagestate_open(struct daxpin_drain *d)
