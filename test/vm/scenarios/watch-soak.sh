@@ -59,8 +59,15 @@ wait_count() {
 holder_event() { echo "\"event\":\"holder\",\"action\":\"$1\",\"object\":\"$dax\""; }
 device_event() { echo "\"event\":\"device\",\"action\":\"$1\",\"kind\":\"daxdev\",\"object\":\"$other_dax\""; }
 
-# memory KEY: watch's VmRSS or VmHWM in kB
-memory() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$watcher/status"; }
+# memory: "EVENTS VMRSS VMHWM RSSANON" (kB) now, from one read of watch's
+# status, as a line of $RESULTS/soak-rounds.txt: a leak would show as a
+# steady climb from round to round
+memory() {
+	awk -v events="$(wc -l <"$events")" '{ v[$1] = $2 }
+		END { print events, v["VmRSS:"], v["VmHWM:"], v["RssAnon:"] }' \
+		"/proc/$watcher/status" | tee -a "$RESULTS/soak-rounds.txt"
+}
+: >"$RESULTS/soak-rounds.txt"
 
 wait_count '"event":"start","interval_ms":100,"page_state":true' 1
 # the peak from here on: the first scan's loading of the page-state program
@@ -94,17 +101,16 @@ while :; do
 	wait_count "$(holder_event left)" $left
 
 	round=$((round + 1))
-	if [ $round = 1 ]; then
-		warm_events=$(wc -l <"$events")
-		warm_rss=$(memory VmRSS)
-		warm_hwm=$(memory VmHWM)
-	fi
-	[ "$(wc -l <"$events")" -lt "$target" ] || break
+	# shellcheck disable=SC2046 # four numbers
+	set -- $(memory)
+	[ $round != 1 ] || warm="$*"
+	[ "$1" -lt "$target" ] || break
 done
 end=$(date +%s%N)
-end_rss=$(memory VmRSS)
-end_hwm=$(memory VmHWM)
-total=$(wc -l <"$events")
+total=$1
+# $1-$4: events, VmRSS, VmHWM, RssAnon after the warm-up; $5-$8 at the end
+# shellcheck disable=SC2086 # four numbers
+set -- $warm "$@"
 
 kill -TERM $watcher
 rc=0
@@ -115,23 +121,25 @@ expect "no error event" 0 "$(count '"event":"error"')"
 expect "$other_dax: removed and added each round" "$round $round" \
 	"$(count "$(device_event remove)") $(count "$(device_event add)")"
 
-growth=$((end_hwm - warm_hwm))
+growth=$(($7 - $3))
 tee "$RESULTS/soak.txt" <<EOF
 events=$total
 rounds=$round
 holders=$holders
 seconds=$(echo "scale=1; ($end - $start) / 1000000000" | bc)
-warmup_events=$warm_events
-rss_warmup_kb=$warm_rss
-rss_end_kb=$end_rss
-hwm_warmup_kb=$warm_hwm
-hwm_end_kb=$end_hwm
+warmup_events=$1
+rss_warmup_kb=$2
+rss_end_kb=$6
+hwm_warmup_kb=$3
+hwm_end_kb=$7
 hwm_growth_kb=$growth
+anon_warmup_kb=$4
+anon_end_kb=$8
 EOF
 echo "events: $(jq -r .event "$events" | sort | uniq -c | tr -s ' \n' ' ')"
 [ "$total" -ge "$target" ] || fail "$total events, fewer than $target"
 [ "$growth" -le 1024 ] ||
-	fail "$total events: peak RSS grew from $warm_hwm kB to $end_hwm kB after the warm-up (more than 1 MiB)"
-echo "ok: $total events: peak RSS $warm_hwm kB -> $end_hwm kB after the warm-up (within 1 MiB)"
+	fail "$total events: peak RSS grew from $3 kB to $7 kB after the warm-up (more than 1 MiB)"
+echo "ok: $total events: peak RSS $3 kB -> $7 kB after the warm-up (within 1 MiB)"
 cat /tmp/watch-soak.err
 exit $failed
