@@ -6,7 +6,8 @@
 # then finishing when the file's page is released), the references released
 # (counts back to 0 with the previous ones, the holder leaving), the
 # namespace disabled (the dax device's remove event, and the device gone
-# from the scans); SIGTERM ends it with exit 0 and an end event.
+# from the scans); SIGTERM ends it with exit 0 and an end event. Then its
+# memory over 1,500 events (watch-soak.sh).
 # json: watch
 # timeout: 420
 set -eu
@@ -78,4 +79,5 @@ expect "SIGTERM: exit 0, the end event last" "0 end SIGTERM" \
 expect "no error event" 0 "$(jq -s '[.[] | select(.event == "error")] | length' "$events")"
 echo "events: $(wc -l <"$events"), $(jq -r .event "$events" | sort | uniq -c | tr -s ' \n' ' ')"
 cat /tmp/watch.err
+"$(dirname "$0")/watch-soak.sh" || failed=1
 exit $failed
