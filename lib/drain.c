@@ -95,7 +95,8 @@ struct check {
 };
 
 /* The access of a reference owner, as opposed to mapping or opening. */
-#define ACCESS_OWNER (DAXPIN_ACCESS_PIPE | DAXPIN_ACCESS_IO_URING | DAXPIN_ACCESS_RDMA_HINT)
+#define ACCESS_OWNER (DAXPIN_ACCESS_PIPE | DAXPIN_ACCESS_IO_URING | DAXPIN_ACCESS_RDMA_HINT | \
+		      DAXPIN_ACCESS_VFIO_HINT)
 
 __attribute__((format(printf, 2, 3)))
 static void reason_set(struct daxpin_drain *d, const char *fmt, ...)

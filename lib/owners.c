@@ -49,6 +49,8 @@ DAXPIN_EXPORT const char *daxpin_ref_kind_name(enum daxpin_ref_kind kind)
 		return "io_uring";
 	case DAXPIN_REF_RDMA_HINT:
 		return "rdma-hint";
+	case DAXPIN_REF_VFIO_HINT:
+		return "vfio-hint";
 	}
 	return NULL;
 }
@@ -292,7 +294,14 @@ static const enum daxpin_ref_kind rec_ref_kind[] = {
 	[OWNERS_REC_PIPE] = DAXPIN_REF_PIPE,
 	[OWNERS_REC_IO_URING] = DAXPIN_REF_IO_URING,
 	[OWNERS_REC_UVERBS] = DAXPIN_REF_RDMA_HINT,
+	[OWNERS_REC_VFIO] = DAXPIN_REF_VFIO_HINT,
 };
+
+/* A file the program passes on without pages: a hint, not an owner. */
+static bool rec_is_hint(const struct owners_rec *r)
+{
+	return r->kind == OWNERS_REC_UVERBS || r->kind == OWNERS_REC_VFIO;
+}
 
 /* The owner entry of r's process in to, appended if new (records come by process). */
 static struct daxpin_owner *owner_of(struct daxpin_target_owners *to, size_t *cap,
@@ -406,7 +415,7 @@ static int build(struct daxpin_owners *o, const struct daxpin_owners_target *tar
 			struct daxpin_owner *ow;
 			bool counts = false;
 
-			if (r->kind == OWNERS_REC_UVERBS || r->kind >= ARRAY_SIZE(rec_ref_kind))
+			if (rec_is_hint(r) || r->kind >= ARRAY_SIZE(rec_ref_kind))
 				continue;
 			to->truncated |= r->truncated != 0;
 			if (!run.count)
@@ -424,8 +433,8 @@ static int build(struct daxpin_owners *o, const struct daxpin_owners_target *tar
 	return rc;
 }
 
-/* RDMA hints: a verbs file and pinned memory, for targets with references
- * no exact owner explains (or unknown references). */
+/* Hints (a verbs file and pinned memory, a VFIO file), for targets with
+ * references no exact owner explains (or unknown references). */
 static int add_hints(struct daxpin_owners *o, const struct daxpin_owners_target *targets,
 		     const struct owners_rec *recs, size_t nr)
 {
@@ -441,7 +450,7 @@ static int add_hints(struct daxpin_owners *o, const struct daxpin_owners_target 
 			const struct owners_rec *r = &recs[i];
 			struct daxpin_owner *ow = NULL;
 
-			if (r->kind != OWNERS_REC_UVERBS)
+			if (!rec_is_hint(r))
 				continue;
 			for (size_t j = 0; j < to->nr_owners && !ow; j++)
 				if (to->owners[j].pid == (pid_t)r->tgid &&
@@ -468,27 +477,40 @@ static int owner_cmp(const void *a, const void *b)
 }
 
 /*
- * The program resolves RDMA's fops, symbols of the ib_uverbs module, when
- * it is loaded: pinned, it is good for that instance of the module only.
- * Each load of a module makes its sysfs directory anew, with a new inode
- * number.
+ * The program resolves RDMA's and VFIO's fops, symbols of the ib_uverbs
+ * and vfio modules, when it is loaded: pinned, it is good for those
+ * instances of the modules only. Each load of a module makes its sysfs
+ * directory anew, with a new inode number.
  */
-static const char *uverbs_instance(char *buf, size_t size)
+static const char *modules_instance(char *buf, size_t size)
 {
-	struct stat st;
+	static const char *const modules[] = { "ib_uverbs", "vfio" };
+	size_t n = 0;
 
-	if (stat("/sys/module/ib_uverbs", &st))
-		snprintf(buf, size, "uverbs_none");
-	else
-		snprintf(buf, size, "uverbs_%llx", (unsigned long long)st.st_ino);
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(modules); i++) {
+		char path[64];
+		struct stat st;
+		int len;
+
+		snprintf(path, sizeof(path), "/sys/module/%s", modules[i]);
+		if (stat(path, &st))
+			len = snprintf(buf + n, size - n, "%s%s_none", n ? "_" : "", modules[i]);
+		else
+			len = snprintf(buf + n, size - n, "%s%s_%llx", n ? "_" : "", modules[i],
+				       (unsigned long long)st.st_ino);
+		if (len < 0 || (size_t)len >= size - n)
+			break;
+		n += (size_t)len;
+	}
 	return buf;
 }
 
 static int scanner_load(struct owners_scanner *sc)
 {
-	char pin[32];
+	char pin[64];
 	int rc = BPF_SKELETON_GET(sc->ctx, owners, &sc->skel,
-				  uverbs_instance(pin, sizeof(pin)), &sc->loaded);
+				  modules_instance(pin, sizeof(pin)), &sc->loaded);
 
 	if (rc == -EPERM)
 		return unavailable_scanner(sc, "needs CAP_BPF and CAP_PERFMON (run as root)", rc);
