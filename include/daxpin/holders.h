@@ -69,8 +69,9 @@ enum daxpin_access {
 	DAXPIN_ACCESS_EXE = 1 << 4,	/* 'e': runs an executable from it */
 	/*
 	 * 'p': maps or opens it and has pinned memory (VmPin > 0: RDMA
-	 * memory regions, io_uring fixed buffers, VFIO). A hint, not proof
-	 * that the pinned pages are this target's.
+	 * memory regions, io_uring fixed buffers; VFIO counts in VmLck, and
+	 * not at all for device-dax pages). A hint, not proof that the pinned
+	 * pages are this target's.
 	 */
 	DAXPIN_ACCESS_PIN = 1 << 5,
 	/*

@@ -15,6 +15,7 @@
 # qemu: -device intel-iommu -device pci-testdev
 # cmdline: intel_iommu=on
 # timeout: 420
+# json: holders drain
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -37,6 +38,13 @@ held() { sed -n 's/^ready //p' "/tmp/$1.ready"; }
 # accounted NAME: VmLck and VmPin of the holder NAME, in kB
 accounted() { awk '/^Vm(Lck|Pin):/ { printf "%s%s", sep, $2; sep = " " }' "/proc/$(held "$1")/status"; }
 
+# vfio_fds PID: its fds open on /dev/vfio/* (the container and the group)
+vfio_fds() {
+	for f in /proc/"$1"/fd/*; do
+		case $(readlink "$f") in /dev/vfio/*) echo "${f##*/}" ;; esac
+	done | sort -n | paste -sd, -
+}
+
 # check DEV NAME REFS PINNED: what daxpin says while NAME holds DEV's pages
 # through its VFIO container only
 check() {
@@ -45,14 +53,16 @@ check() {
 	expect "$dev: the DMA pins counted exactly (refs pinned)" "$3 $4" "$(pinned "$dev")"
 	expect "$dev: VFIO accounts none of them (VmLck VmPin kB)" "0 0" "$(accounted "$name")"
 	run holders "$DAXPIN" holders --json "$dev"
-	expect "$dev: $pid named with a VFIO hint, not exact, no page count" \
-		"$pid V vfio-hint false null" \
-		"$(jq -r '.[0].holders[] | "\(.pid) \(.access) " + (.references[] | "\(.kind) \(.exact) \(.pages)")' /tmp/holders.out)"
+	expect "$dev: $pid named with a VFIO hint per VFIO fd ($(vfio_fds "$pid")), not exact, no page count" \
+		"$pid V $(vfio_fds "$pid" | sed 's/[0-9][0-9]*/&:vfio-hint:false:null/g')" \
+		"$(jq -r '.[0].holders[] | "\(.pid) \(.access) " + ([.references[] | "\(.fd):\(.kind):\(.exact):\(.pages)"] | join(","))' /tmp/holders.out)"
 	expect "$dev: the pins unattributed" "$3" "$(jq -r '.[0].unattributed' /tmp/holders.out)"
+	cp /tmp/holders.out "$(json_file "holders.$dev.json")"
 	expect "$dev: holders table" "$dev: ${pid}V ($3 page references without a known owner)" \
 		"$("$DAXPIN" holders "$dev")"
 	run drain "$DAXPIN" drain --timeout 1 --json "$dev"
 	expect "$dev: drain refuses, timed out (exit 6)" 6 $rc
+	cp /tmp/drain.out "$(json_file "drain.$dev.jsonl")"
 	expect "$dev: drain names $pid as a VFIO hint, refs unattributed" "$pid V vfio-hint false $3" \
 		"$(jq -r 'select(.event == "result") | .objects[0] | "\(.holders[0].pid) \(.holders[0].access) \(.holders[0].references[0].kind) \(.holders[0].references[0].exact) \(.unattributed)"' /tmp/drain.out)"
 	expect "$dev: still enabled" enabled "$(dev_state "$dev")"
