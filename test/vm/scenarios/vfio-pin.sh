@@ -61,7 +61,7 @@ check() {
 	expect "$dev: holders table" "$dev: ${pid}V ($3 page references without a known owner)" \
 		"$("$DAXPIN" holders "$dev")"
 	run drain "$DAXPIN" drain --timeout 1 --json "$dev"
-	expect "$dev: drain refuses, timed out (exit 6)" 6 $rc
+	expect "$dev: drain refuses, timed out (exit 6)" 6 "$rc"
 	cp /tmp/drain.out "$(json_file "drain.$dev.jsonl")"
 	expect "$dev: drain names $pid as a VFIO hint, refs unattributed" "$pid V vfio-hint false $3" \
 		"$(jq -r 'select(.event == "result") | .objects[0] | "\(.holders[0].pid) \(.holders[0].access) \(.holders[0].references[0].kind) \(.holders[0].references[0].exact) \(.unattributed)"' /tmp/drain.out)"
@@ -77,7 +77,7 @@ after() {
 	expect "$dev: no holder left, all unattributed" "0 $3" \
 		"$(jq -r '"\(.[0].holders | length) \(.[0].unattributed)"' /tmp/holders.out)"
 	run drain "$DAXPIN" drain --dry-run "$dev"
-	expect "$dev: drain --dry-run still refuses (exit 5, busy)" 5 $rc
+	expect "$dev: drain --dry-run still refuses (exit 5, busy)" 5 "$rc"
 }
 
 # 2M device-dax: a pin of a compound folio pins its 512 pages, one reference
@@ -99,6 +99,6 @@ mkfs.xfs -q /dev/pmem0.2
 mount -o dax=always /dev/pmem0.2 /tmp/pmem
 touch /tmp/now # released at once if it ever held
 run fsdax "$VM_HELPERS/hold-refs" -m vfio -g "$group" -t /tmp/now /tmp/pmem/file
-expect "VFIO_IOMMU_MAP_DMA refused on fsdax (EOPNOTSUPP: exit 95)" 95 $rc
+expect "VFIO_IOMMU_MAP_DMA refused on fsdax (EOPNOTSUPP: exit 95)" 95 "$rc"
 umount /tmp/pmem
 exit $failed
