@@ -10,7 +10,12 @@
  *   of pinned pages (ctx->user_bufs up to 6.12, ctx->buf_table since);
  * - an RDMA verbs file: its memory regions sit in an xarray of uobjects the
  *   program does not walk, so it is passed on as a hint only, when the
- *   process has pinned memory (mm->pinned_vm).
+ *   process has pinned memory (mm->pinned_vm);
+ * - a VFIO container, group or device file: its DMA mappings sit in the
+ *   vfio_iommu_type1 module's tree, not walked either: a hint as well, with
+ *   no condition on the process's memory accounting, because type1 counts
+ *   its pins in locked_vm but skips pages the kernel marks reserved, which
+ *   device-dax pages are: VmLck and VmPin stay 0 while they are pinned.
  *
  * A page pointer becomes a page frame number through vmemmap_base, as in
  * pagestate.bpf.c; only pages in the wanted ranges are passed on, as runs
@@ -33,6 +38,11 @@ extern const void io_uring_fops __ksym __weak;
 extern const void uverbs_fops __ksym __weak;
 /* ... with an mmap method (soft-RoCE and most hardware) */
 extern const void uverbs_mmap_fops __ksym __weak;
+/* the vfio module's container (/dev/vfio/vfio), group (/dev/vfio/N) and
+ * device files (the device holds its group, the group its container) */
+extern const void vfio_fops __ksym __weak;
+extern const void vfio_group_fops __ksym __weak;
+extern const void vfio_device_fops __ksym __weak;
 
 struct pipe_buffer {
 	struct page *page;
@@ -300,6 +310,12 @@ int owners_fds(struct bpf_iter__task_file *ctx)
 		    (&uverbs_mmap_fops && fop == &uverbs_mmap_fops)) &&
 		   task->mm && task->mm->pinned_vm.counter > 0) {
 		who(task, OWNERS_REC_UVERBS, ctx->fd, file, inode, (__u64)file->private_data);
+		bpf_seq_write(seq, &w.tmpl, sizeof(w.tmpl));
+		return 0;
+	} else if ((&vfio_fops && fop == &vfio_fops) ||
+		   (&vfio_group_fops && fop == &vfio_group_fops) ||
+		   (&vfio_device_fops && fop == &vfio_device_fops)) {
+		who(task, OWNERS_REC_VFIO, ctx->fd, file, inode, (__u64)file->private_data);
 		bpf_seq_write(seq, &w.tmpl, sizeof(w.tmpl));
 		return 0;
 	}

@@ -8,8 +8,8 @@
  * ones that can hold page references (pipes, io_uring rings) to the pages
  * they hold, and passes on those whose page frame number lies in one of
  * the wanted ranges, as runs of consecutive pages. Open RDMA verbs files of
- * processes with pinned memory are passed on as hints: the pages behind
- * them are not reached.
+ * processes with pinned memory, and open VFIO files, are passed on as
+ * hints: the pages behind them are not reached.
  */
 
 #define OWNERS_RANGES_MAX 64
@@ -21,6 +21,7 @@ enum owners_rec_kind {
 	OWNERS_REC_PIPE,	/* pages in a pipe's buffers */
 	OWNERS_REC_IO_URING,	/* pages of an io_uring fixed buffer */
 	OWNERS_REC_UVERBS,	/* an open uverbs file and pinned_vm > 0 */
+	OWNERS_REC_VFIO,	/* an open VFIO container, group or device */
 };
 
 struct owners_rec {

@@ -43,7 +43,7 @@ static const struct column holders_columns[] = {
 	[COL_USER] = { "USER", 0.1, 0, "user name of the holder's effective uid" },
 	[COL_UID] = { "UID", 5, SCOLS_FL_RIGHT, "effective uid" },
 	[COL_PID] = { "PID", 6, SCOLS_FL_RIGHT, "process id" },
-	[COL_ACCESS] = { "ACCESS", 6, 0, "m mapped, f open, c cwd, r root, e executable, p pinned memory (hint), P pipe, U io_uring, R RDMA (hint)" },
+	[COL_ACCESS] = { "ACCESS", 6, 0, "m mapped, f open, c cwd, r root, e executable, p pinned memory (hint), P pipe, U io_uring, R RDMA (hint), V VFIO (hint)" },
 	[COL_COMMAND] = { "COMMAND", 0.1, 0, "process name" },
 	[COL_MAPPED] = { "MAPPED", 6, SCOLS_FL_RIGHT, "bytes of the target mapped" },
 	[COL_MODE] = { "MODE", 5, 0, "how it is mapped: shared/private, rw/ro" },
@@ -80,7 +80,7 @@ void access_str(unsigned int access, char buf[ACCESS_STR_MAX])
 		{ DAXPIN_ACCESS_MAP, 'm' }, { DAXPIN_ACCESS_PIN, 'p' },
 		/* reference owners: capitals, fuser has none */
 		{ DAXPIN_ACCESS_PIPE, 'P' }, { DAXPIN_ACCESS_IO_URING, 'U' },
-		{ DAXPIN_ACCESS_RDMA_HINT, 'R' },
+		{ DAXPIN_ACCESS_RDMA_HINT, 'R' }, { DAXPIN_ACCESS_VFIO_HINT, 'V' },
 	};
 	size_t n = 0;
 
@@ -390,7 +390,7 @@ static void holders_usage(FILE *out)
 		"  -t, --timeout SECONDS  give up scanning after this long (default 10, 0: never)\n"
 		"      --no-bpf           read /proc even as root (root's default: BPF iterators)\n"
 		"      --no-owners        do not look for the owners of page references\n"
-		"                         (pipes P, io_uring U, RDMA R; needs root)\n"
+		"                         (pipes P, io_uring U, RDMA R, VFIO V; needs root)\n"
 		"  -h, --help             this text\n\n"
 		"Exit status: 0 holders found, 10 none, 4 none seen but some processes (or\n"
 		"the owners of page references) were not readable, 6 none seen before the\n"
@@ -610,7 +610,7 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 				strerror(-err));
 			rc = EXIT_FAILURE_;
 		} else if (h->owners->reason && has_pages) {
-			fprintf(stderr, "daxpin holders: owners of page references (pipes, io_uring, RDMA) not searched: %s\n",
+			fprintf(stderr, "daxpin holders: owners of page references (pipes, io_uring, RDMA, VFIO) not searched: %s\n",
 				h->owners->reason);
 		}
 	}

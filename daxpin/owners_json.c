@@ -22,6 +22,12 @@ static const char *pipe_end_name(unsigned int end)
 	return NULL;
 }
 
+/* Hints name a file that may hold the pages, not the pages. */
+static bool is_hint(enum daxpin_ref_kind kind)
+{
+	return kind == DAXPIN_REF_RDMA_HINT || kind == DAXPIN_REF_VFIO_HINT;
+}
+
 struct json_object *references_to_json(const struct daxpin_owner *ow)
 {
 	struct json_object *a = xjson_array();
@@ -29,7 +35,7 @@ struct json_object *references_to_json(const struct daxpin_owner *ow)
 	for (size_t i = 0; ow && i < ow->nr_refs; i++) {
 		const struct daxpin_reference *r = &ow->refs[i];
 		struct json_object *j = xjson_object();
-		bool hint = r->kind == DAXPIN_REF_RDMA_HINT;
+		bool hint = is_hint(r->kind);
 
 		xjson_add(j, "kind", xjson_string(daxpin_ref_kind_name(r->kind)));
 		xjson_add(j, "fd", xjson_int(r->fd));
@@ -49,6 +55,8 @@ void reference_describe(const struct daxpin_reference *r, char *buf, size_t size
 
 	if (r->kind == DAXPIN_REF_RDMA_HINT)
 		snprintf(buf, size, "RDMA verbs fd %d and pinned memory (a hint, not exact)", r->fd);
+	else if (r->kind == DAXPIN_REF_VFIO_HINT)
+		snprintf(buf, size, "VFIO fd %d, may map pages for DMA (a hint, not exact)", r->fd);
 	else
 		snprintf(buf, size, "%" PRIu64 " page%s in %s fd %d (inode %" PRIu64 "%s%s%s)",
 			 r->pages, r->pages == 1 ? "" : "s", daxpin_ref_kind_name(r->kind), r->fd,

@@ -17,7 +17,8 @@
 
 #define HOLDERS_SCAN_TIMEOUT_MS 10000
 /* The access of a reference owner, as opposed to mapping or opening. */
-#define ACCESS_OWNER (DAXPIN_ACCESS_PIPE | DAXPIN_ACCESS_IO_URING | DAXPIN_ACCESS_RDMA_HINT)
+#define ACCESS_OWNER (DAXPIN_ACCESS_PIPE | DAXPIN_ACCESS_IO_URING | DAXPIN_ACCESS_RDMA_HINT | \
+		      DAXPIN_ACCESS_VFIO_HINT)
 
 /*
  * The owners of the page references of every active target, made holders

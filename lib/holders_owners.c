@@ -32,6 +32,9 @@ static unsigned int access_of(const struct daxpin_owner *ow)
 		case DAXPIN_REF_RDMA_HINT:
 			access |= DAXPIN_ACCESS_RDMA_HINT;
 			break;
+		case DAXPIN_REF_VFIO_HINT:
+			access |= DAXPIN_ACCESS_VFIO_HINT;
+			break;
 		}
 	return access;
 }

@@ -48,6 +48,8 @@ DAXPIN_EXPORT const char *daxpin_ref_kind_name(enum daxpin_ref_kind kind)
 		return "io_uring";
 	case DAXPIN_REF_RDMA_HINT:
 		return "rdma-hint";
+	case DAXPIN_REF_VFIO_HINT:
+		return "vfio-hint";
 	}
 	return NULL;
 }
@@ -291,7 +293,14 @@ static const enum daxpin_ref_kind rec_ref_kind[] = {
 	[OWNERS_REC_PIPE] = DAXPIN_REF_PIPE,
 	[OWNERS_REC_IO_URING] = DAXPIN_REF_IO_URING,
 	[OWNERS_REC_UVERBS] = DAXPIN_REF_RDMA_HINT,
+	[OWNERS_REC_VFIO] = DAXPIN_REF_VFIO_HINT,
 };
+
+/* A file the program passes on without pages: a hint, not an owner. */
+static bool rec_is_hint(const struct owners_rec *r)
+{
+	return r->kind == OWNERS_REC_UVERBS || r->kind == OWNERS_REC_VFIO;
+}
 
 /* The owner entry of r's process in to, appended if new (records come by process). */
 static struct daxpin_owner *owner_of(struct daxpin_target_owners *to, size_t *cap,
@@ -405,7 +414,7 @@ static int build(struct daxpin_owners *o, const struct daxpin_owners_target *tar
 			struct daxpin_owner *ow;
 			bool counts = false;
 
-			if (r->kind == OWNERS_REC_UVERBS || r->kind >= ARRAY_SIZE(rec_ref_kind))
+			if (rec_is_hint(r) || r->kind >= ARRAY_SIZE(rec_ref_kind))
 				continue;
 			to->truncated |= r->truncated != 0;
 			if (!run.count)
@@ -423,8 +432,8 @@ static int build(struct daxpin_owners *o, const struct daxpin_owners_target *tar
 	return rc;
 }
 
-/* RDMA hints: a verbs file and pinned memory, for targets with references
- * no exact owner explains (or unknown references). */
+/* Hints (a verbs file and pinned memory, a VFIO file), for targets with
+ * references no exact owner explains (or unknown references). */
 static int add_hints(struct daxpin_owners *o, const struct daxpin_owners_target *targets,
 		     const struct owners_rec *recs, size_t nr)
 {
@@ -440,7 +449,7 @@ static int add_hints(struct daxpin_owners *o, const struct daxpin_owners_target 
 			const struct owners_rec *r = &recs[i];
 			struct daxpin_owner *ow = NULL;
 
-			if (r->kind != OWNERS_REC_UVERBS)
+			if (!rec_is_hint(r))
 				continue;
 			for (size_t j = 0; j < to->nr_owners && !ow; j++)
 				if (to->owners[j].pid == (pid_t)r->tgid &&
@@ -468,10 +477,14 @@ static int owner_cmp(const void *a, const void *b)
 
 static int scanner_load(struct owners_scanner *sc)
 {
-	char pin[32];
-	int rc = BPF_SKELETON_GET(sc->ctx, owners, &sc->skel,
-				  bpf_module_instance("ib_uverbs", pin, sizeof(pin)), &sc->loaded);
+	char uverbs[40], vfio[40], pin[84];
+	int rc;
 
+	/* the program resolves the fops of both modules when it is loaded */
+	snprintf(pin, sizeof(pin), "%s_%s",
+		 bpf_module_instance("ib_uverbs", uverbs, sizeof(uverbs)),
+		 bpf_module_instance("vfio", vfio, sizeof(vfio)));
+	rc = BPF_SKELETON_GET(sc->ctx, owners, &sc->skel, pin, &sc->loaded);
 	if (rc == -EPERM)
 		return unavailable_scanner(sc, "needs CAP_BPF and CAP_PERFMON (run as root)", rc);
 	if (rc == -ESRCH)

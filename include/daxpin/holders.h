@@ -69,19 +69,22 @@ enum daxpin_access {
 	DAXPIN_ACCESS_EXE = 1 << 4,	/* 'e': runs an executable from it */
 	/*
 	 * 'p': maps or opens it and has pinned memory (VmPin > 0: RDMA
-	 * memory regions, io_uring fixed buffers, VFIO). A hint, not proof
-	 * that the pinned pages are this target's.
+	 * memory regions, io_uring fixed buffers; VFIO counts in VmLck, and
+	 * not at all for device-dax pages). A hint, not proof that the pinned
+	 * pages are this target's.
 	 */
 	DAXPIN_ACCESS_PIN = 1 << 5,
 	/*
 	 * Reference owners (daxpin_holders_add_owners(), <daxpin/owners.h>):
 	 * 'P' holds pages of it in a pipe, 'U' in an io_uring fixed buffer
-	 * (both exact); 'R' has an RDMA verbs device open and pinned memory
-	 * while some of its references are unexplained (a hint).
+	 * (both exact); 'R' has an RDMA verbs device open and pinned memory,
+	 * 'V' a VFIO container, group or device open, while some of its
+	 * references are unexplained (hints).
 	 */
 	DAXPIN_ACCESS_PIPE = 1 << 6,
 	DAXPIN_ACCESS_IO_URING = 1 << 7,
 	DAXPIN_ACCESS_RDMA_HINT = 1 << 8,
+	DAXPIN_ACCESS_VFIO_HINT = 1 << 9,
 };
 
 struct daxpin_process {

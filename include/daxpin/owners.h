@@ -13,8 +13,9 @@
  * SCM_RIGHTS or opening the FIFO by path). A BPF iterator over all open
  * files follows pipes and io_uring rings to the pages they hold and matches
  * their page frame numbers against the target's ranges: those owners are
- * exact. RDMA memory regions are not reached: a process with an open verbs
- * device and pinned memory is reported as a hint, never as exact. What no
+ * exact. RDMA memory regions and VFIO DMA mappings are not reached: a
+ * process with an open verbs device and pinned memory, or with an open VFIO
+ * container, group or device, is reported as a hint, never as exact. What no
  * owner explains (in-flight I/O, a socket's queued pages, kernel users, the
  * pins behind a hint) is counted as unattributed references.
  *
@@ -41,11 +42,16 @@ struct daxpin_holders;
  *	fixed buffer (exact)
  * @DAXPIN_REF_RDMA_HINT: an open RDMA verbs device and pinned memory
  *	(VmPin > 0): the process may pin the target's pages; not verified
+ * @DAXPIN_REF_VFIO_HINT: an open VFIO container, group or device: the
+ *	process may have the target's pages mapped for DMA (VFIO_IOMMU_MAP_DMA
+ *	pins them); not verified. Whatever its VmLck and VmPin: VFIO accounts
+ *	no pin of device-dax pages (the kernel marks them reserved)
  */
 enum daxpin_ref_kind {
 	DAXPIN_REF_PIPE,
 	DAXPIN_REF_IO_URING,
 	DAXPIN_REF_RDMA_HINT,
+	DAXPIN_REF_VFIO_HINT,
 };
 
 /* Which end of a pipe a file descriptor is (its open mode). */
@@ -209,7 +215,8 @@ int daxpin_holders_add_owners(struct daxpin_holders *h, struct daxpin_owners *o)
  * daxpin_ref_kind_name() - stable name of a reference kind
  * @kind: the kind
  *
- * Return: "pipe", "io_uring" or "rdma-hint"; NULL for an unknown value.
+ * Return: "pipe", "io_uring", "rdma-hint" or "vfio-hint"; NULL for an
+ * unknown value.
  */
 const char *daxpin_ref_kind_name(enum daxpin_ref_kind kind);
 

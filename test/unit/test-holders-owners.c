@@ -192,6 +192,31 @@ static void owner_only(void **state)
 	child_stop(child, release);
 }
 
+/* Hints: an RDMA verbs fd and a VFIO fd become R and V, with stable names. */
+static void owner_hints(void **state)
+{
+	pid_t self = getpid();
+	struct daxpin_holders *h = holders_new(1, 0);
+	struct daxpin_owners *o = owners_new(1);
+	struct daxpin_owner *ow;
+
+	(void)state;
+	owner_add(o, 0, self, start_time_ns(self), 4, 0);
+	ow = &o->targets[0].owners[0];
+	ow->refs = realloc(ow->refs, 2 * sizeof(*ow->refs));
+	assert_non_null(ow->refs);
+	ow->refs[0] = (struct daxpin_reference){ .kind = DAXPIN_REF_RDMA_HINT, .fd = 4 };
+	ow->refs[1] = (struct daxpin_reference){ .kind = DAXPIN_REF_VFIO_HINT, .fd = 5 };
+	ow->nr_refs = 2;
+	assert_int_equal(daxpin_holders_add_owners(h, o), 0);
+	assert_int_equal(h->targets[0].nr_holders, 1);
+	assert_int_equal(h->targets[0].holders[0].access,
+			 DAXPIN_ACCESS_RDMA_HINT | DAXPIN_ACCESS_VFIO_HINT);
+	assert_string_equal(daxpin_ref_kind_name(DAXPIN_REF_RDMA_HINT), "rdma-hint");
+	assert_string_equal(daxpin_ref_kind_name(DAXPIN_REF_VFIO_HINT), "vfio-hint");
+	daxpin_holders_free(h);
+}
+
 /* The iterator saw a process that has gone, or whose pid now names another. */
 static void owner_gone_or_reused(void **state)
 {
@@ -258,6 +283,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(owner_that_maps),
 		cmocka_unit_test(owner_only),
+		cmocka_unit_test(owner_hints),
 		cmocka_unit_test(owner_gone_or_reused),
 		cmocka_unit_test(owner_of_two_targets),
 		cmocka_unit_test(owners_unavailable),

@@ -3,8 +3,8 @@
  * hold-refs: map a device-dax character device or an fsdax file and hold
  * page references on it until told to let go.
  *
- *   hold-refs [-m splice|file-splice|uring|pin|touch|map] [-k K] [-s STRIDE]
- *             [-o OFFSET] [-l LENGTH] [-p FIFO] [-c] [-f] [-T] [-R] [-I]
+ *   hold-refs [-m splice|file-splice|uring|pin|vfio|touch|map] [-k K] [-s STRIDE]
+ *             [-o OFFSET] [-l LENGTH] [-p FIFO] [-g GROUP] [-c] [-f] [-T] [-R] [-I]
  *             [-r READY_FILE] [-t TRIGGER_FILE] PATH
  *
  * Modes:
@@ -22,6 +22,12 @@
  *                     fixed buffers, one page each (raw system calls, no
  *                     liburing). Exits 95 (EOPNOTSUPP) if the kernel
  *                     refuses DAX memory, as 6.1 does.
+ *   vfio              write-touch K pages, then map each for DMA through a
+ *                     VFIO container holding the IOMMU group GROUP
+ *                     (/dev/vfio/N, a device bound to vfio-pci):
+ *                     VFIO_IOMMU_MAP_DMA pins them (FOLL_LONGTERM) until
+ *                     the container goes, as a VM's guest memory is. Exits
+ *                     95 where the kernel refuses to pin the pages.
  *   touch             write-touch K pages and keep the mapping, no extra refs.
  *   map               only keep the mapping.
  * Page i is at OFFSET + i * STRIDE (STRIDE defaults to the page size). On a
@@ -66,6 +72,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <linux/io_uring.h>
+#include <linux/vfio.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -276,6 +283,49 @@ static void pin_pages(char *base, unsigned long k, unsigned long stride, long pa
 }
 #endif
 
+/* maps K pages for DMA, one mapping each, through a new VFIO container
+ * holding GROUP; the group and container fds stay open until exit */
+static void vfio_map_pages(const char *group_path, char *base, unsigned long k,
+			   unsigned long stride, long page)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	int container = open("/dev/vfio/vfio", O_RDWR);
+	int group = open(group_path, O_RDWR);
+	unsigned long i;
+
+	if (container < 0)
+		die("/dev/vfio/vfio");
+	if (group < 0)
+		die(group_path);
+	if (ioctl(group, VFIO_GROUP_GET_STATUS, &status))
+		die("VFIO_GROUP_GET_STATUS");
+	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+		fprintf(stderr, "hold-refs: %s: not viable (bind every device of the group to vfio-pci)\n",
+			group_path);
+		exit(1);
+	}
+	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container))
+		die("VFIO_GROUP_SET_CONTAINER");
+	if (ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		die("VFIO_SET_IOMMU");
+	for (i = 0; i < k; i++) {
+		struct vfio_iommu_type1_dma_map map = {
+			.argsz = sizeof(map),
+			.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+			.vaddr = (uintptr_t)(base + i * stride),
+			.iova = (i + 1) * (uint64_t)page,
+			.size = (uint64_t)page,
+		};
+
+		if (ioctl(container, VFIO_IOMMU_MAP_DMA, &map)) {
+			int e = errno;
+
+			fprintf(stderr, "hold-refs: VFIO_IOMMU_MAP_DMA of page %lu: %s\n", i, strerror(e));
+			exit(e == EOPNOTSUPP ? 95 : 1);
+		}
+	}
+}
+
 /* how many of the K pages are present in this process's page tables */
 static unsigned long pages_present(const char *base, unsigned long k,
 				   unsigned long stride, long page)
@@ -318,7 +368,7 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-	const char *mode = "splice", *ready = NULL, *trigger = NULL, *fifo = NULL;
+	const char *mode = "splice", *ready = NULL, *trigger = NULL, *fifo = NULL, *group = NULL;
 	int close_dev = 0, fork_child = 0, to_tcp = 0, refault = 0, ignore_term = 0;
 	unsigned long k = 1, offset = 0, length = 0, i;
 	long page = sysconf(_SC_PAGESIZE);
@@ -329,7 +379,7 @@ int main(int argc, char **argv)
 	int opt, fd, pipe_fd = -1;
 	char *base;
 
-	while ((opt = getopt(argc, argv, "m:k:s:o:l:r:t:p:cfTRI")) != -1) {
+	while ((opt = getopt(argc, argv, "m:k:s:o:l:r:t:p:g:cfTRI")) != -1) {
 		switch (opt) {
 		case 'm': mode = optarg; break;
 		case 'k': k = number(optarg); break;
@@ -339,6 +389,7 @@ int main(int argc, char **argv)
 		case 'r': ready = optarg; break;
 		case 't': trigger = optarg; break;
 		case 'p': fifo = optarg; break;
+		case 'g': group = optarg; break;
 		case 'c': close_dev = 1; break;
 		case 'f': fork_child = 1; break;
 		case 'T': to_tcp = 1; break;
@@ -349,11 +400,12 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc - 1 || !k || stride % page || offset % page ||
 	    (strcmp(mode, "splice") && strcmp(mode, "file-splice") && strcmp(mode, "uring") &&
-	     strcmp(mode, "touch") && strcmp(mode, "map")
+	     strcmp(mode, "touch") && strcmp(mode, "map") && strcmp(mode, "vfio")
 #ifdef HAVE_IBVERBS
 	     && strcmp(mode, "pin")
 #endif
-	     ) || (refault && (strcmp(mode, "touch") || close_dev)))
+	     ) || (refault && (strcmp(mode, "touch") || close_dev)) ||
+	    !strcmp(mode, "vfio") != !!group)
 		goto usage;
 	if (!length)
 		length = offset + k * stride;
@@ -382,6 +434,8 @@ int main(int argc, char **argv)
 		pipe_fd = splice_file(fd, offset, k, stride, page, fifo);
 	if (!strcmp(mode, "uring"))
 		register_pages(base + offset, k, stride, page);
+	if (group)
+		vfio_map_pages(group, base + offset, k, stride, page);
 	if (to_tcp && pipe_fd >= 0)
 		splice_to_tcp(pipe_fd, k * page);
 #ifdef HAVE_IBVERBS
@@ -408,7 +462,8 @@ int main(int argc, char **argv)
 		nanosleep(&tick, NULL);
 
 	/* closing the last end frees the pipe buffers: the references go;
-	 * exiting closes the verbs device, which deregisters the regions */
+	 * exiting closes the verbs device, which deregisters the regions, and
+	 * the VFIO container, which unmaps the DMA */
 	if (pipe_fd >= 0)
 		close(pipe_fd);
 	if (refault)
@@ -416,8 +471,8 @@ int main(int argc, char **argv)
 	printf("released\n");
 	return 0;
 usage:
-	fprintf(stderr, "usage: hold-refs [-m splice|file-splice|uring|" PIN_MODE "touch|map] [-k K] [-s STRIDE]\n"
-			"                 [-o OFFSET] [-l LENGTH] [-p FIFO] [-c] [-f] [-T] [-R] [-I]\n"
+	fprintf(stderr, "usage: hold-refs [-m splice|file-splice|uring|" PIN_MODE "vfio|touch|map] [-k K] [-s STRIDE]\n"
+			"                 [-o OFFSET] [-l LENGTH] [-p FIFO] [-g GROUP] [-c] [-f] [-T] [-R] [-I]\n"
 			"                 [-r READY_FILE] [-t TRIGGER_FILE] PATH\n");
 	return 2;
 }
