@@ -24,6 +24,13 @@ for gib in 2 16 64; do
 		echo "== $gib GiB $mode $dev"
 		"$probe" -b "$repeat" "$dev" | tee "$RESULTS/pagescan-$mode-${gib}g-all.txt"
 		taskset -c 0 "$probe" -b "$repeat" "$dev" | tee "$RESULTS/pagescan-$mode-${gib}g-one.txt"
+		for n in all one; do
+			grep -v '^bench_' "$RESULTS/pagescan-$mode-${gib}g-$n.txt" >"/tmp/counts-$n"
+		done
+		cmp /tmp/counts-all /tmp/counts-one || {
+			echo "pagescan: $gib GiB $mode: the counts on every CPU differ from those on one" >&2
+			exit 1
+		}
 		ndctl destroy-namespace -f all >/dev/null
 	done
 done
