@@ -232,12 +232,22 @@ static __always_inline long scan_folio(struct slot *s)
 /* Pages the fast path below looks at per bpf_loop() iteration. */
 #define SMALL_PER_CALL 64
 
+/* ld64() for the fast path: 0, for the loop to end, where ld64() would
+ * fail the walk (never: the bound is for the verifier) */
+static __always_inline int peek64(struct slot *s, __u64 off, __u64 *val)
+{
+	barrier_var(off);
+	if (off > BUF_BYTES - sizeof(__u64))
+		return 0;
+	*val = *(__u64 *)(s->buf + off);
+	return 1;
+}
+
 /*
  * The fast path of a device of small folios (4K device-dax, fsdax): the
  * pages after a small folio that continue its run in the same state extend
  * the run in place. Three loads from the buffer per page (_mapcount and
- * _refcount are adjacent: one load), one bound check, and the walk state in
- * registers: the
+ * _refcount are adjacent: one load) and the walk state in registers: the
  * general path's bookkeeping (refill and emit) cost several times the copy
  * of the struct page under QEMU.
  */
@@ -252,11 +262,12 @@ static __always_inline void extend_small(struct slot *s)
 			 bpf_core_field_offset(struct page, compound_info) :
 			 bpf_core_field_offset(struct page, compound_head);
 	__u64 head = 1ULL << bpf_core_enum_value(enum pageflags, PG_head);
+	__u64 flags, info, counts;
 	struct pagescan_run *r;
 	__s32 refcount, mapcount;
-	__u64 both;
 
-	if (n == 0 || n > PAGESCAN_RUNS_MAX)
+	/* adjacent on every kernel so far; elsewhere only the general path */
+	if (ref_off != map_off + 4 || n == 0 || n > PAGESCAN_RUNS_MAX)
 		return;
 	/* clang knows n from emit() and drops the bound the verifier
 	 * needs: the mask gives it one */
@@ -271,27 +282,13 @@ static __always_inline void extend_small(struct slot *s)
 	refcount = r->refcount;
 	mapcount = r->mapcount;
 	/* little-endian: _mapcount (stored one below the count) low */
-	both = (__u64)(__u32)refcount << 32 | (__u32)(mapcount - 1);
+	counts = (__u64)(__u32)refcount << 32 | (__u32)(mapcount - 1);
 	off = (pos - st->buf_pfn) * psz;
 	for (i = 0; i < SMALL_PER_CALL && pos + i < lim; i++, off += psz) {
-		__u8 *page;
-
-		/* one bound per page, for the verifier: each field lies
-		 * within the struct page (never true in the walk) */
-		barrier_var(off);
-		if (off > BUF_BYTES - bpf_core_type_size(struct page))
+		if (!peek64(s, off, &flags) || flags & head ||
+		    !peek64(s, off + info_off, &info) || info & 1 ||
+		    !peek64(s, off + map_off, &info) || info != counts)
 			break;
-		page = s->buf + off;
-		if (*(__u64 *)page & head || *(__u64 *)(page + info_off) & 1)
-			break;
-		/* constants after CO-RE relocation: the verifier keeps one branch */
-		if (ref_off == map_off + 4) {
-			if (*(__u64 *)(page + map_off) != both)
-				break;
-		} else if (*(__s32 *)(page + ref_off) != refcount ||
-			   *(__s32 *)(page + map_off) + 1 != mapcount) {
-			break;
-		}
 	}
 	r->nr_folios += i;
 	st->pos = pos + i;
