@@ -437,8 +437,10 @@ DAXPIN_EXPORT int daxpin_pagestate_scan(struct daxpin_pagestate *ps,
 	int rc;
 
 	rc = scan_split(ranges, nr_ranges, &pieces, &nr_pieces);
-	if (rc)
+	if (rc) {
+		free(pieces);
 		return rc;
+	}
 	/* the program reports its runs in its .bss, which pins share: one
 	 * process at a time, one slot per thread */
 	bpf_loaded_lock(&ps->loaded);
