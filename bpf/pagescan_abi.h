@@ -26,7 +26,8 @@ struct pagescan_run {
 /*
  * The program's context, in and out of BPF_PROG_TEST_RUN. One run scans
  * [pfn, pfn + nr_pages) or stops early when PAGESCAN_RUNS_MAX runs are
- * full; next_pfn says where to continue.
+ * full; next_pfn says where to continue. Calls with different slots may
+ * run at once.
  */
 struct pagescan_args {
 	__u64 pfn;		/* in */
@@ -34,10 +35,17 @@ struct pagescan_args {
 	__u64 next_pfn;		/* out: first PFN not scanned */
 	__u64 error_pfn;	/* out: where error happened */
 	__s32 error;		/* out: 0 or a negative errno of bpf_probe_read_kernel */
-	__u32 nr_runs;		/* out: runs[0 .. nr_runs) are valid */
+	__u32 nr_runs;		/* out: runs[slot][0 .. nr_runs) are valid */
+	__u32 slot;		/* in: the call's state, buffer and runs */
+	__u32 pad;
 };
 
-/* Size of the run table in the program's .bss, read through the skeleton. */
+/* Size of a run table in the program's .bss, read through the skeleton. */
 #define PAGESCAN_RUNS_MAX 4096
+
+/* Calls that may run at once (a power of two), each with its own run table
+ * and buffer (192 KiB of .bss each): memory bandwidth, not CPUs, bounds a
+ * scan long before 16 threads. */
+#define PAGESCAN_SLOTS 16
 
 #endif

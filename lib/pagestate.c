@@ -2,7 +2,8 @@
 /*
  * Page state from the live kernel: loads bpf/pagestate.bpf.c once per
  * handle and runs it with BPF_PROG_TEST_RUN over PFN ranges, a slice at a
- * time; lib/pageclass.c turns what it reports into counts.
+ * time, on every CPU at once (a thread per CPU, each with a slot of the
+ * program's state); lib/pageclass.c turns what it reports into counts.
  */
 #include "config.h"
 
@@ -21,6 +22,8 @@
 #if HAVE_BPF && __has_include("pagestate.skel.h")
 #define PAGESTATE_BPF 1
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
@@ -175,16 +178,19 @@ static int load(struct daxpin_pagestate *ps)
 	return rc;
 }
 
-static int scan_range(struct daxpin_pagestate *ps, uint64_t pfn, uint64_t end,
-		      enum daxpin_page_kind kind, struct daxpin_page_counts *counts)
+static int scan_range(struct daxpin_pagestate *ps, unsigned int slot, uint64_t pfn,
+		      uint64_t end, enum daxpin_page_kind kind,
+		      struct daxpin_page_counts *counts)
 {
 	int prog_fd = bpf_loaded_prog_fd(&ps->loaded, ps->skel->progs.pagescan);
+	const struct pagescan_run *runs = ps->skel->bss->runs[slot];
 	unsigned int nr_runs = 0;
 
 	while (pfn < end) {
 		struct pagescan_args args = {
 			.pfn = pfn,
 			.nr_pages = end - pfn < PAGES_PER_RUN ? end - pfn : PAGES_PER_RUN,
+			.slot = slot,
 		};
 		/* a SYSCALL program's context is copied back into ctx_in;
 		 * the kernel refuses ctx_out for this program type */
@@ -211,12 +217,138 @@ static int scan_range(struct daxpin_pagestate *ps, uint64_t pfn, uint64_t end,
 			return -EIO;
 		}
 		for (unsigned int i = 0; i < args.nr_runs; i++)
-			daxpin_pageclass_add(counts, &ps->skel->bss->runs[i], ps->sem, kind);
+			daxpin_pageclass_add(counts, &runs[i], ps->sem, kind);
 		nr_runs += args.nr_runs;
 		pfn = args.next_pfn;
 	}
 	dbg(ps->ctx, "PFN range to %#llx: %u runs\n", (unsigned long long)end, nr_runs);
 	return 0;
+}
+
+/*
+ * A scan is cut into pieces at multiples of PIECE_PAGES PFNs (1 GiB of
+ * 4 KiB pages): no DAX folio is larger than 1 GiB and each is aligned to its
+ * size, so no folio straddles a cut and the pieces' counts add up to exactly
+ * what one walk over the whole range counts.
+ */
+#define PIECE_PAGES (1ULL << 18)
+
+struct scan_piece {
+	uint64_t pfn, end;
+};
+
+static int scan_split(const struct daxpin_pfn_range *ranges, size_t nr_ranges,
+		      struct scan_piece **pieces, size_t *nr)
+{
+	size_t cap = 0;
+
+	for (size_t i = 0; i < nr_ranges; i++) {
+		uint64_t pfn = ranges[i].pfn, end = pfn + ranges[i].count;
+
+		while (pfn < end) {
+			uint64_t next = (pfn | (PIECE_PAGES - 1)) + 1;
+			int rc = array_grow((void **)pieces, &cap, *nr + 1, sizeof(**pieces));
+
+			if (rc)
+				return rc;
+			if (next > end || next < pfn)
+				next = end;
+			(*pieces)[(*nr)++] = (struct scan_piece){ pfn, next };
+			pfn = next;
+		}
+	}
+	return 0;
+}
+
+/* Consecutive pieces that one thread scans with its own slot. */
+struct scan_part {
+	struct daxpin_pagestate *ps;
+	const struct scan_piece *pieces;
+	size_t nr_pieces;
+	unsigned int slot;
+	enum daxpin_page_kind kind;
+	struct daxpin_page_counts counts;
+	int rc;
+	pthread_t thread;
+	bool threaded;
+};
+
+static void *scan_part_run(void *arg)
+{
+	struct scan_part *part = arg;
+
+	for (size_t i = 0; i < part->nr_pieces && !part->rc; i++)
+		part->rc = scan_range(part->ps, part->slot, part->pieces[i].pfn,
+				      part->pieces[i].end, part->kind, &part->counts);
+	return NULL;
+}
+
+/* One thread per CPU the caller may run on (its affinity: taskset(1)
+ * limits a scan), at most one per slot and one per piece. */
+static unsigned int scan_threads(size_t nr_pieces)
+{
+	cpu_set_t set;
+	long n;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	else
+		n = CPU_COUNT(&set);
+	if (n > PAGESCAN_SLOTS)
+		n = PAGESCAN_SLOTS;
+	if ((size_t)n > nr_pieces)
+		n = (long)nr_pieces;
+	return n > 1 ? (unsigned int)n : 1;
+}
+
+/* The pieces in about equal shares of pages, a thread each (the caller
+ * scans the first share), summed in PFN order: the same counts, busy
+ * folios included, as one walk. */
+static int scan_parallel(struct daxpin_pagestate *ps, const struct scan_piece *pieces,
+			 size_t nr_pieces, enum daxpin_page_kind kind,
+			 struct daxpin_page_counts *counts)
+{
+	struct scan_part parts[PAGESCAN_SLOTS];
+	unsigned int nr_parts = scan_threads(nr_pieces);
+	uint64_t total = 0, done = 0;
+	size_t next = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < nr_pieces; i++)
+		total += pieces[i].end - pieces[i].pfn;
+	for (unsigned int t = 0; t < nr_parts; t++) {
+		struct scan_part *part = &parts[t];
+		uint64_t goal = total / nr_parts * (t + 1);
+
+		*part = (struct scan_part){ .ps = ps, .pieces = pieces + next,
+					    .slot = t, .kind = kind };
+		daxpin_pageclass_init(&part->counts, ps->sem);
+		/* a piece goes to this share if most of it lies before the goal */
+		while (next < nr_pieces &&
+		       (t == nr_parts - 1 ||
+			done + (pieces[next].end - pieces[next].pfn) / 2 <= goal)) {
+			done += pieces[next].end - pieces[next].pfn;
+			part->nr_pieces++;
+			next++;
+		}
+	}
+	for (unsigned int t = 1; t < nr_parts; t++)
+		parts[t].threaded = parts[t].nr_pieces &&
+			!pthread_create(&parts[t].thread, NULL, scan_part_run, &parts[t]);
+	scan_part_run(&parts[0]);
+	daxpin_pageclass_init(counts, ps->sem);
+	for (unsigned int t = 0; t < nr_parts; t++) {
+		if (parts[t].threaded)
+			pthread_join(parts[t].thread, NULL);
+		else if (t > 0)
+			scan_part_run(&parts[t]);	/* no thread: scan it here */
+		if (!rc)
+			rc = parts[t].rc;
+		daxpin_page_counts_add(counts, &parts[t].counts);
+	}
+	if (nr_parts > 1)
+		dbg(ps->ctx, "page scan: %zu pieces over %u threads\n", nr_pieces, nr_parts);
+	return rc;
 }
 
 /* Up to PAGEFILE_MAX frames, through the pagefile program's .bss. */
@@ -300,14 +432,21 @@ DAXPIN_EXPORT int daxpin_pagestate_scan(struct daxpin_pagestate *ps,
 		if (ranges[i].pfn + ranges[i].count < ranges[i].pfn)
 			return -EINVAL;
 #if PAGESTATE_BPF
-	int rc = 0;
+	struct scan_piece *pieces = NULL;
+	size_t nr_pieces = 0;
+	int rc;
 
-	/* the program reports its runs in its .bss, which pins share */
+	rc = scan_split(ranges, nr_ranges, &pieces, &nr_pieces);
+	if (rc) {
+		free(pieces);
+		return rc;
+	}
+	/* the program reports its runs in its .bss, which pins share: one
+	 * process at a time, one slot per thread */
 	bpf_loaded_lock(&ps->loaded);
-	for (size_t i = 0; i < nr_ranges && !rc; i++)
-		rc = scan_range(ps, ranges[i].pfn, ranges[i].pfn + ranges[i].count,
-				kind, counts);
+	rc = scan_parallel(ps, pieces, nr_pieces, kind, counts);
 	bpf_loaded_unlock(&ps->loaded);
+	free(pieces);
 	return rc;
 #else
 	return 0;

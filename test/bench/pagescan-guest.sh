@@ -1,21 +1,36 @@
 #!/bin/sh
-# Guest half of test/bench/pagescan (run by test/vm/run-scenario): scans the
-# largest 4K device-dax namespace the emulated NVDIMM allows, and a 2M one
-# for comparison, with pagestate-probe -b, which also times a memcpy() of
-# the scanned struct page array in the same run.
-# timeout: 600
+# Guest half of test/bench/pagescan (run by test/vm/run-scenario): scans
+# 4K device-dax and fsdax namespaces of 2, 16 and 64 GiB with
+# pagestate-probe -b, which also times a memcpy() of the scanned struct page
+# array in the same run, once on every CPU and once on one (taskset).
+# Their struct pages live in the namespace ("-M dev"), as on real persistent
+# memory: those of 64 GiB (1 GiB) would not fit the guest's 2 GiB of RAM.
+# nvdimm-size: 66G
+# timeout: 2400
 set -eu
 
 probe=$VM_HELPERS/../bench/pagestate-probe
-repeat=${PAGESCAN_REPEAT:-5}
+repeat=${PAGESCAN_REPEAT:-3}
 
-# all of region0 as one 4K device-dax; its struct pages live in the
-# device ("-M dev"), as on real persistent memory
-dax=$(ndctl create-namespace -r region0 -m devdax -a 4K | jq -r '.daxregion.devices[0].chardev')
-echo "== 4K device-dax $dax, $(daxctl list -d "$dax" | jq '.[0].size') bytes"
-"$probe" -b "$repeat" "$dax" | tee "$RESULTS/pagescan-4k.txt"
-ndctl destroy-namespace -f all >/dev/null
-
-dax=$(ndctl create-namespace -r region0 -m devdax -a 2M | jq -r '.daxregion.devices[0].chardev')
-echo "== 2M device-dax $dax (reads 2 struct pages per 512-page folio)"
-"$probe" -b "$repeat" "$dax" | tee "$RESULTS/pagescan-2m.txt"
+for gib in 2 16 64; do
+	for mode in devdax fsdax; do
+		case $mode in
+		devdax)
+			dev=$(ndctl create-namespace -r region0 -m devdax -a 4K -M dev -s "${gib}G" |
+				jq -r '.daxregion.devices[0].chardev') ;;
+		fsdax)
+			dev=$(ndctl create-namespace -r region0 -m fsdax -M dev -s "${gib}G" | jq -r .dev) ;;
+		esac
+		echo "== $gib GiB $mode $dev"
+		"$probe" -b "$repeat" "$dev" | tee "$RESULTS/pagescan-$mode-${gib}g-all.txt"
+		taskset -c 0 "$probe" -b "$repeat" "$dev" | tee "$RESULTS/pagescan-$mode-${gib}g-one.txt"
+		for n in all one; do
+			grep -v '^bench_' "$RESULTS/pagescan-$mode-${gib}g-$n.txt" >"/tmp/counts-$n"
+		done
+		cmp /tmp/counts-all /tmp/counts-one || {
+			echo "pagescan: $gib GiB $mode: the counts on every CPU differ from those on one" >&2
+			exit 1
+		}
+		ndctl destroy-namespace -f all >/dev/null
+	done
+done

@@ -9,12 +9,16 @@
  *
  * -b scans REPEAT times and also times a user-space memcpy() of as many
  * bytes as the scanned struct page array holds (the physical limit of any
- * scan), printing the best of each and their ratio.
+ * scan), with as many threads as the scan uses (one per CPU it may run on:
+ * run it under taskset(1) for fewer), printing the best of each and their
+ * ratio.
  * Exit: 0, 1 on error, 77 when page state is unavailable (with the reason).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,29 +93,80 @@ static size_t struct_page_size(void)
 	return size;
 }
 
-/* Best time of REPEAT memcpy()s of the struct page array's size: every
- * byte read once and written once, as the scan's bulk copies do. */
-static double memcpy_time(size_t bytes, int repeat)
+/* A thread's share of the memcpy() baseline: BYTES copied from src to dst
+ * BLOCK bytes at a time. */
+struct copier {
+	pthread_t thread;
+	size_t bytes, block;
+	char *src, *dst;
+};
+
+static void *copy_share(void *arg)
 {
-	char *src = malloc(bytes), *dst = malloc(bytes);
+	struct copier *c = arg;
+
+	for (size_t done = 0; done < c->bytes; done += c->block) {
+		size_t n = c->bytes - done < c->block ? c->bytes - done : c->block;
+
+		memcpy(c->dst, c->src, n);
+		__asm__ volatile("" : : "r"(c->dst) : "memory");
+	}
+	return NULL;
+}
+
+/* The threads a page scan uses: one per CPU this process may run on, at
+ * most 16 (lib/pagestate.c, PAGESCAN_SLOTS) */
+static unsigned int scan_threads(void)
+{
+	cpu_set_t set;
+	int n = sched_getaffinity(0, sizeof(set), &set) ? 1 : CPU_COUNT(&set);
+
+	return n < 1 ? 1 : n > 16 ? 16 : (unsigned int)n;
+}
+
+/* Copies in blocks of this much in all (larger than any CPU cache, small
+ * enough for a guest with 2 GiB): a 64 GiB namespace has 1 GiB of struct
+ * pages */
+#define MEMCPY_BLOCKS (256UL << 20)
+
+/* Best time of REPEAT memcpy()s of the struct page array's size, shared
+ * between THREADS threads as the scan is: every byte read once and
+ * written once, as the scan's bulk copies do. */
+static double memcpy_time(size_t bytes, int repeat, unsigned int threads)
+{
+	struct copier c[16];
+	size_t share = (bytes + threads - 1) / threads;
+	size_t block = share < MEMCPY_BLOCKS / threads ? share : MEMCPY_BLOCKS / threads;
 	double best = 1e9;
 
-	if (!src || !dst) {
-		fprintf(stderr, "pagestate-probe: out of memory\n");
-		exit(1);
+	for (unsigned int t = 0; t < threads; t++) {
+		c[t] = (struct copier){ .bytes = share, .block = block,
+					.src = malloc(block), .dst = malloc(block) };
+		if (!c[t].src || !c[t].dst) {
+			fprintf(stderr, "pagestate-probe: out of memory\n");
+			exit(1);
+		}
+		memset(c[t].src, 1, block);
+		memset(c[t].dst, 0, block);	/* fault both in before timing */
 	}
-	memset(src, 1, bytes);
-	memset(dst, 0, bytes);	/* fault both in before timing */
 	for (int i = 0; i < repeat; i++) {
 		double t0 = now();
 
-		memcpy(dst, src, bytes);
-		__asm__ volatile("" : : "r"(dst) : "memory");
+		for (unsigned int t = 1; t < threads; t++)
+			if (pthread_create(&c[t].thread, NULL, copy_share, &c[t])) {
+				fprintf(stderr, "pagestate-probe: cannot start a thread\n");
+				exit(1);
+			}
+		copy_share(&c[0]);
+		for (unsigned int t = 1; t < threads; t++)
+			pthread_join(c[t].thread, NULL);
 		if (now() - t0 < best)
 			best = now() - t0;
 	}
-	free(src);
-	free(dst);
+	for (unsigned int t = 0; t < threads; t++) {
+		free(c[t].src);
+		free(c[t].dst);
+	}
 	return best;
 }
 
@@ -207,9 +262,10 @@ int main(int argc, char **argv)
 
 	if (repeat) {
 		size_t bytes = counts.pages * struct_page_size();
-		double mc = memcpy_time(bytes, repeat);
+		unsigned int threads = scan_threads();
+		double mc = memcpy_time(bytes, repeat, threads);
 
-		printf("bench_open_seconds=%.6f\n", t_open);
+		printf("bench_open_seconds=%.6f\nbench_threads=%u\n", t_open, threads);
 		printf("bench_scan_seconds=%.6f\nbench_pages_per_second=%.0f\n",
 		       best, counts.pages / best);
 		printf("bench_struct_page_bytes=%zu\nbench_memcpy_seconds=%.6f\n"
