@@ -206,9 +206,14 @@ static int scan_range(struct daxpin_pagestate *ps, unsigned int slot, uint64_t p
 			    strerror(-rc));
 			return rc;
 		}
+		/*
+		 * EFAULT: the struct pages went with their device (disabled
+		 * mid-scan); callers report that as the device's state
+		 */
 		if (args.error) {
-			err(ps->ctx, "reading the struct page of PFN %#llx failed: %s\n",
-			    (unsigned long long)args.error_pfn, strerror(-args.error));
+			daxpin_log_cond(ps->ctx, args.error == -EFAULT ? LOG_DEBUG : LOG_ERR,
+					"reading the struct page of PFN %#llx failed: %s\n",
+					(unsigned long long)args.error_pfn, strerror(-args.error));
 			return args.error;
 		}
 		if (args.nr_runs > PAGESCAN_RUNS_MAX || args.next_pfn <= pfn) {
