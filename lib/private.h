@@ -10,6 +10,7 @@ struct ndctl_ctx;
 struct daxctl_ctx;
 struct udev;
 
+/* marks the library's API: what a public libdaxpin would export (README, "Library") */
 #define DAXPIN_EXPORT __attribute__((visibility("default")))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

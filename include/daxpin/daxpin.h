@@ -5,6 +5,29 @@
 /*
  * libdaxpin: who holds pages of a persistent-memory device.
  *
+ * The engine behind the daxpin command, not a public library yet: it is
+ * linked statically into daxpin, its tests and benchmarks, and installs
+ * nothing, because these headers expose struct layouts and arrays (a new
+ * field would break a program built against an installed copy). What it
+ * models, each in its own header:
+ *
+ *   struct daxpin_ctx        one per caller: the log, libndctl and libudev
+ *   struct daxpin_topology   topology.h: regions, their namespaces and dax
+ *                            devices (from libndctl and libdaxctl);
+ *                            daxpin_topology_lookup() finds any of them by
+ *                            name, the one walk by name there is
+ *   struct daxpin_pagestate  pagestate.h: page counts (referenced, pinned,
+ *                            mapped, the first busy folios) of PFN ranges,
+ *                            read from the kernel's struct pages
+ *   struct daxpin_holders    holders.h: the processes that map or open a
+ *                            target (a dax device, namespace, file or
+ *                            filesystem), and those owning its pages'
+ *                            references (owners.h: pipes, io_uring, RDMA
+ *                            and VFIO hints)
+ *   struct daxpin_drain      drain.h: wait, fence, check, unbind
+ *   struct daxpin_layouts    layouts.h: tasks waiting in fsdax layout breaks
+ *   struct daxpin_monitor    monitor.h: device events for watch
+ *
  * Functions return 0 or a negative errno. The library prints nothing but
  * its log, which goes to stderr at the priority of DAXPIN_LOG (a syslog
  * name or number: "err", "info", "debug") unless a log function is set.
