@@ -21,7 +21,6 @@
 #include "output.h"
 #include "owners_json.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 enum {
 	COL_TARGET,

@@ -22,7 +22,6 @@
 #include "layouts.h"
 #include "options.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* How WAITED is measured, for --json and the man page. */
 static const char waited_how[] =

@@ -67,122 +67,6 @@ static const int list_default_columns[] = {
 	COL_MOUNTPOINTS, COL_REFS, COL_PINNED,
 };
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-static bool name_is(const char *filter, const char *name)
-{
-	if (!name)
-		return false;
-	if (strncmp(filter, "/dev/", 5) == 0)
-		filter += 5;
-	return strcmp(filter, name) == 0;
-}
-
-static bool ns_has_dev(const struct daxpin_namespace *ns, const char *dev)
-{
-	if (name_is(dev, ns->blockdev))
-		return true;
-	for (size_t i = 0; i < ns->nr_daxdevs; i++)
-		if (name_is(dev, ns->daxdevs[i].dev))
-			return true;
-	return false;
-}
-
-bool list_ns_selected(const struct list_options *o,
-		      const struct daxpin_namespace *ns)
-{
-	if (o->pinned && !object_pages_busy(topology_pages_of(o->pages, ns)))
-		return false;
-	if (o->region && !name_is(o->region, ns->region->dev))
-		return false;
-	if (o->namespace && !name_is(o->namespace, ns->dev))
-		return false;
-	if (o->dev && !ns_has_dev(ns, o->dev))
-		return false;
-	if (o->mode) {
-		bool match = strcmp(o->mode, daxpin_ns_mode_name(ns->mode)) == 0;
-
-		for (size_t i = 0; i < ns->nr_daxdevs; i++)
-			match |= strcmp(o->mode,
-					daxpin_daxdev_mode_name(&ns->daxdevs[i])) == 0;
-		if (!match)
-			return false;
-	}
-	return true;
-}
-
-bool list_region_selected(const struct list_options *o,
-			  const struct daxpin_region *r)
-{
-	if (o->region && !name_is(o->region, r->dev))
-		return false;
-	if (!o->namespace && !o->dev && !o->mode && !o->pinned)
-		return true;
-	for (size_t i = 0; i < r->nr_namespaces; i++)
-		if (list_ns_selected(o, &r->namespaces[i]))
-			return true;
-	return false;
-}
-
-bool list_daxdev_selected(const struct list_options *o,
-			  const struct daxpin_daxdev *d)
-{
-	if (o->pinned && !object_pages_busy(topology_pages_of(o->pages, d)))
-		return false;
-	if (d->ns)
-		return list_ns_selected(o, d->ns);
-	if (o->region || o->namespace)
-		return false;
-	if (o->dev && !name_is(o->dev, d->dev))
-		return false;
-	return !o->mode || strcmp(o->mode, daxpin_daxdev_mode_name(d)) == 0;
-}
-
-bool list_dax_region_selected(const struct list_options *o,
-			      const struct daxpin_dax_region *r)
-{
-	for (size_t i = 0; i < r->nr_daxdevs; i++)
-		if (list_daxdev_selected(o, &r->daxdevs[i]))
-			return true;
-	return false;
-}
-
-/* An unknown name is an error, not an empty list: a typo must not look like "nothing there". */
-static int filters_check(const struct daxpin_topology *t,
-			 const struct list_options *o)
-{
-	static const char *const modes[] = { "raw", "sector", "fsdax", "devdax",
-					     "system-ram", "famfs" };
-	bool region = !o->region, ns = !o->namespace, dev = !o->dev, mode = !o->mode;
-
-	for (size_t i = 0; i < ARRAY_SIZE(modes) && !mode; i++)
-		mode = strcmp(o->mode, modes[i]) == 0;
-	if (!mode) {
-		error_line("daxpin list: unknown mode '%s'; use raw, sector, fsdax, devdax, system-ram or famfs",
-			o->mode);
-		return EXIT_USAGE;
-	}
-	for (size_t i = 0; i < t->nr_regions; i++) {
-		const struct daxpin_region *r = &t->regions[i];
-
-		region |= o->region && name_is(o->region, r->dev);
-		for (size_t j = 0; j < r->nr_namespaces; j++) {
-			ns |= o->namespace && name_is(o->namespace, r->namespaces[j].dev);
-			dev |= o->dev && ns_has_dev(&r->namespaces[j], o->dev);
-		}
-	}
-	for (size_t i = 0; i < t->nr_dax_regions && !dev; i++)
-		for (size_t j = 0; j < t->dax_regions[i].nr_daxdevs; j++)
-			dev |= name_is(o->dev, t->dax_regions[i].daxdevs[j].dev);
-	if (!region || !ns || !dev) {
-		error_line("daxpin list: no %s '%s' on this system; see 'daxpin list' for what exists",
-			!region ? "region" : !ns ? "namespace" : "device",
-			!region ? o->region : !ns ? o->namespace : o->dev);
-		return EXIT_NOT_FOUND;
-	}
-	return EXIT_OK;
-}
-
 /* One table row: exactly one of the pointers is set. */
 struct list_row {
 	const struct daxpin_region *region;
@@ -625,7 +509,7 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 			strerror(-rc));
 		return EXIT_FAILURE_;
 	}
-	rc = filters_check(t, &o);
+	rc = list_filter_resolve(t, &o);
 	if (rc == EXIT_OK && !t->nr_regions && !t->nr_dax_regions) {
 		const char *module = daxpin_missing_module(ctx);
 

@@ -10,6 +10,14 @@
 #include "pages.h"
 #include "output.h"
 
+/* The objects the filters name, found once (list_filter.c); NULL: no such filter. */
+struct list_filter {
+	const struct daxpin_region *region;
+	const struct daxpin_namespace *ns;
+	const struct daxpin_daxdev *daxdev;		/* --dev naming a dax device */
+	const struct daxpin_namespace *blockdev_ns;	/* --dev naming a block device */
+};
+
 struct list_options {
 	struct table_options table;
 	const char *region;
@@ -24,9 +32,16 @@ struct list_options {
 	bool pinned;		/* only objects with referenced or pinned pages */
 	bool verbose;		/* the busy folios too */
 	bool prometheus;	/* --format prometheus */
+	struct list_filter filter;
 };
 
-/* Which objects the filters keep; shared by the table and the JSON output. */
+/*
+ * Looks up the filters' names in t (o->filter); EXIT_OK, or the exit code
+ * of an unknown name or mode, said on stderr.
+ */
+int list_filter_resolve(const struct daxpin_topology *t, struct list_options *o);
+
+/* Which objects the filters keep; shared by the table, JSON and metrics. */
 bool list_ns_selected(const struct list_options *o,
 		      const struct daxpin_namespace *ns);
 bool list_region_selected(const struct list_options *o,

@@ -9,6 +9,8 @@
 #include <json-c/json.h>
 #include <libsmartcols.h>
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /*
  * The column model shared by every table (lsblk-style): each command
  * defines its columns once; -o picks them ("+LIST" adds to the defaults).
