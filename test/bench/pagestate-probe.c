@@ -37,36 +37,17 @@ struct target {
 static int find_device(const struct daxpin_topology *topo, const char *name,
 		       struct target *t)
 {
-	for (size_t r = 0; r < topo->nr_regions; r++) {
-		const struct daxpin_region *reg = &topo->regions[r];
+	struct daxpin_object obj;
 
-		for (size_t n = 0; n < reg->nr_namespaces; n++) {
-			const struct daxpin_namespace *ns = &reg->namespaces[n];
-
-			if (!strcmp(ns->dev, name) && ns->mode == DAXPIN_NS_MODE_FSDAX) {
-				*t = (struct target){ ns->ranges, ns->nr_ranges, DAXPIN_PAGE_FSDAX };
-				return 0;
-			}
-			for (size_t d = 0; d < ns->nr_daxdevs; d++)
-				if (!strcmp(ns->daxdevs[d].dev, name)) {
-					*t = (struct target){ ns->daxdevs[d].ranges,
-							      ns->daxdevs[d].nr_ranges,
-							      DAXPIN_PAGE_DEVDAX };
-					return 0;
-				}
-		}
-	}
-	for (size_t r = 0; r < topo->nr_dax_regions; r++)
-		for (size_t d = 0; d < topo->dax_regions[r].nr_daxdevs; d++) {
-			const struct daxpin_daxdev *dev = &topo->dax_regions[r].daxdevs[d];
-
-			if (!strcmp(dev->dev, name)) {
-				*t = (struct target){ dev->ranges, dev->nr_ranges,
-						      DAXPIN_PAGE_DEVDAX };
-				return 0;
-			}
-		}
-	return -ENOENT;
+	if (daxpin_topology_lookup(topo, name, &obj))
+		return -ENOENT;
+	if (obj.ns && obj.ns->mode == DAXPIN_NS_MODE_FSDAX)
+		*t = (struct target){ obj.ns->ranges, obj.ns->nr_ranges, DAXPIN_PAGE_FSDAX };
+	else if (obj.daxdev)
+		*t = (struct target){ obj.daxdev->ranges, obj.daxdev->nr_ranges, DAXPIN_PAGE_DEVDAX };
+	else
+		return -ENOENT;
+	return 0;
 }
 
 static double now(void)
