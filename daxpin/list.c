@@ -192,7 +192,7 @@ static char *row_cell(const struct list_row *row, int col,
 	case COL_PINNED:
 	case COL_MAPPED:
 	case COL_MAXREF: {
-		const struct object_pages *p = topology_pages_of(o->pages, ns ? (const void *)ns : d);
+		const struct daxpin_object_pages *p = daxpin_topology_pages_of(o->pages, ns ? (const void *)ns : d);
 
 		if (!p)
 			return NULL;
@@ -326,17 +326,17 @@ static int list_table(const struct daxpin_topology *t, const struct list_options
  * at all.
  */
 static int list_pages_scan(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
-			   struct list_options *o, struct topology_pages *tp)
+			   struct list_options *o, struct daxpin_topology_pages *tp)
 {
-	if (topology_pages_scan(ctx, t, tp) < 0) {
-		topology_pages_free(tp);
+	if (daxpin_topology_pages_scan(ctx, t, tp) < 0) {
+		daxpin_topology_pages_free(tp);
 		fprintf(stderr, "daxpin list: out of memory\n");
 		return EXIT_FAILURE_;
 	}
 	o->pages = tp;
 	/* the busy folios' owners: -v shows them */
 	if (!tp->reason && o->verbose && o->json &&
-	    topology_pages_find_owners(ctx, tp) == -ENOMEM) {
+	    daxpin_topology_pages_find_owners(ctx, tp) == -ENOMEM) {
 		fprintf(stderr, "daxpin list: out of memory\n");
 		return EXIT_FAILURE_;
 	}
@@ -410,7 +410,7 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 	};
 	struct list_options o = {};
 	struct topology_holders holders;
-	struct topology_pages pages;
+	struct daxpin_topology_pages pages;
 	bool want_holders = false, want_pages;
 	const char *output_file = NULL;
 	struct daxpin_layouts *layouts = NULL;
@@ -562,7 +562,7 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 	if (o.holders)
 		topology_holders_free(&holders);
 	if (o.pages)
-		topology_pages_free(&pages);
+		daxpin_topology_pages_free(&pages);
 	daxpin_topology_free(t);
 	return rc;
 }

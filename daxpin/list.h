@@ -7,7 +7,7 @@
 #include <daxpin/daxpin.h>
 
 #include "holders.h"
-#include "pages.h"
+#include <daxpin/topology_pages.h>
 #include "output.h"
 
 /* The objects the filters name, found once (list_filter.c); NULL: no such filter. */
@@ -28,7 +28,7 @@ struct list_options {
 	/* --holders: who holds each namespace and dax device (NULL: not scanned) */
 	const struct topology_holders *holders;
 	/* page state of each namespace and dax device (NULL: not scanned) */
-	const struct topology_pages *pages;
+	const struct daxpin_topology_pages *pages;
 	bool pinned;		/* only objects with referenced or pinned pages */
 	bool verbose;		/* the busy folios too */
 	bool prometheus;	/* --format prometheus */

@@ -40,7 +40,7 @@ static void add_pfn_ranges(struct json_object *obj, const struct daxpin_pfn_rang
 }
 
 /* The pids owning references to a busy folio; null with a reason if unknown. */
-static void add_folio_owners(struct json_object *j, const struct topology_pages *tp,
+static void add_folio_owners(struct json_object *j, const struct daxpin_topology_pages *tp,
 			     const struct daxpin_page_busy *b)
 {
 	pid_t pids[64];
@@ -53,7 +53,7 @@ static void add_folio_owners(struct json_object *j, const struct topology_pages 
 			   "not searched");
 		return;
 	}
-	nr = folio_owners(tp, b->pfn, b->nr_pages, pids, sizeof(pids) / sizeof(pids[0]));
+	nr = daxpin_folio_owners(tp, b->pfn, b->nr_pages, pids, sizeof(pids) / sizeof(pids[0]));
 	a = xjson_array();
 	for (size_t i = 0; i < nr; i++)
 		xjson_append(a, xjson_int(pids[i]));
@@ -61,7 +61,7 @@ static void add_folio_owners(struct json_object *j, const struct topology_pages 
 }
 
 static struct json_object *busy_to_json(const struct daxpin_page_counts *c,
-					const struct topology_pages *tp)
+					const struct daxpin_topology_pages *tp)
 {
 	struct json_object *a = xjson_array();
 
@@ -89,7 +89,7 @@ static struct json_object *busy_to_json(const struct daxpin_page_counts *c,
 static void add_pages(struct json_object *obj, const struct list_options *o,
 		      const void *ns_or_daxdev)
 {
-	const struct object_pages *p = topology_pages_of(o->pages, ns_or_daxdev);
+	const struct daxpin_object_pages *p = daxpin_topology_pages_of(o->pages, ns_or_daxdev);
 	const struct daxpin_page_counts *c;
 
 	if (!p)

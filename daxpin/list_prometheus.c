@@ -23,7 +23,7 @@ struct prom_row {
 	const char *device;	/* block or character device */
 	bool enabled;
 	uint64_t size;
-	const struct object_pages *pages;		/* NULL: no struct pages */
+	const struct daxpin_object_pages *pages;		/* NULL: no struct pages */
 	const struct daxpin_target_holders *holders;	/* NULL: not scanned */
 };
 
@@ -202,7 +202,7 @@ static int daxdev_rows(struct prom_rows *rs, const struct list_options *o,
 		    rows_push(rs, (struct prom_row){
 				.type = "daxdev", .region = region, .namespace = ns,
 				.device = d->dev, .enabled = d->driver != DAXPIN_DRIVER_NONE,
-				.size = d->size, .pages = topology_pages_of(o->pages, d),
+				.size = d->size, .pages = daxpin_topology_pages_of(o->pages, d),
 				.holders = holders_of(o, d) }) < 0)
 			return -1;
 	}
@@ -228,7 +228,7 @@ static int rows_collect(struct prom_rows *rs, const struct daxpin_topology *t,
 			if (rows_push(rs, (struct prom_row){
 					.type = "namespace", .region = r->dev, .namespace = ns->dev,
 					.device = ns->blockdev, .enabled = ns->enabled, .size = ns->size,
-					.pages = topology_pages_of(o->pages, ns),
+					.pages = daxpin_topology_pages_of(o->pages, ns),
 					.holders = holders_of(o, ns) }) < 0 ||
 			    daxdev_rows(rs, o, ns->daxdevs, ns->nr_daxdevs, r->dev, ns->dev) < 0)
 				return -1;
@@ -271,7 +271,7 @@ int list_prometheus(FILE *out, const struct daxpin_topology *t, const struct lis
 		    const struct daxpin_layouts *layouts, double scan_seconds)
 {
 	struct prom_rows rs = { 0 };
-	const struct topology_pages *tp = o->pages;
+	const struct daxpin_topology_pages *tp = o->pages;
 
 	if (rows_collect(&rs, t, o) < 0) {
 		free(rs.rows);

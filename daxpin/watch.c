@@ -26,7 +26,7 @@
 #include "interrupt.h"
 #include "options.h"
 #include "output.h"
-#include "pages.h"
+#include <daxpin/topology_pages.h>
 
 /* The page state of a namespace or dax device, as one scan saw it. */
 struct seen_pages {
@@ -66,7 +66,7 @@ struct watch {
 	struct daxpin_ctx *ctx;
 	bool json;
 	unsigned int interval_ms;
-	struct topology_pages tp;	/* the page-state program, loaded once */
+	struct daxpin_topology_pages tp;	/* the page-state program, loaded once */
 	bool tp_open;
 	struct snapshot prev;
 	bool holders_complete;
@@ -237,7 +237,7 @@ static void emit_error(const struct watch *w, const char *what, int err)
 
 /* --- one scan -------------------------------------------------------- */
 
-static void pages_add(struct snapshot *s, const struct object_pages *p, const char *name,
+static void pages_add(struct snapshot *s, const struct daxpin_object_pages *p, const char *name,
 		      const char *type)
 {
 	struct seen_pages sp = { .type = type, .reason = p->reason };
@@ -275,13 +275,13 @@ static void objects_add(struct watch *w, struct snapshot *s, const struct daxpin
 	for (size_t i = 0; i < t->nr_regions; i++)
 		for (size_t j = 0; j < t->regions[i].nr_namespaces; j++) {
 			const struct daxpin_namespace *ns = &t->regions[i].namespaces[j];
-			const struct object_pages *p = topology_pages_of(&w->tp, ns);
+			const struct daxpin_object_pages *p = daxpin_topology_pages_of(&w->tp, ns);
 
 			if (p)
 				pages_add(s, p, ns->dev, "namespace");
 			holders_add(s, th, ns, ns->dev);
 			for (size_t k = 0; k < ns->nr_daxdevs; k++) {
-				p = topology_pages_of(&w->tp, &ns->daxdevs[k]);
+				p = daxpin_topology_pages_of(&w->tp, &ns->daxdevs[k]);
 				if (p)
 					pages_add(s, p, ns->daxdevs[k].dev, "daxdev");
 				holders_add(s, th, &ns->daxdevs[k], ns->daxdevs[k].dev);
@@ -290,7 +290,7 @@ static void objects_add(struct watch *w, struct snapshot *s, const struct daxpin
 	for (size_t i = 0; i < t->nr_dax_regions; i++)
 		for (size_t k = 0; k < t->dax_regions[i].nr_daxdevs; k++) {
 			const struct daxpin_daxdev *d = &t->dax_regions[i].daxdevs[k];
-			const struct object_pages *p = topology_pages_of(&w->tp, d);
+			const struct daxpin_object_pages *p = daxpin_topology_pages_of(&w->tp, d);
 
 			if (p)
 				pages_add(s, p, d->dev, "daxdev");
@@ -331,7 +331,7 @@ static int scan(struct watch *w, struct snapshot *s)
 		emit_error(w, "cannot read the persistent-memory topology (a device may have gone while it was read)", rc);
 		return rc;
 	}
-	rc = w->tp_open ? topology_pages_rescan(&w->tp, t) : topology_pages_scan(w->ctx, t, &w->tp);
+	rc = w->tp_open ? daxpin_topology_pages_rescan(&w->tp, t) : daxpin_topology_pages_scan(w->ctx, t, &w->tp);
 	w->tp_open = true;
 	if (rc == -ENOMEM) {
 		fprintf(stderr, "daxpin watch: out of memory\n");
@@ -568,7 +568,7 @@ int cmd_watch(int argc, char **argv, struct daxpin_ctx *ctx)
 	rc = watch_loop(&w, mon, sigfd);
 	snapshot_free(&w.prev);
 	if (w.tp_open)
-		topology_pages_free(&w.tp);
+		daxpin_topology_pages_free(&w.tp);
 	daxpin_monitor_free(mon);
 	close(sigfd);
 	return rc;

@@ -18,7 +18,9 @@
  *                            name, the one walk by name there is
  *   struct daxpin_pagestate  pagestate.h: page counts (referenced, pinned,
  *                            mapped, the first busy folios) of PFN ranges,
- *                            read from the kernel's struct pages
+ *                            read from the kernel's struct pages;
+ *                            topology_pages.h: those of every namespace
+ *                            and dax device of a topology
  *   struct daxpin_holders    holders.h: the processes that map or open a
  *                            target (a dax device, namespace, file or
  *                            filesystem), and those owning its pages'

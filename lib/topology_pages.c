@@ -1,13 +1,19 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The page state of every namespace and dax device of a topology, with one
+ * page-state handle (include/daxpin/topology_pages.h).
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pages.h"
+#include <daxpin/topology_pages.h>
 
-static struct object_pages *objs_push(struct topology_pages *tp, const void *obj)
+#include "private.h"
+
+static struct daxpin_object_pages *objs_push(struct daxpin_topology_pages *tp, const void *obj)
 {
-	struct object_pages *grown = realloc(tp->objs, (tp->nr + 1) * sizeof(*grown));
+	struct daxpin_object_pages *grown = realloc(tp->objs, (tp->nr + 1) * sizeof(*grown));
 
 	if (!grown)
 		return NULL;
@@ -18,7 +24,7 @@ static struct object_pages *objs_push(struct topology_pages *tp, const void *obj
 	return grown;
 }
 
-static int scan_one(struct topology_pages *tp, struct object_pages *p,
+static int scan_one(struct daxpin_topology_pages *tp, struct daxpin_object_pages *p,
 		    const char *unreadable, const struct daxpin_pfn_range *ranges,
 		    size_t nr, enum daxpin_page_kind kind)
 {
@@ -38,9 +44,9 @@ static int scan_one(struct topology_pages *tp, struct object_pages *p,
 	return 0;
 }
 
-static int namespace_scan(struct topology_pages *tp, const struct daxpin_namespace *ns)
+static int namespace_scan(struct daxpin_topology_pages *tp, const struct daxpin_namespace *ns)
 {
-	struct object_pages *p;
+	struct daxpin_object_pages *p;
 	size_t first;
 	int rc;
 
@@ -77,18 +83,20 @@ static int namespace_scan(struct topology_pages *tp, const struct daxpin_namespa
 	return 0;
 }
 
-int topology_pages_scan(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
-			struct topology_pages *tp)
+DAXPIN_EXPORT int daxpin_topology_pages_scan(struct daxpin_ctx *ctx,
+					     const struct daxpin_topology *t,
+			struct daxpin_topology_pages *tp)
 {
 	memset(tp, 0, sizeof(*tp));
 	tp->error = daxpin_pagestate_open(ctx, &tp->ps);
 	if (tp->error == -ENOMEM)
 		return -ENOMEM;
 	tp->reason = daxpin_pagestate_reason(tp->ps);
-	return topology_pages_rescan(tp, t);
+	return daxpin_topology_pages_rescan(tp, t);
 }
 
-int topology_pages_rescan(struct topology_pages *tp, const struct daxpin_topology *t)
+DAXPIN_EXPORT int daxpin_topology_pages_rescan(struct daxpin_topology_pages *tp,
+					       const struct daxpin_topology *t)
 {
 	int rc;
 
@@ -104,7 +112,7 @@ int topology_pages_rescan(struct topology_pages *tp, const struct daxpin_topolog
 	for (size_t i = 0; i < t->nr_dax_regions; i++)
 		for (size_t k = 0; k < t->dax_regions[i].nr_daxdevs; k++) {
 			const struct daxpin_daxdev *d = &t->dax_regions[i].daxdevs[k];
-			struct object_pages *p = objs_push(tp, d);
+			struct daxpin_object_pages *p = objs_push(tp, d);
 
 			if (!p)
 				return -ENOMEM;
@@ -116,7 +124,8 @@ int topology_pages_rescan(struct topology_pages *tp, const struct daxpin_topolog
 	return 0;
 }
 
-const struct object_pages *topology_pages_of(const struct topology_pages *tp,
+DAXPIN_EXPORT const struct daxpin_object_pages *
+daxpin_topology_pages_of(const struct daxpin_topology_pages *tp,
 					     const void *obj)
 {
 	for (size_t i = 0; tp && i < tp->nr; i++)
@@ -125,12 +134,13 @@ const struct object_pages *topology_pages_of(const struct topology_pages *tp,
 	return NULL;
 }
 
-bool object_pages_busy(const struct object_pages *p)
+DAXPIN_EXPORT bool daxpin_object_pages_busy(const struct daxpin_object_pages *p)
 {
 	return p && !p->reason && (p->counts.refs || p->counts.pinned_pages);
 }
 
-int topology_pages_find_owners(struct daxpin_ctx *ctx, struct topology_pages *tp)
+DAXPIN_EXPORT int daxpin_topology_pages_find_owners(struct daxpin_ctx *ctx,
+						    struct daxpin_topology_pages *tp)
 {
 	struct daxpin_owners_target *targets = calloc(tp->nr ? tp->nr : 1, sizeof(*targets));
 	int rc;
@@ -155,7 +165,8 @@ static bool run_overlaps(const struct daxpin_reference *r, uint64_t pfn, uint64_
 	return false;
 }
 
-size_t folio_owners(const struct topology_pages *tp, uint64_t pfn, uint64_t nr_pages,
+DAXPIN_EXPORT size_t daxpin_folio_owners(const struct daxpin_topology_pages *tp, uint64_t pfn,
+					 uint64_t nr_pages,
 		    pid_t *pids, size_t max)
 {
 	size_t nr = 0;
@@ -175,7 +186,7 @@ size_t folio_owners(const struct topology_pages *tp, uint64_t pfn, uint64_t nr_p
 	return nr;
 }
 
-void topology_pages_free(struct topology_pages *tp)
+DAXPIN_EXPORT void daxpin_topology_pages_free(struct daxpin_topology_pages *tp)
 {
 	daxpin_owners_free(tp->owners);
 	daxpin_pagestate_close(tp->ps);
