@@ -17,9 +17,9 @@
 
 #include "builtin.h"
 #include "exitcodes.h"
-#include "holders.h"
+#include "holders_output.h"
 #include "interrupt.h"
-#include "layouts.h"
+#include "layouts_output.h"
 #include "options.h"
 
 static const char pre615_note[] =

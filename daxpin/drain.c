@@ -20,7 +20,7 @@
 
 #include "builtin.h"
 #include "exitcodes.h"
-#include "holders.h"
+#include "holders_output.h"
 #include "interrupt.h"
 #include "options.h"
 #include "output.h"

@@ -16,11 +16,12 @@
 
 #include "builtin.h"
 #include "exitcodes.h"
-#include "holders.h"
+#include <daxpin/topology_holders.h>
+
+#include "holders_output.h"
 #include "options.h"
 #include "output.h"
 #include "owners_json.h"
-
 
 enum {
 	COL_TARGET,
@@ -332,18 +333,6 @@ static int print_table(char **names, const struct daxpin_holders *h,
 	return rc;
 }
 
-/* A dax device, namespace or block device by name; 0, or -ENOENT. */
-static int target_from_topology(const struct daxpin_topology *t, const char *name,
-				struct daxpin_target *tg)
-{
-	struct daxpin_object obj;
-
-	if (daxpin_topology_lookup(t, name, &obj) < 0 || obj.region)
-		return -ENOENT;
-	return obj.ns ? daxpin_target_add_namespace(tg, obj.ns) :
-			daxpin_target_add_daxdev(tg, obj.daxdev);
-}
-
 /*
  * Names go to the topology, paths to the file system: "dax0.0" and
  * "namespace0.0" are names; "/dev/dax0.0" is a path, and also the name
@@ -364,7 +353,7 @@ static int target_resolve(struct daxpin_ctx *ctx, struct daxpin_topology **t,
 	}
 	if (!*t && daxpin_topology_scan(ctx, t) < 0)
 		*t = NULL;
-	rc = *t ? target_from_topology(*t, name, tg) : -ENOENT;
+	rc = *t ? daxpin_target_add_name(tg, *t, name) : -ENOENT;
 	if (rc == -ENOENT && !is_path)
 		rc = daxpin_target_add_path(tg, arg);
 	return rc;
@@ -463,29 +452,6 @@ static int holders_print(char **names, const struct daxpin_holders *h,
  * holds that device. Owners are found by page frame, so the targets'
  * devices are looked up in the topology (none: no pages to look for).
  */
-static int owners_merge(struct daxpin_ctx *ctx, const struct daxpin_topology *topo,
-			const struct daxpin_target *targets, size_t nr,
-			struct daxpin_holders *h, bool *has_pages)
-{
-	struct daxpin_owners_target *ot = calloc(nr ? nr : 1, sizeof(*ot));
-	struct daxpin_owners *o = NULL;
-	int rc = 0;
-
-	if (!ot)
-		return -ENOMEM;
-	for (size_t i = 0; i < nr && topo && !rc; i++) {
-		rc = daxpin_owners_target_from(topo, &targets[i], &ot[i]);
-		*has_pages |= ot[i].nr_ranges > 0;
-	}
-	if (!rc)
-		rc = daxpin_owners_scan(ctx, ot, nr, &o);
-	if (!rc)
-		rc = daxpin_holders_add_owners(h, o);
-	for (size_t i = 0; i < nr; i++)
-		daxpin_owners_target_clear(&ot[i]);
-	free(ot);
-	return rc;
-}
 
 static int add_owners(struct daxpin_ctx *ctx, struct daxpin_topology **topo,
 		      const struct daxpin_target *targets, size_t nr,
@@ -493,7 +459,7 @@ static int add_owners(struct daxpin_ctx *ctx, struct daxpin_topology **topo,
 {
 	if (!*topo && daxpin_topology_scan(ctx, topo) < 0)
 		*topo = NULL;
-	return owners_merge(ctx, *topo, targets, nr, h, has_pages);
+	return daxpin_holders_find_owners(ctx, *topo, targets, nr, h, has_pages);
 }
 
 int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
@@ -630,72 +596,3 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 	return rc;
 }
 
-int topology_holders_scan(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
-			  struct topology_holders *th)
-{
-	struct daxpin_target *targets = NULL;
-	int rc = 0;
-
-	memset(th, 0, sizeof(*th));
-	for (size_t i = 0; i < t->nr_regions; i++)
-		for (size_t j = 0; j < t->regions[i].nr_namespaces; j++)
-			th->nr += 1 + t->regions[i].namespaces[j].nr_daxdevs;
-	for (size_t i = 0; i < t->nr_dax_regions; i++)
-		th->nr += t->dax_regions[i].nr_daxdevs;
-	targets = calloc(th->nr ? th->nr : 1, sizeof(*targets));
-	th->objs = calloc(th->nr ? th->nr : 1, sizeof(*th->objs));
-	if (!targets || !th->objs) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	th->nr = 0;
-	for (size_t i = 0; i < t->nr_regions && !rc; i++)
-		for (size_t j = 0; j < t->regions[i].nr_namespaces && !rc; j++) {
-			const struct daxpin_namespace *ns = &t->regions[i].namespaces[j];
-
-			th->objs[th->nr] = ns;
-			rc = daxpin_target_add_namespace(&targets[th->nr++], ns);
-			for (size_t k = 0; k < ns->nr_daxdevs && !rc; k++) {
-				th->objs[th->nr] = &ns->daxdevs[k];
-				rc = daxpin_target_add_daxdev(&targets[th->nr++], &ns->daxdevs[k]);
-			}
-		}
-	for (size_t i = 0; i < t->nr_dax_regions && !rc; i++)
-		for (size_t k = 0; k < t->dax_regions[i].nr_daxdevs && !rc; k++) {
-			th->objs[th->nr] = &t->dax_regions[i].daxdevs[k];
-			rc = daxpin_target_add_daxdev(&targets[th->nr++],
-						      &t->dax_regions[i].daxdevs[k]);
-		}
-	if (!rc)
-		rc = daxpin_holders_scan(ctx, targets, th->nr, 10000, DAXPIN_HOLDERS_NO_PIDFD,
-					 &th->h);
-	/* reference owners count as holders (without root: not searched, quietly) */
-	if (!rc) {
-		bool has_pages = false;
-
-		rc = owners_merge(ctx, t, targets, th->nr, th->h, &has_pages);
-	}
-out:
-	for (size_t i = 0; targets && i < th->nr; i++)
-		daxpin_target_clear(&targets[i]);
-	free(targets);
-	if (rc < 0)
-		topology_holders_free(th);
-	return rc;
-}
-
-const struct daxpin_target_holders *topology_holders_of(const struct topology_holders *th,
-							 const void *obj)
-{
-	for (size_t i = 0; th->h && i < th->nr; i++)
-		if (th->objs[i] == obj)
-			return &th->h->targets[i];
-	return NULL;
-}
-
-void topology_holders_free(struct topology_holders *th)
-{
-	daxpin_holders_free(th->h);
-	free(th->objs);
-	memset(th, 0, sizeof(*th));
-}

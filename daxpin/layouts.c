@@ -19,7 +19,7 @@
 #include "builtin.h"
 #include "exitcodes.h"
 #include "interrupt.h"
-#include "layouts.h"
+#include "layouts_output.h"
 #include "options.h"
 
 

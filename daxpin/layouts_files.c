@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "exitcodes.h"
-#include "layouts.h"
+#include "layouts_output.h"
 
 enum { FCOL_FILE, FCOL_INO, FCOL_REFS, FCOL_REFERENCED, FCOL_PINNED };
 

@@ -205,7 +205,7 @@ static char *row_cell(const struct list_row *row, int col,
 	}
 	case COL_HOLDERS: {
 		const struct daxpin_target_holders *th =
-			o->holders && (ns || d) ? topology_holders_of(o->holders, ns ? (const void *)ns : d) : NULL;
+			o->holders && (ns || d) ? daxpin_topology_holders_of(o->holders, ns ? (const void *)ns : d) : NULL;
 
 		return th ? printf_str("%zu", th->nr_holders) : NULL;
 	}
@@ -409,7 +409,7 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		{}
 	};
 	struct list_options o = {};
-	struct topology_holders holders;
+	struct daxpin_topology_holders holders;
 	struct daxpin_topology_pages pages;
 	bool want_holders = false, want_pages;
 	const char *output_file = NULL;
@@ -524,7 +524,7 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		rc = list_pages_scan(ctx, t, &o, &pages);
 	}
 	if (rc == EXIT_OK && want_holders) {
-		int err = topology_holders_scan(ctx, t, &holders);
+		int err = daxpin_topology_holders_scan(ctx, t, 10000, DAXPIN_HOLDERS_NO_PIDFD, &holders);
 
 		if (err < 0) {
 			fprintf(stderr, "daxpin list: cannot scan for holders: %s\n", strerror(-err));
@@ -560,7 +560,7 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 	outfile_abort(&of);
 	daxpin_layouts_free(layouts);
 	if (o.holders)
-		topology_holders_free(&holders);
+		daxpin_topology_holders_free(&holders);
 	if (o.pages)
 		daxpin_topology_pages_free(&pages);
 	daxpin_topology_free(t);

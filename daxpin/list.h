@@ -6,7 +6,8 @@
 
 #include <daxpin/daxpin.h>
 
-#include "holders.h"
+#include "holders_output.h"
+#include <daxpin/topology_holders.h>
 #include <daxpin/topology_pages.h>
 #include "output.h"
 
@@ -26,7 +27,7 @@ struct list_options {
 	const char *mode;
 	bool json;
 	/* --holders: who holds each namespace and dax device (NULL: not scanned) */
-	const struct topology_holders *holders;
+	const struct daxpin_topology_holders *holders;
 	/* page state of each namespace and dax device (NULL: not scanned) */
 	const struct daxpin_topology_pages *pages;
 	bool pinned;		/* only objects with referenced or pinned pages */

@@ -115,7 +115,7 @@ static void add_holders(struct json_object *obj, const struct list_options *o,
 {
 	const struct daxpin_target_holders *th;
 
-	if (o->holders && (th = topology_holders_of(o->holders, ns_or_daxdev)))
+	if (o->holders && (th = daxpin_topology_holders_of(o->holders, ns_or_daxdev)))
 		add(obj, "holders", holders_to_json(th));
 }
 

@@ -188,7 +188,7 @@ static int rows_push(struct prom_rows *rs, struct prom_row row)
 static const struct daxpin_target_holders *holders_of(const struct list_options *o,
 						       const void *obj)
 {
-	return o->holders ? topology_holders_of(o->holders, obj) : NULL;
+	return o->holders ? daxpin_topology_holders_of(o->holders, obj) : NULL;
 }
 
 static int daxdev_rows(struct prom_rows *rs, const struct list_options *o,

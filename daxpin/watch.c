@@ -22,10 +22,11 @@
 
 #include "builtin.h"
 #include "exitcodes.h"
-#include "holders.h"
+#include "holders_output.h"
 #include "interrupt.h"
 #include "options.h"
 #include "output.h"
+#include <daxpin/topology_holders.h>
 #include <daxpin/topology_pages.h>
 
 /* The page state of a namespace or dax device, as one scan saw it. */
@@ -253,10 +254,10 @@ static void pages_add(struct snapshot *s, const struct daxpin_object_pages *p, c
 	PUSH(s->pages, s->nr_pages, sp);
 }
 
-static void holders_add(struct snapshot *s, const struct topology_holders *th,
+static void holders_add(struct snapshot *s, const struct daxpin_topology_holders *th,
 			const void *obj, const char *name)
 {
-	const struct daxpin_target_holders *t = topology_holders_of(th, obj);
+	const struct daxpin_target_holders *t = daxpin_topology_holders_of(th, obj);
 
 	for (size_t i = 0; t && i < t->nr_holders; i++) {
 		struct seen_holder h = { .pid = t->holders[i].proc->pid };
@@ -270,7 +271,7 @@ static void holders_add(struct snapshot *s, const struct topology_holders *th,
 
 /* Every namespace and dax device of a topology, with its name and type. */
 static void objects_add(struct watch *w, struct snapshot *s, const struct daxpin_topology *t,
-			const struct topology_holders *th)
+			const struct daxpin_topology_holders *th)
 {
 	for (size_t i = 0; i < t->nr_regions; i++)
 		for (size_t j = 0; j < t->regions[i].nr_namespaces; j++) {
@@ -323,7 +324,7 @@ static void waiters_add(struct snapshot *s, const struct daxpin_layouts *l)
 static int scan(struct watch *w, struct snapshot *s)
 {
 	struct daxpin_topology *t;
-	struct topology_holders th;
+	struct daxpin_topology_holders th;
 	struct daxpin_layouts *l;
 	int rc = daxpin_topology_scan(w->ctx, &t);
 
@@ -337,7 +338,7 @@ static int scan(struct watch *w, struct snapshot *s)
 		fprintf(stderr, "daxpin watch: out of memory\n");
 		exit(EXIT_FAILURE_);
 	}
-	rc = topology_holders_scan(w->ctx, t, &th);
+	rc = daxpin_topology_holders_scan(w->ctx, t, 10000, DAXPIN_HOLDERS_NO_PIDFD, &th);
 	if (rc < 0) {
 		emit_error(w, "cannot scan for holders", rc);
 		daxpin_topology_free(t);
@@ -347,7 +348,7 @@ static int scan(struct watch *w, struct snapshot *s)
 	snprintf(w->holders_reason, sizeof(w->holders_reason), "%s",
 		 th.h->reason ? th.h->reason : "");
 	objects_add(w, s, t, &th);
-	topology_holders_free(&th);
+	daxpin_topology_holders_free(&th);
 	daxpin_topology_free(t);
 	rc = daxpin_layouts_scan(w->ctx, NULL, 0, &l);
 	if (rc < 0) {

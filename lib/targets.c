@@ -149,3 +149,14 @@ bool holders_target_matches(const struct daxpin_target *t, const struct file_id 
 			return true;
 	return false;
 }
+
+DAXPIN_EXPORT int daxpin_target_add_name(struct daxpin_target *tg,
+					 const struct daxpin_topology *t, const char *name)
+{
+	struct daxpin_object obj;
+
+	if (daxpin_topology_lookup(t, name, &obj) < 0 || obj.region)
+		return -ENOENT;
+	return obj.ns ? daxpin_target_add_namespace(tg, obj.ns) :
+			daxpin_target_add_daxdev(tg, obj.daxdev);
+}

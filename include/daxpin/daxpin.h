@@ -25,7 +25,8 @@
  *                            target (a dax device, namespace, file or
  *                            filesystem), and those owning its pages'
  *                            references (owners.h: pipes, io_uring, RDMA
- *                            and VFIO hints)
+ *                            and VFIO hints); topology_holders.h: those of
+ *                            every namespace and dax device of a topology
  *   struct daxpin_drain      drain.h: wait, fence, check, unbind
  *   struct daxpin_layouts    layouts.h: tasks waiting in fsdax layout breaks
  *   struct daxpin_monitor    monitor.h: device events for watch

@@ -18,6 +18,7 @@
  */
 
 struct daxpin_ctx;
+struct daxpin_topology;
 struct daxpin_daxdev;
 struct daxpin_owner;
 struct daxpin_owners;
@@ -57,6 +58,9 @@ int daxpin_target_add_daxdev(struct daxpin_target *t,
 			     const struct daxpin_daxdev *d);
 int daxpin_target_add_namespace(struct daxpin_target *t,
 				const struct daxpin_namespace *ns);
+/* A dax device, namespace or block device of topology t by name; -ENOENT if none. */
+int daxpin_target_add_name(struct daxpin_target *t, const struct daxpin_topology *topo,
+			   const char *name);
 int daxpin_target_add_path(struct daxpin_target *t, const char *path);
 void daxpin_target_clear(struct daxpin_target *t);
 

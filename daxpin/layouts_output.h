@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#ifndef DAXPIN_CLI_LAYOUTS_H
-#define DAXPIN_CLI_LAYOUTS_H
+#ifndef DAXPIN_CLI_LAYOUTS_OUTPUT_H
+#define DAXPIN_CLI_LAYOUTS_OUTPUT_H
 
 #include <stdbool.h>
 
