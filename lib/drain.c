@@ -94,14 +94,10 @@ static bool unit_known(const struct daxpin_drain *d, const char *name)
 
 static struct unit *unit_push(struct daxpin_drain *d, const char *name)
 {
-	struct unit *grown = realloc(d->units, (d->nr_units + 1) * sizeof(*grown));
-	struct unit *u;
+	struct unit *u = array_push(&d->units, &d->nr_units, sizeof(*u));
 
-	if (!grown)
+	if (!u)
 		return NULL;
-	d->units = grown;
-	u = &grown[d->nr_units++];
-	memset(u, 0, sizeof(*u));
 	u->pub.name = name;
 	u->lock_fd = -1;
 	fence_init(&u->fence);

@@ -55,22 +55,21 @@ int drain_force(struct daxpin_drain *d, const struct daxpin_drain_options *o,
 	for (size_t i = 0; d->holders && i < d->holders->nr_procs; i++) {
 		const struct daxpin_process *p = &d->holders->procs[i];
 		unsigned int access = drain_proc_access(d, p, drain_pages_busy(&c->pages));
-		struct signalled *grown, *s;
+		struct signalled *s;
 
 		/* never by a bare pid: it may be reused by the time the signal goes */
 		if (!access || p->pidfd < 0 || p->pid == getpid() || signalled_find(d, p->pid))
 			continue;
-		grown = realloc(d->signalled, (d->nr_signalled + 1) * sizeof(*grown));
-		if (!grown)
+		s = array_push(&d->signalled, &d->nr_signalled, sizeof(*s));
+		if (!s)
 			return -ENOMEM;
-		d->signalled = grown;
-		s = &grown[d->nr_signalled];
 		*s = (struct signalled){ .pid = p->pid, .access = access, .term_ms = now };
 		s->pidfd = fcntl(p->pidfd, F_DUPFD_CLOEXEC, 0);
-		if (s->pidfd < 0)
+		if (s->pidfd < 0) {
+			d->nr_signalled--;
 			return -errno;
+		}
 		snprintf(s->comm, sizeof(s->comm), "%s", p->comm);
-		d->nr_signalled++;
 		signal_send(d, o, s, SIGTERM);
 	}
 	for (size_t i = 0; i < d->nr_signalled; i++) {

@@ -41,15 +41,8 @@ static int pfn_list_add(struct pfn_list *l, uint64_t pfn, uint64_t count)
 		l->r[l->nr - 1].count += count;
 		return 0;
 	}
-	if (l->nr == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 16;
-		struct daxpin_pfn_range *r = realloc(l->r, cap * sizeof(*r));
-
-		if (!r)
-			return -ENOMEM;
-		l->r = r;
-		l->cap = cap;
-	}
+	if (array_grow((void **)&l->r, &l->cap, l->nr + 1, sizeof(*l->r)))
+		return -ENOMEM;
 	l->r[l->nr].pfn = pfn;
 	l->r[l->nr++].count = count;
 	return 0;
@@ -274,16 +267,9 @@ static int busy_file_visit(const char *path, const struct stat *st, int type,
 	close(fd);
 	if (rc < 0 || !(c.referenced_pages || c.pinned_pages))
 		return 0;
-	if (walk->nr == walk->cap) {
-		size_t cap = walk->cap ? 2 * walk->cap : 8;
-		struct daxpin_busy_file *f = realloc(walk->files, cap * sizeof(*f));
-
-		if (!f) {
-			walk->error = -ENOMEM;
-			return 1;
-		}
-		walk->files = f;
-		walk->cap = cap;
+	if (array_grow((void **)&walk->files, &walk->cap, walk->nr + 1, sizeof(*walk->files))) {
+		walk->error = -ENOMEM;
+		return 1;
 	}
 	walk->files[walk->nr].path = strdup(path);
 	walk->files[walk->nr].ino = st->st_ino;

@@ -324,17 +324,11 @@ static int examine_task(struct scan *s, int piddir, pid_t pid, pid_t tid, int ta
 		free(w.path);
 		return 0;
 	}
-	if (s->l->nr_waiters == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 4;
-		struct daxpin_layout_waiter *grown = realloc(s->l->waiters, cap * sizeof(*grown));
-
-		if (!grown) {
-			free(w.stack);
-			free(w.path);
-			return -ENOMEM;
-		}
-		s->l->waiters = grown;
-		s->cap = cap;
+	if (array_grow((void **)&s->l->waiters, &s->cap, s->l->nr_waiters + 1,
+		       sizeof(*s->l->waiters))) {
+		free(w.stack);
+		free(w.path);
+		return -ENOMEM;
 	}
 	s->l->waiters[s->l->nr_waiters++] = w;
 	return 0;

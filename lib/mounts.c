@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "mounts.h"
+#include "private.h"
 
 /* The kernel escapes space, tab, newline and backslash as \ooo (show_mountinfo). */
 static void unescape_octal(char *s)
@@ -86,7 +87,7 @@ void mounts_free(struct daxpin_mount *mounts, size_t nr)
 int mounts_of_blockdev(FILE *mountinfo, unsigned int major, unsigned int minor,
 		       struct daxpin_mount **out)
 {
-	struct daxpin_mount *mounts = NULL, *grown, *m;
+	struct daxpin_mount *mounts = NULL, *m;
 	char *line = NULL;
 	size_t cap = 0, nr = 0;
 
@@ -97,11 +98,9 @@ int mounts_of_blockdev(FILE *mountinfo, unsigned int major, unsigned int minor,
 		if (mountinfo_parse_line(line, &e) < 0 || e.major != major ||
 		    e.minor != minor)
 			continue;
-		grown = realloc(mounts, (nr + 1) * sizeof(*mounts));
-		if (!grown)
+		m = array_push(&mounts, &nr, sizeof(*m));
+		if (!m)
 			goto nomem;
-		mounts = grown;
-		m = &mounts[nr++];
 		m->target = strdup(e.target);
 		m->fstype = strdup(e.fstype);
 		m->source = strdup(e.source);

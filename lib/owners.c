@@ -324,15 +324,12 @@ static struct daxpin_owner *owner_of(struct daxpin_target_owners *to, size_t *ca
 static struct daxpin_reference *reference_of(struct daxpin_owner *o, const struct owners_rec *r)
 {
 	struct daxpin_reference *ref = o->nr_refs ? &o->refs[o->nr_refs - 1] : NULL;
-	struct daxpin_reference *grown;
 
 	if (ref && ref->fd == (int)r->fd)
 		return ref;
-	grown = realloc(o->refs, (o->nr_refs + 1) * sizeof(*grown));
-	if (!grown)
+	ref = array_push(&o->refs, &o->nr_refs, sizeof(*ref));
+	if (!ref)
 		return NULL;
-	o->refs = grown;
-	ref = &o->refs[o->nr_refs++];
 	*ref = (struct daxpin_reference){ .kind = rec_ref_kind[r->kind], .fd = (int)r->fd,
 					  .inode = r->ino, .end = r->f_mode & 3 };
 	return ref;
@@ -340,12 +337,11 @@ static struct daxpin_reference *reference_of(struct daxpin_owner *o, const struc
 
 static int run_add(struct daxpin_reference *ref, struct daxpin_pfn_range run)
 {
-	struct daxpin_pfn_range *grown = realloc(ref->runs, (ref->nr_runs + 1) * sizeof(*grown));
+	struct daxpin_pfn_range *r = array_push(&ref->runs, &ref->nr_runs, sizeof(*r));
 
-	if (!grown)
+	if (!r)
 		return -ENOMEM;
-	ref->runs = grown;
-	ref->runs[ref->nr_runs++] = run;
+	*r = run;
 	ref->pages += run.count;
 	return 0;
 }

@@ -32,8 +32,14 @@ void daxpin_log(struct daxpin_ctx *ctx, int priority, const char *file,
 			daxpin_log(ctx, prio, __FILE__, __LINE__, __func__,   \
 				   __VA_ARGS__);                              \
 	} while (0)
-/* lib/array.c: room for need elements of size in *array, doubling its capacity *cap */
+/*
+ * lib/array.c, the growable arrays: array_grow() makes room for need
+ * elements of size in *array, doubling its capacity *cap; array_push()
+ * appends one zeroed element to *array (array: the address of the
+ * pointer), of *nr, and returns it, or NULL.
+ */
 int array_grow(void **array, size_t *cap, size_t need, size_t size);
+void *array_push(void *array, size_t *nr, size_t size);
 
 struct daxpin_process;
 /* lib/holders.c: the cgroup path of a process, through its /proc/PID dirfd */

@@ -30,13 +30,12 @@
 static int key_add(struct daxpin_target *t, enum daxpin_key_kind kind, dev_t dev,
 		   ino_t ino, mode_t type)
 {
-	struct daxpin_key *keys = realloc(t->keys, (t->nr_keys + 1) * sizeof(*keys));
+	struct daxpin_key *k = array_push(&t->keys, &t->nr_keys, sizeof(*k));
 
-	if (!keys)
+	if (!k)
 		return -ENOMEM;
-	t->keys = keys;
-	keys[t->nr_keys++] = (struct daxpin_key){ .kind = kind, .dev = dev, .ino = ino,
-						  .type = type };
+	*k = (struct daxpin_key){ .kind = kind, .dev = dev, .ino = ino,
+				  .type = type };
 	return 0;
 }
 

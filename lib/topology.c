@@ -15,18 +15,6 @@
 #include "mounts.h"
 #include "private.h"
 
-/* Grows *array by one zeroed element; returns it, or NULL. */
-static void *array_push(void *array, size_t *nr, size_t size)
-{
-	char *grown = realloc(*(void **)array, (*nr + 1) * size);
-
-	if (!grown)
-		return NULL;
-	*(void **)array = grown;
-	memset(grown + *nr * size, 0, size);
-	return grown + (*nr)++ * size;
-}
-
 static int strdup_field(char **field, const char *value)
 {
 	if (!value)

@@ -13,15 +13,11 @@
 
 static struct daxpin_object_pages *objs_push(struct daxpin_topology_pages *tp, const void *obj)
 {
-	struct daxpin_object_pages *grown = realloc(tp->objs, (tp->nr + 1) * sizeof(*grown));
+	struct daxpin_object_pages *p = array_push(&tp->objs, &tp->nr, sizeof(*p));
 
-	if (!grown)
-		return NULL;
-	tp->objs = grown;
-	grown += tp->nr++;
-	memset(grown, 0, sizeof(*grown));
-	grown->obj = obj;
-	return grown;
+	if (p)
+		p->obj = obj;
+	return p;
 }
 
 static int scan_one(struct daxpin_topology_pages *tp, struct daxpin_object_pages *p,
