@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include <libudev.h>
+#include <daxctl/libdaxctl.h>
 #include <ndctl/libndctl.h>
 
 #include "private.h"
@@ -34,6 +35,39 @@ void daxpin_log(struct daxpin_ctx *ctx, int priority, const char *file,
 	va_start(args, format);
 	ctx->log_fn(ctx, priority, file, line, fn, format, args);
 	va_end(args);
+}
+
+/* libndctl's and libdaxctl's messages, through the caller's log function */
+static void log_library(struct daxpin_ctx *ctx, const char *library, int priority,
+			const char *file, int line, const char *fn, const char *format,
+			va_list args) __attribute__((format(printf, 7, 0)));
+static void log_library(struct daxpin_ctx *ctx, const char *library, int priority,
+			const char *file, int line, const char *fn, const char *format,
+			va_list args)
+{
+	char where[128];
+
+	snprintf(where, sizeof(where), "%s: %s", library, fn);
+	ctx->log_fn(ctx, priority, file, line, where, format, args);
+}
+
+static void log_ndctl(struct ndctl_ctx *ndctl, int priority, const char *file, int line,
+		      const char *fn, const char *format, va_list args)
+	__attribute__((format(printf, 6, 0)));
+static void log_ndctl(struct ndctl_ctx *ndctl, int priority, const char *file, int line,
+		      const char *fn, const char *format, va_list args)
+{
+	log_library(ndctl_get_userdata(ndctl), "libndctl", priority, file, line, fn, format, args);
+}
+
+static void log_daxctl(struct daxctl_ctx *daxctl, int priority, const char *file, int line,
+		       const char *fn, const char *format, va_list args)
+	__attribute__((format(printf, 6, 0)));
+static void log_daxctl(struct daxctl_ctx *daxctl, int priority, const char *file, int line,
+		       const char *fn, const char *format, va_list args)
+{
+	log_library(daxctl_get_userdata(daxctl), "libdaxctl", priority, file, line, fn, format,
+		    args);
 }
 
 static int log_priority_parse(const char *s)
@@ -78,6 +112,10 @@ DAXPIN_EXPORT int daxpin_new(struct daxpin_ctx **out)
 	if (rc < 0)
 		goto fail;
 	/* libndctl and libdaxctl would otherwise log to stderr on their own */
+	ndctl_set_userdata(ctx->ndctl, ctx);
+	ndctl_set_log_fn(ctx->ndctl, log_ndctl);
+	daxctl_set_userdata(ndctl_get_daxctl_ctx(ctx->ndctl), ctx);
+	daxctl_set_log_fn(ndctl_get_daxctl_ctx(ctx->ndctl), log_daxctl);
 	ndctl_set_log_priority(ctx->ndctl, ctx->log_priority);
 	ctx->udev = udev_new();
 	if (!ctx->udev) {
