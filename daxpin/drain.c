@@ -18,6 +18,7 @@
 #include <daxpin/drain.h>
 #include <daxpin/owners.h>
 
+#include "folio_json.h"
 #include "builtin.h"
 #include "exitcodes.h"
 #include "holders_output.h"
@@ -154,16 +155,7 @@ static struct json_object *busy_json(const struct daxpin_page_counts *c)
 	struct json_object *a = xjson_array();
 
 	for (size_t i = 0; i < c->nr_busy; i++) {
-		const struct daxpin_page_busy *b = &c->busy[i];
-		struct json_object *j = xjson_object();
-
-		xjson_add(j, "pfn", xjson_uint64(b->pfn));
-		xjson_add(j, "nr_pages", xjson_int(b->nr_pages));
-		xjson_add(j, "refcount", xjson_int(b->refcount));
-		xjson_add(j, "mapcount", xjson_int(b->mapcount));
-		xjson_add(j, "refs", xjson_uint64(b->refs));
-		xjson_add(j, "pinned", xjson_bool(b->pinned));
-		xjson_append(a, j);
+		xjson_append(a, busy_folio_to_json(&c->busy[i]));
 	}
 	return a;
 }

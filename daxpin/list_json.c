@@ -6,6 +6,7 @@
  */
 #include <stdint.h>
 
+#include "folio_json.h"
 #include "list.h"
 
 static void add(struct json_object *obj, const char *key, struct json_object *val)
@@ -67,15 +68,8 @@ static struct json_object *busy_to_json(const struct daxpin_page_counts *c,
 
 	for (size_t i = 0; i < c->nr_busy; i++) {
 		const struct daxpin_page_busy *b = &c->busy[i];
-		struct json_object *j = xjson_object();
+		struct json_object *j = busy_folio_to_json(b);
 
-		add(j, "pfn", xjson_uint64(b->pfn));
-		add(j, "nr_pages", xjson_int((int)b->nr_pages));
-		add(j, "refcount", xjson_int(b->refcount));
-		add(j, "mapcount", xjson_int(b->mapcount));
-		add(j, "pincount", xjson_int(b->pincount));
-		add(j, "refs", xjson_uint64(b->refs));
-		add(j, "pinned", xjson_bool(b->pinned));
 		add_folio_owners(j, tp, b);
 		xjson_append(a, j);
 	}

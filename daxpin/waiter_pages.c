@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "folio_json.h"
 #include "output.h"
 #include "owners_json.h"
 #include "waiter_pages.h"
@@ -74,13 +75,9 @@ static struct json_object *busy_to_json(const struct daxpin_inode_pages *p)
 	struct json_object *a = xjson_array();
 
 	for (size_t i = 0; i < p->nr_busy; i++) {
-		struct json_object *j = xjson_object();
+		struct json_object *j = busy_folio_to_json(&p->busy[i]);
 
-		xjson_add(j, "pfn", xjson_uint64(p->busy[i].pfn));
 		xjson_add(j, "offset", xjson_uint64(p->offsets[i]));
-		xjson_add(j, "nr_pages", xjson_int((int)p->busy[i].nr_pages));
-		xjson_add(j, "refs", xjson_uint64(p->busy[i].refs));
-		xjson_add(j, "pinned", xjson_bool(p->busy[i].pinned));
 		xjson_append(a, j);
 	}
 	return a;
