@@ -339,11 +339,31 @@ static int print_table(char **names, const struct daxpin_holders *h,
  * dax0.0 when the node is missing (a container without it). A bare word
  * that names nothing may still be a file in the current directory.
  */
-static int target_resolve(struct daxpin_ctx *ctx, struct daxpin_topology **t,
+/* The topology, read once at the first name (or never); error: why it could not be. */
+struct topology_once {
+	struct daxpin_topology *t;
+	int error;
+	bool read;
+};
+
+static const struct daxpin_topology *topology_get(struct daxpin_ctx *ctx,
+						  struct topology_once *once)
+{
+	if (!once->read) {
+		once->read = true;
+		once->error = daxpin_topology_scan(ctx, &once->t);
+		if (once->error < 0)
+			once->t = NULL;
+	}
+	return once->t;
+}
+
+static int target_resolve(struct daxpin_ctx *ctx, struct topology_once *once,
 			  const char *arg, struct daxpin_target *tg)
 {
 	const char *name = strncmp(arg, "/dev/", 5) == 0 ? arg + 5 : arg;
 	bool is_path = strchr(arg, '/') != NULL;
+	const struct daxpin_topology *t;
 	int rc;
 
 	if (is_path) {
@@ -351,11 +371,15 @@ static int target_resolve(struct daxpin_ctx *ctx, struct daxpin_topology **t,
 		if (rc != -ENOENT || strchr(name, '/'))
 			return rc;
 	}
-	if (!*t && daxpin_topology_scan(ctx, t) < 0)
-		*t = NULL;
-	rc = *t ? daxpin_target_add_name(tg, *t, name) : -ENOENT;
-	if (rc == -ENOENT && !is_path)
-		rc = daxpin_target_add_path(tg, arg);
+	t = topology_get(ctx, once);
+	rc = t ? daxpin_target_add_name(tg, t, name) : once->error;
+	if (rc < 0 && !is_path) {
+		int as_path = daxpin_target_add_path(tg, arg);
+
+		/* the topology's error, if it could not be read, unless a file is there */
+		if (as_path != -ENOENT || rc == -ENOENT)
+			rc = as_path;
+	}
 	return rc;
 }
 
@@ -453,13 +477,12 @@ static int holders_print(char **names, const struct daxpin_holders *h,
  * devices are looked up in the topology (none: no pages to look for).
  */
 
-static int add_owners(struct daxpin_ctx *ctx, struct daxpin_topology **topo,
+static int add_owners(struct daxpin_ctx *ctx, struct topology_once *topo,
 		      const struct daxpin_target *targets, size_t nr,
 		      struct daxpin_holders *h, bool *has_pages)
 {
-	if (!*topo && daxpin_topology_scan(ctx, topo) < 0)
-		*topo = NULL;
-	return daxpin_holders_find_owners(ctx, *topo, targets, nr, h, has_pages);
+	return daxpin_holders_find_owners(ctx, topology_get(ctx, topo), targets, nr, h,
+					  has_pages);
 }
 
 int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
@@ -481,7 +504,7 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 		{}
 	};
 	struct holders_options o = { .timeout_ms = 10000, .scan_flags = DAXPIN_HOLDERS_NO_PIDFD };
-	struct daxpin_topology *topo = NULL;
+	struct topology_once topo = { 0 };
 	struct daxpin_target *targets;
 	struct daxpin_holders *h = NULL;
 	struct column_selection sel;
@@ -548,7 +571,11 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 		int err = target_resolve(ctx, &topo, argv[optind + i], &targets[i]);
 		char *name = err < 0 ? str_escape(argv[optind + i], true) : NULL;
 
-		if (err == -ENOENT) {
+		if (err < 0 && err == topo.error) {
+			error_line("daxpin holders: cannot read the persistent-memory topology to find '%s': %s",
+				   name, strerror(-err));
+			err = -EIO;
+		} else if (err == -ENOENT) {
 			error_line("daxpin holders: no dax device, namespace, block device or file '%s'; see 'daxpin list'",
 				name);
 		} else if (err < 0) {
@@ -592,7 +619,7 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 	for (int i = 0; i < nr; i++)
 		daxpin_target_clear(&targets[i]);
 	free(targets);
-	daxpin_topology_free(topo);
+	daxpin_topology_free(topo.t);
 	return rc;
 }
 
