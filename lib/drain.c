@@ -46,30 +46,6 @@
 /* at most this many holder pidfds are polled for exits; the rest are seen by polling */
 #define POLL_PIDFDS_MAX 64
 
-__attribute__((format(printf, 2, 3)))
-void drain_reason_set(struct daxpin_drain *d, const char *fmt, ...)
-{
-	va_list args;
-
-	va_start(args, fmt);
-	vsnprintf(d->reason, sizeof(d->reason), fmt, args);
-	va_end(args);
-}
-
-uint64_t drain_elapsed_us(const struct daxpin_drain *d)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)(now.tv_sec - d->start.tv_sec) * 1000000 +
-	       (uint64_t)((now.tv_nsec - d->start.tv_nsec) / 1000);
-}
-
-uint64_t drain_elapsed_ms(const struct daxpin_drain *d)
-{
-	return drain_elapsed_us(d) / 1000;
-}
-
 DAXPIN_EXPORT int daxpin_drain_new(struct daxpin_ctx *ctx,
 				   const struct daxpin_topology *topo,
 				   struct daxpin_drain **out)
@@ -232,19 +208,6 @@ DAXPIN_EXPORT int daxpin_drain_add(struct daxpin_drain *d, const struct daxpin_o
 	return rc;
 }
 
-bool drain_unit_active(const struct unit *u)
-{
-	return u->pub.state == DAXPIN_DRAIN_BOUND;
-}
-
-void drain_emit(const struct daxpin_drain *d, const struct daxpin_drain_options *o,
-		 struct daxpin_drain_event *ev)
-{
-	ev->elapsed_ms = drain_elapsed_ms(d);
-	if (o->progress)
-		o->progress(ev, o->arg);
-}
-
 /*
  * Sleeps up to wait_ms, waking at once when a holder exits or the wait is
  * cancelled. Returns 1 if a holder exited, 0, or -EINTR when cancelled.
@@ -268,13 +231,6 @@ static int sleep_for_change(const struct daxpin_drain *d,
 	if (o->cancel_fd >= 0 && pfds[0].revents)
 		return -EINTR;
 	return 1;
-}
-
-bool drain_cancelled(const struct daxpin_drain_options *o)
-{
-	struct pollfd pfd = { .fd = o->cancel_fd, .events = POLLIN };
-
-	return o->cancel_fd >= 0 && poll(&pfd, 1, 0) > 0;
 }
 
 static int lock_all(struct daxpin_drain *d)

@@ -4,9 +4,10 @@
 
 /*
  * What the files of the drain engine share: lib/drain.c (targets, the wait,
- * the public API), drain_check.c (one look at holders and pages),
- * drain_force.c (--force's signals) and drain_unbind.c (the fence, the last
- * check, the unbind and its verification). See include/daxpin/drain.h.
+ * the public API), drain_status.c (clock, reason, events, cancellation),
+ * drain_check.c (one look at holders and pages), drain_force.c (--force's
+ * signals) and drain_unbind.c (the fence, the last check, the unbind and
+ * its verification). See include/daxpin/drain.h.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -63,7 +64,7 @@ struct check {
 	struct daxpin_page_counts pages;
 };
 
-/* lib/drain.c */
+/* lib/drain_status.c */
 bool drain_unit_active(const struct unit *u);
 uint64_t drain_elapsed_ms(const struct daxpin_drain *d);
 bool drain_cancelled(const struct daxpin_drain_options *o);

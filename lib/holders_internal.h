@@ -6,8 +6,8 @@
  * What the files of the holders scan share: lib/targets.c (the keys a
  * target is known by), holders_maps.c (a process's mappings),
  * holders_proc.c (the /proc scan: descriptors, links, workers),
- * holders_bpf.c (the same facts from BPF iterators) and holders.c (merging
- * the workers' finds, the result's reasons, the public API).
+ * holders_bpf.c (the same facts from BPF iterators), holders_merge.c (the
+ * finds merged, the result's reasons) and holders.c (the public API).
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -119,7 +119,7 @@ bool holders_any_access(const struct worker *w);
 int holders_scan_proc(struct scan *s, struct daxpin_holders *h);
 void holders_match_access(struct worker *w, const struct file_id *id, unsigned int access);
 
-/* lib/holders.c */
+/* lib/holders_merge.c */
 int holders_merge(struct daxpin_holders *h, struct worker *w, size_t nr_w);
 int holders_set_reason(struct daxpin_holders *h);
 
