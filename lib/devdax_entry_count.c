@@ -16,7 +16,7 @@
 struct devdax_entry_count {
 	struct devdax_entries *skel;
 	struct bpf_loaded loaded;
-	int links[3];
+	int links[BPF_LOADED_PROGS_MAX];	/* one per program, while attached */
 };
 
 int devdax_entry_count_open(struct daxpin_ctx *ctx, struct devdax_entry_count **out)
@@ -33,7 +33,7 @@ int devdax_entry_count_open(struct daxpin_ctx *ctx, struct devdax_entry_count **
 	/* the programs attach to the module's functions: pinned, good for that load of it */
 	rc = BPF_SKELETON_GET(ctx, devdax_entries, &e->skel,
 			      bpf_module_instance("device_dax", pin, sizeof(pin)), &e->loaded);
-	for (size_t i = 0; rc == 0 && i < ARRAY_SIZE(e->links); i++) {
+	for (int i = 0; rc == 0 && i < e->loaded.skeleton->prog_cnt; i++) {
 		e->links[i] = bpf_link_create(e->loaded.prog_fds[i], 0, BPF_TRACE_FENTRY, NULL);
 		if (e->links[i] < 0)
 			rc = -errno;
