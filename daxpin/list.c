@@ -192,7 +192,7 @@ static char *row_cell(const struct list_row *row, int col,
 	case COL_PINNED:
 	case COL_MAPPED:
 	case COL_MAXREF: {
-		const struct daxpin_object_pages *p = daxpin_topology_pages_of(o->pages, ns ? (const void *)ns : d);
+		const struct daxpin_object_pages *p = ns ? ns->pages : d ? d->pages : NULL;
 
 		if (!p)
 			return NULL;
@@ -204,8 +204,7 @@ static char *row_cell(const struct list_row *row, int col,
 				  (uint64_t)p->counts.max_refcount);
 	}
 	case COL_HOLDERS: {
-		const struct daxpin_target_holders *th =
-			o->holders && (ns || d) ? daxpin_topology_holders_of(o->holders, ns ? (const void *)ns : d) : NULL;
+		const struct daxpin_target_holders *th = ns ? ns->holders : d ? d->holders : NULL;
 
 		return th ? printf_str("%zu", th->nr_holders) : NULL;
 	}
@@ -325,7 +324,7 @@ static int list_table(const struct daxpin_topology *t, const struct list_options
  * once on stderr and JSON says in "pin_source", but --pinned cannot answer
  * at all.
  */
-static int list_pages_scan(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
+static int list_pages_scan(struct daxpin_ctx *ctx, struct daxpin_topology *t,
 			   struct list_options *o, struct daxpin_topology_pages *tp)
 {
 	if (daxpin_topology_pages_scan(ctx, t, tp) < 0) {

@@ -82,7 +82,7 @@ bool list_ns_selected(const struct list_options *o,
 {
 	const struct list_filter *f = &o->filter;
 
-	if (o->pinned && !daxpin_object_pages_busy(daxpin_topology_pages_of(o->pages, ns)))
+	if (o->pinned && !daxpin_object_pages_busy(ns->pages))
 		return false;
 	if (o->region && ns->region != f->region)
 		return false;
@@ -118,7 +118,7 @@ bool list_region_selected(const struct list_options *o,
 bool list_daxdev_selected(const struct list_options *o,
 			  const struct daxpin_daxdev *d)
 {
-	if (o->pinned && !daxpin_object_pages_busy(daxpin_topology_pages_of(o->pages, d)))
+	if (o->pinned && !daxpin_object_pages_busy(d->pages))
 		return false;
 	if (d->ns)
 		return list_ns_selected(o, d->ns);

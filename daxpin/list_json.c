@@ -81,9 +81,8 @@ static struct json_object *busy_to_json(const struct daxpin_page_counts *c,
  * nulls and "pin_source" saying why they are unknown (never a fake 0).
  */
 static void add_pages(struct json_object *obj, const struct list_options *o,
-		      const void *ns_or_daxdev)
+		      const struct daxpin_object_pages *p)
 {
-	const struct daxpin_object_pages *p = daxpin_topology_pages_of(o->pages, ns_or_daxdev);
 	const struct daxpin_page_counts *c;
 
 	if (!p)
@@ -104,12 +103,9 @@ static void add_pages(struct json_object *obj, const struct list_options *o,
 }
 
 /* With --holders: "holders": [...] of a namespace or dax device (daxpin holders --json's objects). */
-static void add_holders(struct json_object *obj, const struct list_options *o,
-			const void *ns_or_daxdev)
+static void add_holders(struct json_object *obj, const struct daxpin_target_holders *th)
 {
-	const struct daxpin_target_holders *th;
-
-	if (o->holders && (th = daxpin_topology_holders_of(o->holders, ns_or_daxdev)))
+	if (th)
 		add(obj, "holders", holders_to_json(th));
 }
 
@@ -147,8 +143,8 @@ static struct json_object *daxdev_to_json(const struct daxpin_daxdev *d,
 	}
 	add(j, "mappings", maps);
 	add_pfn_ranges(j, d->ranges, d->nr_ranges, d->ranges_known);
-	add_pages(j, o, d);
-	add_holders(j, o, d);
+	add_pages(j, o, d->pages);
+	add_holders(j, d->holders);
 	return j;
 }
 
@@ -209,8 +205,8 @@ static struct json_object *namespace_to_json(const struct daxpin_namespace *ns,
 	if (ns->blockdev)
 		add(j, "mounts", mounts_to_json(ns));
 	add_pfn_ranges(j, ns->ranges, ns->nr_ranges, ns->ranges_known);
-	add_pages(j, o, ns);
-	add_holders(j, o, ns);
+	add_pages(j, o, ns->pages);
+	add_holders(j, ns->holders);
 	return j;
 }
 

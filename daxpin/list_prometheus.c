@@ -185,12 +185,6 @@ static int rows_push(struct prom_rows *rs, struct prom_row row)
 	return 0;
 }
 
-static const struct daxpin_target_holders *holders_of(const struct list_options *o,
-						       const void *obj)
-{
-	return o->holders ? daxpin_topology_holders_of(o->holders, obj) : NULL;
-}
-
 static int daxdev_rows(struct prom_rows *rs, const struct list_options *o,
 		       const struct daxpin_daxdev *devs, size_t nr,
 		       const char *region, const char *ns)
@@ -202,8 +196,7 @@ static int daxdev_rows(struct prom_rows *rs, const struct list_options *o,
 		    rows_push(rs, (struct prom_row){
 				.type = "daxdev", .region = region, .namespace = ns,
 				.device = d->dev, .enabled = d->driver != DAXPIN_DRIVER_NONE,
-				.size = d->size, .pages = daxpin_topology_pages_of(o->pages, d),
-				.holders = holders_of(o, d) }) < 0)
+				.size = d->size, .pages = d->pages, .holders = d->holders }) < 0)
 			return -1;
 	}
 	return 0;
@@ -228,8 +221,7 @@ static int rows_collect(struct prom_rows *rs, const struct daxpin_topology *t,
 			if (rows_push(rs, (struct prom_row){
 					.type = "namespace", .region = r->dev, .namespace = ns->dev,
 					.device = ns->blockdev, .enabled = ns->enabled, .size = ns->size,
-					.pages = daxpin_topology_pages_of(o->pages, ns),
-					.holders = holders_of(o, ns) }) < 0 ||
+					.pages = ns->pages, .holders = ns->holders }) < 0 ||
 			    daxdev_rows(rs, o, ns->daxdevs, ns->nr_daxdevs, r->dev, ns->dev) < 0)
 				return -1;
 		}

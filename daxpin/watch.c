@@ -254,11 +254,9 @@ static void pages_add(struct snapshot *s, const struct daxpin_object_pages *p, c
 	PUSH(s->pages, s->nr_pages, sp);
 }
 
-static void holders_add(struct snapshot *s, const struct daxpin_topology_holders *th,
-			const void *obj, const char *name)
+static void holders_add(struct snapshot *s, const struct daxpin_target_holders *t,
+			const char *name)
 {
-	const struct daxpin_target_holders *t = daxpin_topology_holders_of(th, obj);
-
 	for (size_t i = 0; t && i < t->nr_holders; i++) {
 		struct seen_holder h = { .pid = t->holders[i].proc->pid };
 
@@ -269,33 +267,32 @@ static void holders_add(struct snapshot *s, const struct daxpin_topology_holders
 	}
 }
 
+/* A namespace or dax device: its page state (if it has struct pages) and holders. */
+static void object_add(struct snapshot *s, const struct daxpin_object_pages *p,
+		       const struct daxpin_target_holders *t, const char *name, const char *type)
+{
+	if (p)
+		pages_add(s, p, name, type);
+	holders_add(s, t, name);
+}
+
 /* Every namespace and dax device of a topology, with its name and type. */
-static void objects_add(struct watch *w, struct snapshot *s, const struct daxpin_topology *t,
-			const struct daxpin_topology_holders *th)
+static void objects_add(struct snapshot *s, const struct daxpin_topology *t)
 {
 	for (size_t i = 0; i < t->nr_regions; i++)
 		for (size_t j = 0; j < t->regions[i].nr_namespaces; j++) {
 			const struct daxpin_namespace *ns = &t->regions[i].namespaces[j];
-			const struct daxpin_object_pages *p = daxpin_topology_pages_of(&w->tp, ns);
 
-			if (p)
-				pages_add(s, p, ns->dev, "namespace");
-			holders_add(s, th, ns, ns->dev);
-			for (size_t k = 0; k < ns->nr_daxdevs; k++) {
-				p = daxpin_topology_pages_of(&w->tp, &ns->daxdevs[k]);
-				if (p)
-					pages_add(s, p, ns->daxdevs[k].dev, "daxdev");
-				holders_add(s, th, &ns->daxdevs[k], ns->daxdevs[k].dev);
-			}
+			object_add(s, ns->pages, ns->holders, ns->dev, "namespace");
+			for (size_t k = 0; k < ns->nr_daxdevs; k++)
+				object_add(s, ns->daxdevs[k].pages, ns->daxdevs[k].holders,
+					   ns->daxdevs[k].dev, "daxdev");
 		}
 	for (size_t i = 0; i < t->nr_dax_regions; i++)
 		for (size_t k = 0; k < t->dax_regions[i].nr_daxdevs; k++) {
 			const struct daxpin_daxdev *d = &t->dax_regions[i].daxdevs[k];
-			const struct daxpin_object_pages *p = daxpin_topology_pages_of(&w->tp, d);
 
-			if (p)
-				pages_add(s, p, d->dev, "daxdev");
-			holders_add(s, th, d, d->dev);
+			object_add(s, d->pages, d->holders, d->dev, "daxdev");
 		}
 }
 
@@ -347,7 +344,7 @@ static int scan(struct watch *w, struct snapshot *s)
 	w->holders_complete = th.h->complete;
 	snprintf(w->holders_reason, sizeof(w->holders_reason), "%s",
 		 th.h->reason ? th.h->reason : "");
-	objects_add(w, s, t, &th);
+	objects_add(s, t);
 	daxpin_topology_holders_free(&th);
 	daxpin_topology_free(t);
 	rc = daxpin_layouts_scan(w->ctx, NULL, 0, &l);

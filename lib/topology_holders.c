@@ -39,44 +39,52 @@ DAXPIN_EXPORT int daxpin_holders_find_owners(struct daxpin_ctx *ctx,
 	return rc;
 }
 
-DAXPIN_EXPORT int daxpin_topology_holders_scan(struct daxpin_ctx *ctx,
-					       const struct daxpin_topology *t,
+/*
+ * One target for a namespace or dax device; its slot is the object's
+ * holders member, set once the scan has made what it points to.
+ */
+static int target_add(struct daxpin_topology_holders *th, struct daxpin_target *targets,
+		      const struct daxpin_target_holders ***slots,
+		      struct daxpin_namespace *ns, struct daxpin_daxdev *d)
+{
+	struct daxpin_target *target = &targets[th->nr];
+
+	slots[th->nr++] = ns ? &ns->holders : &d->holders;
+	return ns ? daxpin_target_add_namespace(target, ns) : daxpin_target_add_daxdev(target, d);
+}
+
+DAXPIN_EXPORT int daxpin_topology_holders_scan(struct daxpin_ctx *ctx, struct daxpin_topology *t,
 					       unsigned int timeout_ms, unsigned int flags,
 					       struct daxpin_topology_holders *th)
 {
+	const struct daxpin_target_holders ***slots = NULL;
 	struct daxpin_target *targets = NULL;
+	size_t n = 0;
 	int rc = 0;
 
 	memset(th, 0, sizeof(*th));
 	for (size_t i = 0; i < t->nr_regions; i++)
 		for (size_t j = 0; j < t->regions[i].nr_namespaces; j++)
-			th->nr += 1 + t->regions[i].namespaces[j].nr_daxdevs;
+			n += 1 + t->regions[i].namespaces[j].nr_daxdevs;
 	for (size_t i = 0; i < t->nr_dax_regions; i++)
-		th->nr += t->dax_regions[i].nr_daxdevs;
-	targets = calloc(th->nr ? th->nr : 1, sizeof(*targets));
-	th->objs = calloc(th->nr ? th->nr : 1, sizeof(*th->objs));
-	if (!targets || !th->objs) {
+		n += t->dax_regions[i].nr_daxdevs;
+	targets = calloc(n ? n : 1, sizeof(*targets));
+	slots = calloc(n ? n : 1, sizeof(*slots));
+	if (!targets || !slots) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	th->nr = 0;
 	for (size_t i = 0; i < t->nr_regions && !rc; i++)
 		for (size_t j = 0; j < t->regions[i].nr_namespaces && !rc; j++) {
-			const struct daxpin_namespace *ns = &t->regions[i].namespaces[j];
+			struct daxpin_namespace *ns = &t->regions[i].namespaces[j];
 
-			th->objs[th->nr] = ns;
-			rc = daxpin_target_add_namespace(&targets[th->nr++], ns);
-			for (size_t k = 0; k < ns->nr_daxdevs && !rc; k++) {
-				th->objs[th->nr] = &ns->daxdevs[k];
-				rc = daxpin_target_add_daxdev(&targets[th->nr++], &ns->daxdevs[k]);
-			}
+			rc = target_add(th, targets, slots, ns, NULL);
+			for (size_t k = 0; k < ns->nr_daxdevs && !rc; k++)
+				rc = target_add(th, targets, slots, NULL, &ns->daxdevs[k]);
 		}
 	for (size_t i = 0; i < t->nr_dax_regions && !rc; i++)
-		for (size_t k = 0; k < t->dax_regions[i].nr_daxdevs && !rc; k++) {
-			th->objs[th->nr] = &t->dax_regions[i].daxdevs[k];
-			rc = daxpin_target_add_daxdev(&targets[th->nr++],
-						      &t->dax_regions[i].daxdevs[k]);
-		}
+		for (size_t k = 0; k < t->dax_regions[i].nr_daxdevs && !rc; k++)
+			rc = target_add(th, targets, slots, NULL, &t->dax_regions[i].daxdevs[k]);
 	if (!rc)
 		rc = daxpin_holders_scan(ctx, targets, th->nr, timeout_ms, flags, &th->h);
 	/* reference owners count as holders (without root: not searched, quietly) */
@@ -85,27 +93,20 @@ DAXPIN_EXPORT int daxpin_topology_holders_scan(struct daxpin_ctx *ctx,
 
 		rc = daxpin_holders_find_owners(ctx, t, targets, th->nr, th->h, &has_pages);
 	}
+	for (size_t i = 0; !rc && i < th->nr; i++)
+		*slots[i] = &th->h->targets[i];
 out:
 	for (size_t i = 0; targets && i < th->nr; i++)
 		daxpin_target_clear(&targets[i]);
 	free(targets);
+	free(slots);
 	if (rc < 0)
 		daxpin_topology_holders_free(th);
 	return rc;
 }
 
-DAXPIN_EXPORT const struct daxpin_target_holders *
-daxpin_topology_holders_of(const struct daxpin_topology_holders *th, const void *obj)
-{
-	for (size_t i = 0; th->h && i < th->nr; i++)
-		if (th->objs[i] == obj)
-			return &th->h->targets[i];
-	return NULL;
-}
-
 DAXPIN_EXPORT void daxpin_topology_holders_free(struct daxpin_topology_holders *th)
 {
 	daxpin_holders_free(th->h);
-	free(th->objs);
 	memset(th, 0, sizeof(*th));
 }

@@ -11,12 +11,31 @@
 
 #include "private.h"
 
-static struct daxpin_object_pages *objs_push(struct daxpin_topology_pages *tp, const void *obj)
+/* fsdax namespaces, devdax namespaces and every dax device: what has page state */
+static size_t objects_count(const struct daxpin_topology *t)
 {
-	struct daxpin_object_pages *p = array_push(&tp->objs, &tp->nr, sizeof(*p));
+	size_t n = 0;
 
-	if (p)
-		p->obj = obj;
+	for (size_t i = 0; i < t->nr_regions; i++)
+		for (size_t j = 0; j < t->regions[i].nr_namespaces; j++) {
+			const struct daxpin_namespace *ns = &t->regions[i].namespaces[j];
+
+			n += ns->mode == DAXPIN_NS_MODE_FSDAX ||
+			     ns->mode == DAXPIN_NS_MODE_DEVDAX;
+			n += ns->nr_daxdevs;
+		}
+	for (size_t i = 0; i < t->nr_dax_regions; i++)
+		n += t->dax_regions[i].nr_daxdevs;
+	return n;
+}
+
+/* objs is sized by objects_count() first, so the objects' pointers into it stay valid */
+static struct daxpin_object_pages *object_attach(struct daxpin_topology_pages *tp,
+						 const struct daxpin_object_pages **member)
+{
+	struct daxpin_object_pages *p = &tp->objs[tp->nr++];
+
+	*member = p;
 	return p;
 }
 
@@ -40,48 +59,40 @@ static int scan_one(struct daxpin_topology_pages *tp, struct daxpin_object_pages
 	return 0;
 }
 
-static int namespace_scan(struct daxpin_topology_pages *tp, const struct daxpin_namespace *ns)
+static int daxdev_scan(struct daxpin_topology_pages *tp, struct daxpin_daxdev *d)
+{
+	return scan_one(tp, object_attach(tp, &d->pages), daxpin_daxdev_pages_unreadable(d),
+			d->ranges, d->nr_ranges, DAXPIN_PAGE_DEVDAX);
+}
+
+static int namespace_scan(struct daxpin_topology_pages *tp, struct daxpin_namespace *ns)
 {
 	struct daxpin_object_pages *p;
-	size_t first;
 	int rc;
 
-	if (ns->mode == DAXPIN_NS_MODE_FSDAX) {
-		p = objs_push(tp, ns);
-		if (!p)
-			return -ENOMEM;
-		return scan_one(tp, p, daxpin_namespace_pages_unreadable(ns),
+	if (ns->mode == DAXPIN_NS_MODE_FSDAX)
+		return scan_one(tp, object_attach(tp, &ns->pages),
+				daxpin_namespace_pages_unreadable(ns),
 				ns->ranges, ns->nr_ranges, DAXPIN_PAGE_FSDAX);
-	}
 	if (ns->mode != DAXPIN_NS_MODE_DEVDAX)
 		return 0;
-	first = tp->nr;
 	for (size_t i = 0; i < ns->nr_daxdevs; i++) {
-		const struct daxpin_daxdev *d = &ns->daxdevs[i];
-
-		p = objs_push(tp, d);
-		if (!p)
-			return -ENOMEM;
-		rc = scan_one(tp, p, daxpin_daxdev_pages_unreadable(d), d->ranges, d->nr_ranges,
-			      DAXPIN_PAGE_DEVDAX);
+		rc = daxdev_scan(tp, &ns->daxdevs[i]);
 		if (rc)
 			return rc;
 	}
 	/* a devdax namespace holds what its devices hold, known if all are */
-	p = objs_push(tp, ns);
-	if (!p)
-		return -ENOMEM;
+	p = object_attach(tp, &ns->pages);
 	p->reason = tp->reason;
-	for (size_t i = first; i < first + ns->nr_daxdevs && !p->reason; i++) {
-		p->reason = tp->objs[i].reason;
-		daxpin_page_counts_add(&p->counts, &tp->objs[i].counts);
+	for (size_t i = 0; i < ns->nr_daxdevs && !p->reason; i++) {
+		p->reason = ns->daxdevs[i].pages->reason;
+		daxpin_page_counts_add(&p->counts, &ns->daxdevs[i].pages->counts);
 	}
 	return 0;
 }
 
-DAXPIN_EXPORT int daxpin_topology_pages_scan(struct daxpin_ctx *ctx,
-					     const struct daxpin_topology *t,
-			struct daxpin_topology_pages *tp)
+DAXPIN_EXPORT int daxpin_topology_pages_scan(struct daxpin_ctx *ctx, struct daxpin_topology *t,
+					     struct daxpin_topology_pages *tp)
 {
 	memset(tp, 0, sizeof(*tp));
 	tp->error = daxpin_pagestate_open(ctx, &tp->ps);
@@ -92,13 +103,16 @@ DAXPIN_EXPORT int daxpin_topology_pages_scan(struct daxpin_ctx *ctx,
 }
 
 DAXPIN_EXPORT int daxpin_topology_pages_rescan(struct daxpin_topology_pages *tp,
-					       const struct daxpin_topology *t)
+					       struct daxpin_topology *t)
 {
+	size_t n = objects_count(t);
 	int rc;
 
 	free(tp->objs);
-	tp->objs = NULL;
 	tp->nr = 0;
+	tp->objs = calloc(n ? n : 1, sizeof(*tp->objs));
+	if (!tp->objs)
+		return -ENOMEM;
 	for (size_t i = 0; i < t->nr_regions; i++)
 		for (size_t j = 0; j < t->regions[i].nr_namespaces; j++) {
 			rc = namespace_scan(tp, &t->regions[i].namespaces[j]);
@@ -107,27 +121,11 @@ DAXPIN_EXPORT int daxpin_topology_pages_rescan(struct daxpin_topology_pages *tp,
 		}
 	for (size_t i = 0; i < t->nr_dax_regions; i++)
 		for (size_t k = 0; k < t->dax_regions[i].nr_daxdevs; k++) {
-			const struct daxpin_daxdev *d = &t->dax_regions[i].daxdevs[k];
-			struct daxpin_object_pages *p = objs_push(tp, d);
-
-			if (!p)
-				return -ENOMEM;
-			rc = scan_one(tp, p, daxpin_daxdev_pages_unreadable(d), d->ranges,
-				      d->nr_ranges, DAXPIN_PAGE_DEVDAX);
+			rc = daxdev_scan(tp, &t->dax_regions[i].daxdevs[k]);
 			if (rc)
 				return rc;
 		}
 	return 0;
-}
-
-DAXPIN_EXPORT const struct daxpin_object_pages *
-daxpin_topology_pages_of(const struct daxpin_topology_pages *tp,
-					     const void *obj)
-{
-	for (size_t i = 0; tp && i < tp->nr; i++)
-		if (tp->objs[i].obj == obj)
-			return &tp->objs[i];
-	return NULL;
 }
 
 DAXPIN_EXPORT bool daxpin_object_pages_busy(const struct daxpin_object_pages *p)

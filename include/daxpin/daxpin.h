@@ -20,13 +20,15 @@
  *                            mapped, the first busy folios) of PFN ranges,
  *                            read from the kernel's struct pages;
  *                            topology_pages.h: those of every namespace
- *                            and dax device of a topology
+ *                            and dax device of a topology, attached to
+ *                            each object (its pages member)
  *   struct daxpin_holders    holders.h: the processes that map or open a
  *                            target (a dax device, namespace, file or
  *                            filesystem), and those owning its pages'
  *                            references (owners.h: pipes, io_uring, RDMA
  *                            and VFIO hints); topology_holders.h: those of
- *                            every namespace and dax device of a topology
+ *                            every namespace and dax device of a topology,
+ *                            attached to each object (its holders member)
  *   struct daxpin_drain      drain.h: wait, fence, check, unbind
  *   struct daxpin_layouts    layouts.h: tasks waiting in fsdax layout breaks
  *   struct daxpin_monitor    monitor.h: device events for watch

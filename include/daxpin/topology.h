@@ -11,10 +11,14 @@
  * namespaces, the device-dax devices behind them, and dax regions that have
  * no ndctl namespace (hmem, CXL). Everything is read once by
  * daxpin_topology_scan(); the snapshot never changes afterwards, so callers
- * may walk it freely and free it with daxpin_topology_free().
+ * may walk it freely and free it with daxpin_topology_free(). The scans of a
+ * whole snapshot (include/daxpin/topology_pages.h, topology_holders.h)
+ * attach their results to its namespaces and dax devices.
  */
 
 struct daxpin_ctx;
+struct daxpin_object_pages;
+struct daxpin_target_holders;
 
 /* A range of physical page frames that have struct pages. */
 struct daxpin_pfn_range {
@@ -83,6 +87,9 @@ struct daxpin_daxdev {
 	bool ranges_known;
 	int region_id;		/* the dax region */
 	struct daxpin_namespace *ns;	/* NULL without an ndctl namespace */
+	/* attached by the scans of the snapshot; NULL when not scanned */
+	const struct daxpin_object_pages *pages;
+	const struct daxpin_target_holders *holders;
 };
 
 struct daxpin_namespace {
@@ -104,6 +111,9 @@ struct daxpin_namespace {
 	size_t nr_ranges;
 	bool ranges_known;	/* as for struct daxpin_daxdev */
 	struct daxpin_region *region;
+	/* attached by the scans of the snapshot; NULL when not scanned (raw, sector: no pages) */
+	const struct daxpin_object_pages *pages;
+	const struct daxpin_target_holders *holders;
 };
 
 struct daxpin_region {

@@ -10,21 +10,19 @@
 
 /*
  * The holders of every namespace and dax device of a topology, found by
- * one scan, reference owners included (daxpin list --holders, watch).
+ * one scan, reference owners included (daxpin list --holders, watch), and
+ * attached to each as its holders member, valid until
+ * daxpin_topology_holders_free().
  */
 struct daxpin_topology_holders {
-	struct daxpin_holders *h;
-	const void **objs;	/* namespace or daxdev of each target */
+	struct daxpin_holders *h;	/* what the objects' holders point to */
 	size_t nr;
 };
 
 /* timeout_ms and flags as for daxpin_holders_scan() */
-int daxpin_topology_holders_scan(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
+int daxpin_topology_holders_scan(struct daxpin_ctx *ctx, struct daxpin_topology *t,
 				 unsigned int timeout_ms, unsigned int flags,
 				 struct daxpin_topology_holders *th);
-/* The holders of a namespace or dax device of the scanned topology; NULL if not scanned. */
-const struct daxpin_target_holders *
-daxpin_topology_holders_of(const struct daxpin_topology_holders *th, const void *obj);
 void daxpin_topology_holders_free(struct daxpin_topology_holders *th);
 
 /*
