@@ -366,6 +366,8 @@ static void list_usage(FILE *out)
 		"      --pinned           only what has referenced or DMA-pinned pages (needs root)\n"
 		"  -v, --verbose          with --json: the first busy folios of each\n"
 		"      --holders          HOLDERS column / JSON holders: who maps, opens, pins or owns page references of each\n"
+		"  -t, --timeout SECONDS  give up the holders scan after this long (default 10, 0: never)\n"
+		"      --no-bpf           holders from /proc even as root (reference owners not searched)\n"
 		"Output:\n"
 		"  -J, --json             JSON with ndctl/daxctl key names\n"
 		"      --format FORMAT    table (default), json (as -J), or prometheus: metrics for\n"
@@ -386,7 +388,7 @@ static void list_usage(FILE *out)
 int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 {
 	enum { OPT_REGION = 256, OPT_NAMESPACE, OPT_DEV, OPT_MODE, OPT_HOLDERS,
-	       OPT_PINNED, OPT_FORMAT, OPT_OUTPUT_FILE };
+	       OPT_PINNED, OPT_FORMAT, OPT_OUTPUT_FILE, OPT_NO_BPF };
 	static const struct option longopts[] = {
 		{ "region", required_argument, NULL, OPT_REGION },
 		{ "namespace", required_argument, NULL, OPT_NAMESPACE },
@@ -394,6 +396,8 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "holders", no_argument, NULL, OPT_HOLDERS },
 		{ "pinned", no_argument, NULL, OPT_PINNED },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "no-bpf", no_argument, NULL, OPT_NO_BPF },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "output-file", required_argument, NULL, OPT_OUTPUT_FILE },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -411,6 +415,10 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 	struct daxpin_topology_holders holders;
 	struct daxpin_topology_pages pages;
 	bool want_holders = false, want_pages;
+	/* the holders scan's, as daxpin holders has them; the option given, for its error */
+	unsigned int holders_timeout_ms = 10000;
+	unsigned int holders_flags = DAXPIN_HOLDERS_NO_PIDFD;
+	const char *holders_option = NULL;
 	const char *output_file = NULL;
 	struct daxpin_layouts *layouts = NULL;
 	struct outfile of = { 0 };
@@ -421,7 +429,7 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":Juo:Hnrbvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":Juo:Hnrbt:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_REGION: o.region = optarg; break;
 		case OPT_NAMESPACE: o.namespace = optarg; break;
@@ -429,6 +437,17 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		case OPT_MODE: o.mode = optarg; break;
 		case OPT_HOLDERS: want_holders = true; break;
 		case OPT_PINNED: o.pinned = true; break;
+		case 't':
+			if (parse_duration(optarg, &holders_timeout_ms) < 0) {
+				error_line("daxpin list: bad timeout '%s': seconds, 0 for none", optarg);
+				return EXIT_USAGE;
+			}
+			holders_option = "--timeout";
+			break;
+		case OPT_NO_BPF:
+			holders_flags |= DAXPIN_HOLDERS_NO_BPF;
+			holders_option = "--no-bpf";
+			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "json") == 0) {
 				o.json = true;
@@ -488,6 +507,11 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 	if (want_holders && !o.table.output)
 		sel.ids[sel.nr++] = COL_HOLDERS;
 	want_holders |= columns_selected(&sel, COL_HOLDERS) || o.prometheus;
+	if (holders_option && !want_holders) {
+		fprintf(stderr, "daxpin list: %s shapes the holders scan; add --holders\n",
+			holders_option);
+		return EXIT_USAGE;
+	}
 	want_pages = (o.json && !o.table.output) || o.pinned || o.prometheus ||
 		     columns_selected(&sel, COL_REFS) ||
 		     columns_selected(&sel, COL_PINNED) ||
@@ -523,7 +547,8 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		rc = list_pages_scan(ctx, t, &o, &pages);
 	}
 	if (rc == EXIT_OK && want_holders) {
-		int err = daxpin_topology_holders_scan(ctx, t, 10000, DAXPIN_HOLDERS_NO_PIDFD, &holders);
+		int err = daxpin_topology_holders_scan(ctx, t, holders_timeout_ms, holders_flags,
+						       &holders);
 
 		if (err < 0) {
 			fprintf(stderr, "daxpin list: cannot scan for holders: %s\n", strerror(-err));

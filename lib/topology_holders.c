@@ -88,7 +88,7 @@ DAXPIN_EXPORT int daxpin_topology_holders_scan(struct daxpin_ctx *ctx, struct da
 	if (!rc)
 		rc = daxpin_holders_scan(ctx, targets, th->nr, timeout_ms, flags, &th->h);
 	/* reference owners count as holders (without root: not searched, quietly) */
-	if (!rc) {
+	if (!rc && !(flags & DAXPIN_HOLDERS_NO_BPF)) {
 		bool has_pages = false;
 
 		rc = daxpin_holders_find_owners(ctx, t, targets, th->nr, th->h, &has_pages);

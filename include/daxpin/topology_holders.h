@@ -19,7 +19,10 @@ struct daxpin_topology_holders {
 	size_t nr;
 };
 
-/* timeout_ms and flags as for daxpin_holders_scan() */
+/*
+ * timeout_ms and flags as for daxpin_holders_scan(); with
+ * DAXPIN_HOLDERS_NO_BPF the reference owners (found by BPF) are not searched
+ */
 int daxpin_topology_holders_scan(struct daxpin_ctx *ctx, struct daxpin_topology *t,
 				 unsigned int timeout_ms, unsigned int flags,
 				 struct daxpin_topology_holders *th);

@@ -32,6 +32,9 @@ expect_status 2 "$daxpin" list --mode nonsense
 expect_status 2 "$daxpin" list stray-argument
 expect_status 3 "$daxpin" list --dev dax99.99
 expect_status 3 "$daxpin" list --region region99
+expect_status 2 "$daxpin" list --timeout 5
+expect_status 2 "$daxpin" list --no-bpf -J
+expect_status 2 "$daxpin" list --holders --timeout soon
 expect_status 0 "$daxpin" list -o NAME,SIZE,PFNS --raw
 expect_status 3 "$daxpin" holders /nonexistent/file
 expect_status 2 "$daxpin" holders

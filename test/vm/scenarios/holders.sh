@@ -163,6 +163,18 @@ got=$(jq -r --arg d "$fs_ns" '.regions[].namespaces[] | select(.dev == $d) |
 	.holders[].pid' /tmp/l.json | sort -n | tr '\n' ' ')
 [ "$got" = "$(printf '%s\n' $fsmap $fsopen $nsfile | sort -n | tr '\n' ' ')" ] ||
 	fail "list --holders $fs_ns: $got"
+# list's holders scan takes daxpin holders' -t and --no-bpf: /proc gives the
+# same processes (no time limit), and a limit of 1 ms stops the /proc scan
+# of this guest's processes part way, which the result says
+"$DAXPIN" list --holders --no-bpf -t 0 --json >/tmp/l-proc.json
+got=$(jq -r --arg d "$dax_ns" '.regions[].namespaces[] | select(.dev == $d) |
+	.daxregion.devices[0].holders[].pid' /tmp/l-proc.json | grep -v -w -F -f /tmp/churn.pids | sort -n | tr '\n' ' ')
+[ "$got" = "$(printf '%s\n' $devmap $devopen $nsdax | sort -n | tr '\n' ' ')" ] ||
+	fail "list --holders --no-bpf dax0.0: $got"
+jq -e '.holders_complete == true' /tmp/l-proc.json >/dev/null || fail "list --holders --no-bpf -t 0: incomplete"
+"$DAXPIN" list --holders --no-bpf -t 0.001 --json >/tmp/l-short.json
+jq -e '.holders_complete == false and (.holders_reason | test("time limit"))' /tmp/l-short.json >/dev/null ||
+	fail "list --holders -t 0.001: $(jq -c '[.holders_complete, .holders_reason]' /tmp/l-short.json)"
 
 # unprivileged: cannot see root's processes, so it must not claim "none"
 rc=0
