@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -169,30 +168,27 @@ static int open_checked(const char *path, int *fd)
 	return EXIT_OK;
 }
 
-static void break_layouts_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: daxpin break-layouts [OPTIONS] FILE...\n\n"
+static const struct command_option break_layouts_options[] = {
+	{ 't', "timeout", "SECONDS", "kill the truncate after this long and report what\n"
+				      "held the file (default: wait for ever)" },
+	{ 'J', "json", NULL, "JSON" },
+};
+
+static const struct command_spec break_layouts_command = {
+	.name = "break-layouts",
+	.usage = "daxpin break-layouts [OPTIONS] FILE...\n\n"
 		"Force a layout break of each file on filesystem-DAX (XFS, ext4): unmap it\n"
 		"from every process and wait until no page of it is referenced, by a\n"
 		"same-size truncate in a child process. Size and data never change; ctime\n"
-		"does, atime and mtime are restored.\n\n"
-		"  -t, --timeout SECONDS  kill the truncate after this long and report what\n"
-		"                         held the file (default: wait for ever)\n"
-		"  -J, --json             JSON\n"
-		"  -h, --help             this text\n\n"
-		"Exit status: 0 broken, 6 timeout, 7 interrupted, 8 not a DAX file on XFS or\n"
-		"ext4, 5 already being broken, 3 no such file, 4 no write access, 2 usage.\n");
-}
+		"does, atime and mtime are restored.",
+	.options = break_layouts_options,
+	.nr_options = ARRAY_SIZE(break_layouts_options),
+	.exit_status = "0 broken, 6 timeout, 7 interrupted, 8 not a DAX file on XFS or\n"
+		"ext4, 5 already being broken, 3 no such file, 4 no write access, 2 usage.",
+};
 
 int cmd_break_layouts(int argc, char **argv, struct daxpin_ctx *ctx)
 {
-	static const struct option longopts[] = {
-		{ "timeout", required_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	volatile sig_atomic_t *stop;
 	struct json_object *all = NULL;
 	struct daxpin_pagestate *ps = NULL;
@@ -200,24 +196,17 @@ int cmd_break_layouts(int argc, char **argv, struct daxpin_ctx *ctx)
 	bool json = false;
 	int c, nr, rc = EXIT_OK, *fds;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":t:Jh", longopts, NULL)) != -1) {
+	while ((c = command_option(&break_layouts_command, NULL, argc, argv)) > 0) {
 		switch (c) {
 		case 't':
-			if (parse_duration(optarg, &timeout_ms) < 0) {
-				fprintf(stderr, "daxpin break-layouts: bad timeout '%s': seconds, 0 for none\n",
-					optarg);
+			if (option_duration("break-layouts", "timeout", optarg, 0, &timeout_ms) < 0)
 				return EXIT_USAGE;
-			}
 			break;
 		case 'J': json = true; break;
-		case 'h':
-			break_layouts_usage(stdout);
-			return EXIT_OK;
-		default:
-			return option_error("break-layouts", c, argv);
 		}
 	}
+	if (c < 0)
+		return -1 - c;
 	nr = argc - optind;
 	if (!nr) {
 		fprintf(stderr, "daxpin break-layouts: no file; name a file on a DAX mount\n");

@@ -41,11 +41,17 @@ static void usage(FILE *out)
 	fprintf(out, "\nSee 'daxpin help COMMAND' or 'man daxpin-COMMAND'.\n");
 }
 
+/* The command called name, or NULL after the line that says there is none. */
 static const struct cmd_struct *cmd_find(const char *name)
 {
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	char *safe;
+
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
+	safe = str_escape(name, true);
+	fprintf(stderr, "daxpin: unknown command '%s'; see 'daxpin --help'\n", safe);
+	free(safe);
 	return NULL;
 }
 
@@ -84,13 +90,8 @@ static int cmd_help(int argc, char **argv)
 		return EXIT_OK;
 	}
 	cmd = cmd_find(argv[1]);
-	if (!cmd) {
-		char *safe = str_escape(argv[1], true);
-
-		fprintf(stderr, "daxpin: '%s' is not a daxpin command; see 'daxpin --help'\n", safe);
-		free(safe);
+	if (!cmd)
 		return EXIT_USAGE;
-	}
 	snprintf(page, sizeof(page), "daxpin-%s", cmd->name);
 	if (run_man((const char *const[]){ "man", "-w", page, NULL })) {
 		execlp("man", "man", page, (char *)NULL);
@@ -151,13 +152,8 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "help") == 0)
 		return flush_stdout(cmd_help(argc - 1, argv + 1));
 	cmd = cmd_find(argv[1]);
-	if (!cmd) {
-		char *safe = str_escape(argv[1], true);
-
-		fprintf(stderr, "daxpin: unknown command '%s'; see 'daxpin --help'\n", safe);
-		free(safe);
+	if (!cmd)
 		return EXIT_USAGE;
-	}
 	raise_fd_limit();
 	rc = daxpin_new(&ctx);
 	if (rc < 0) {

@@ -6,7 +6,6 @@
  * results to exit codes.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -303,22 +302,25 @@ static int exit_code_of(int err)
 	}
 }
 
-static void drain_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: daxpin drain [OPTIONS] TARGET...\n\n"
+static const struct command_option drain_options[] = {
+	{ 't', "timeout", "SECONDS", "give up after this long, changing nothing (default: wait)" },
+	{ 'f', "force", NULL, "SIGTERM each holding process, SIGKILL after the grace" },
+	{ 'g', "grace", "SECONDS", "with --force: from SIGTERM to SIGKILL (default 10)" },
+	{ 'n', "dry-run", NULL, "only say whether it is drainable now" },
+	{ 'J', "json", NULL, "JSON Lines: progress events and a result object" },
+};
+
+static const struct command_spec drain_command = {
+	.name = "drain",
+	.usage = "daxpin drain [OPTIONS] TARGET...\n\n"
 		"Wait until nothing maps, opens, references or pins TARGET, then disable it:\n"
 		"a dax device (dax0.0), a namespace (namespace0.0, pmem0: its dax devices, then\n"
-		"itself) or a region (region0: every namespace in it). Needs root.\n\n"
-		"  -t, --timeout SECONDS  give up after this long, changing nothing (default: wait)\n"
-		"  -f, --force            SIGTERM each holding process, SIGKILL after the grace\n"
-		"  -g, --grace SECONDS    with --force: from SIGTERM to SIGKILL (default 10)\n"
-		"  -n, --dry-run          only say whether it is drainable now\n"
-		"  -J, --json             JSON Lines: progress events and a result object\n"
-		"  -h, --help             this text\n\n"
-		"Exit status: 0 drained (or already disabled; dry run: drainable), 5 busy,\n"
-		"6 timeout, 7 interrupted, 3 unknown target, 4 permission, 8 unsupported target.\n");
-}
+		"itself) or a region (region0: every namespace in it). Needs root.",
+	.options = drain_options,
+	.nr_options = ARRAY_SIZE(drain_options),
+	.exit_status = "0 drained (or already disabled; dry run: drainable), 5 busy,\n"
+		"6 timeout, 7 interrupted, 3 unknown target, 4 permission, 8 unsupported target.",
+};
 
 /* Adds each named target; an exit code. */
 static int targets_add(struct daxpin_drain *d, const struct daxpin_topology *t,
@@ -359,15 +361,6 @@ static void targets_name(char *buf, size_t size, int argc, char **argv)
 
 int cmd_drain(int argc, char **argv, struct daxpin_ctx *ctx)
 {
-	static const struct option longopts[] = {
-		{ "timeout", required_argument, NULL, 't' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "grace", required_argument, NULL, 'g' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	struct daxpin_drain_options opts = { .grace_ms = 10000, .cancel_fd = -1 };
 	struct drain_cli cli = { 0 };
 	struct daxpin_topology *topo = NULL;
@@ -377,28 +370,22 @@ int cmd_drain(int argc, char **argv, struct daxpin_ctx *ctx)
 	char what[256];
 	int c, rc, err;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":t:fg:nJh", longopts, NULL)) != -1) {
+	while ((c = command_option(&drain_command, NULL, argc, argv)) > 0) {
 		switch (c) {
 		case 't':
 		case 'g':
-			if (parse_duration(optarg, c == 't' ? &opts.timeout_ms : &opts.grace_ms) < 0) {
-				error_line("daxpin drain: bad %s '%s': seconds from 0 to 86400, e.g. 30 or 0.5",
-					   c == 't' ? "timeout" : "grace", optarg);
+			if (option_duration("drain", c == 't' ? "timeout" : "grace", optarg, 0,
+					    c == 't' ? &opts.timeout_ms : &opts.grace_ms) < 0)
 				return EXIT_USAGE;
-			}
 			grace_given |= c == 'g';
 			break;
 		case 'f': opts.flags |= DAXPIN_DRAIN_FORCE; break;
 		case 'n': opts.flags |= DAXPIN_DRAIN_DRY_RUN; break;
 		case 'J': cli.json = true; break;
-		case 'h':
-			drain_usage(stdout);
-			return EXIT_OK;
-		default:
-			return option_error("drain", c, argv);
 		}
 	}
+	if (c < 0)
+		return -1 - c;
 	if (optind == argc) {
 		fprintf(stderr, "daxpin drain: no target; name a dax device, namespace or region (see 'daxpin list')\n");
 		return EXIT_USAGE;

@@ -6,18 +6,17 @@
  * containers count too.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <daxpin/owners.h>
+#include <daxpin/topology_holders.h>
 
 #include "builtin.h"
 #include "exitcodes.h"
-#include <daxpin/topology_holders.h>
-
 #include "holders_output.h"
 #include "options.h"
 #include "output.h"
@@ -251,9 +250,19 @@ static void print_concise(char **names, const struct daxpin_holders *h)
 	}
 }
 
-static char *cell(const char *target, const struct daxpin_holder *hd, int col,
-		  const struct holders_options *o)
+/* a line of the table: a holder of a target */
+struct holder_row {
+	const char *target;
+	const struct daxpin_holder *hd;
+	const struct holders_options *o;
+};
+
+static char *cell(int col, const void *r)
 {
+	const struct holder_row *row = r;
+	const char *target = row->target;
+	const struct daxpin_holder *hd = row->hd;
+	const struct holders_options *o = row->o;
 	const struct daxpin_process *p = hd->proc;
 	char *s = NULL, access[ACCESS_STR_MAX];
 	int rc = 0;
@@ -310,22 +319,10 @@ static int print_table(char **names, const struct daxpin_holders *h,
 	for (size_t i = 0; i < h->nr_targets && !rc; i++) {
 		const struct daxpin_target_holders *th = &h->targets[i];
 
-		for (size_t j = 0; j < th->nr_holders && !rc; j++) {
-			struct libscols_line *ln = scols_table_new_line(tb, NULL);
-
-			if (!ln) {
-				rc = -ENOMEM;
-				break;
-			}
-			for (size_t c = 0; c < sel->nr && !rc; c++) {
-				char *data = cell(names[i], &th->holders[j], sel->ids[c], o);
-
-				if (data && scols_line_refer_data(ln, c, data) < 0) {
-					free(data);
-					rc = -ENOMEM;
-				}
-			}
-		}
+		for (size_t j = 0; j < th->nr_holders && !rc; j++)
+			rc = table_add_line(tb, NULL, sel, cell, &(struct holder_row){
+						.target = names[i], .hd = &th->holders[j], .o = o },
+					    NULL);
 	}
 	if (!rc && scols_table_get_nlines(tb) > 0)
 		scols_print_table(tb);
@@ -383,33 +380,40 @@ static int target_resolve(struct daxpin_ctx *ctx, struct topology_once *once,
 	return rc;
 }
 
-static void holders_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: daxpin holders [OPTIONS] TARGET...\n\n"
+enum { OPT_NO_BPF = 256, OPT_NO_OWNERS };
+
+static const struct command_option holders_options[] = {
+	OPTION_GROUP("Output (default: fuser-like \"TARGET: PIDaccess ...\"):"),
+	{ 'v', "verbose", NULL, "table: TARGET USER PID ACCESS COMMAND MAPPED CGROUP" },
+	{ 'J', "json", NULL, "JSON" },
+	{ 'p', "pids", NULL, "the holding pids, one per line" },
+	{ 'o', "output", "LIST", "table columns; +LIST adds to the default (implies -v,\n"
+				 "as -n, -r, -b do; none of them goes with -J or -p)" },
+	{ 'H', "list-columns", NULL, "describe the columns and exit" },
+	{ 'n', "noheadings", NULL, "no header line" },
+	{ 'r', "raw", NULL, "raw table" },
+	{ 'b', "bytes", NULL, "sizes in bytes" },
+	{ 't', "timeout", "SECONDS", "give up scanning after this long (default 10, 0: never)" },
+	{ OPT_NO_BPF, "no-bpf", NULL, "read /proc even as root (root's default: BPF iterators)" },
+	{ OPT_NO_OWNERS, "no-owners", NULL, "do not look for the owners of page references\n"
+					   "(pipes P, io_uring U, RDMA R, VFIO V; needs root)" },
+};
+
+static const struct command_spec holders_command = {
+	.name = "holders",
+	.usage = "daxpin holders [OPTIONS] TARGET...\n\n"
 		"Show the processes that map, open or pin each TARGET: a dax device (dax0.0),\n"
-		"a namespace (namespace0.0), a block device (pmem0), a mount point or a file.\n\n"
-		"Output (default: fuser-like \"TARGET: PIDaccess ...\"):\n"
-		"  -v, --verbose          table: TARGET USER PID ACCESS COMMAND MAPPED CGROUP\n"
-		"  -J, --json             JSON\n"
-		"  -p, --pids             the holding pids, one per line\n"
-		"  -o, --output LIST      table columns; +LIST adds to the default (implies -v,\n"
-		"                         as -n, -r, -b do; none of them goes with -J or -p)\n"
-		"  -H, --list-columns     describe the columns and exit\n"
-		"  -n, --noheadings       no header line\n"
-		"  -r, --raw              raw table\n"
-		"  -b, --bytes            sizes in bytes\n"
-		"  -t, --timeout SECONDS  give up scanning after this long (default 10, 0: never)\n"
-		"      --no-bpf           read /proc even as root (root's default: BPF iterators)\n"
-		"      --no-owners        do not look for the owners of page references\n"
-		"                         (pipes P, io_uring U, RDMA R, VFIO V; needs root)\n"
-		"  -h, --help             this text\n\n"
-		"Exit status: 0 holders found, 10 none, 4 none seen but some processes (or\n"
+		"a namespace (namespace0.0), a block device (pmem0), a mount point or a file.",
+	.options = holders_options,
+	.nr_options = ARRAY_SIZE(holders_options),
+	.exit_status = "0 holders found, 10 none, 4 none seen but some processes (or\n"
 		"the owners of page references) were not readable, 6 none seen before the\n"
 		"timeout, 1 none seen but some could not be examined (out of file\n"
 		"descriptors), 8 owners of page references not searchable here, 3 unknown\n"
-		"target, 2 usage.\n");
-}
+		"target, 2 usage.",
+	.columns = holders_columns,
+	.nr_columns = ARRAY_SIZE(holders_columns),
+};
 
 /*
  * A target that cannot be resolved: a path through a non-directory or a
@@ -487,22 +491,6 @@ static int add_owners(struct daxpin_ctx *ctx, struct topology_once *topo,
 
 int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 {
-	enum { OPT_NO_BPF = 256, OPT_NO_OWNERS };
-	static const struct option longopts[] = {
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "pids", no_argument, NULL, 'p' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "list-columns", no_argument, NULL, 'H' },
-		{ "noheadings", no_argument, NULL, 'n' },
-		{ "raw", no_argument, NULL, 'r' },
-		{ "bytes", no_argument, NULL, 'b' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "no-bpf", no_argument, NULL, OPT_NO_BPF },
-		{ "no-owners", no_argument, NULL, OPT_NO_OWNERS },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	struct holders_options o = { .timeout_ms = 10000, .scan_flags = DAXPIN_HOLDERS_NO_PIDFD };
 	struct topology_once topo = { 0 };
 	struct daxpin_target *targets;
@@ -511,8 +499,7 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 	bool has_pages = false;
 	int c, rc = EXIT_OK, nr, format_opt = 0;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":vJpo:Hnrbt:h", longopts, NULL)) != -1) {
+	while ((c = command_option(&holders_command, &o.table, argc, argv)) > 0) {
 		switch (c) {
 		case 'v':
 		case 'J':
@@ -528,24 +515,13 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 		case OPT_NO_BPF: o.scan_flags |= DAXPIN_HOLDERS_NO_BPF; break;
 		case OPT_NO_OWNERS: o.no_owners = true; break;
 		case 't':
-			if (parse_duration(optarg, &o.timeout_ms) < 0) {
-				error_line("daxpin holders: bad timeout '%s': seconds, 0 for none",
-					optarg);
+			if (option_duration("holders", "timeout", optarg, 0, &o.timeout_ms) < 0)
 				return EXIT_USAGE;
-			}
 			break;
-		case 'H':
-			columns_print_help(stdout, holders_columns, ARRAY_SIZE(holders_columns));
-			return EXIT_OK;
-		case 'h':
-			holders_usage(stdout);
-			return EXIT_OK;
-		default:
-			if (table_option(&o.table, c, optarg))
-				break;
-			return option_error("holders", c, argv);
 		}
 	}
+	if (c < 0)
+		return -1 - c;
 	/* the table options choose the table, and make no sense with another output */
 	if (o.table.given && (o.format == FORMAT_JSON || o.format == FORMAT_PIDS)) {
 		fprintf(stderr, "daxpin holders: -%c is a table option and cannot be combined with -%c\n",

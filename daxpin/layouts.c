@@ -5,7 +5,6 @@
  * none (and, as root, no page of a named file is referenced).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -146,8 +145,17 @@ static char *duration_str(int64_t ns)
 	return rc < 0 ? NULL : s;
 }
 
-static char *cell(const struct daxpin_layout_waiter *w, const struct waiter_pages *wp, int col)
+/* a line of the table: a waiter and the page state of its file */
+struct waiter_row {
+	const struct daxpin_layout_waiter *w;
+	const struct waiter_pages *wp;
+};
+
+static char *cell(int col, const void *r)
 {
+	const struct waiter_row *row = r;
+	const struct daxpin_layout_waiter *w = row->w;
+	const struct waiter_pages *wp = row->wp;
 	char *s = NULL;
 	int rc = 0;
 
@@ -194,22 +202,9 @@ int waiters_print_table(const struct daxpin_layouts *l, const struct waiter_page
 
 	if (!tb)
 		return -ENOMEM;
-	for (size_t i = 0; i < l->nr_waiters && !rc; i++) {
-		struct libscols_line *ln = scols_table_new_line(tb, NULL);
-
-		if (!ln) {
-			rc = -ENOMEM;
-			break;
-		}
-		for (size_t c = 0; c < sel->nr && !rc; c++) {
-			char *data = cell(&l->waiters[i], wp ? &wp[i] : NULL, sel->ids[c]);
-
-			if (data && scols_line_refer_data(ln, c, data) < 0) {
-				free(data);
-				rc = -ENOMEM;
-			}
-		}
-	}
+	for (size_t i = 0; i < l->nr_waiters && !rc; i++)
+		rc = table_add_line(tb, NULL, sel, cell,
+				    &(struct waiter_row){ &l->waiters[i], wp ? &wp[i] : NULL }, NULL);
 	if (!rc)
 		scols_print_table(tb);
 	scols_unref_table(tb);
@@ -370,44 +365,37 @@ static int wait_clear(struct daxpin_ctx *ctx, const struct daxpin_target *target
 
 /* ------------------------------------------------------------------------ */
 
-static void layouts_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: daxpin layouts [OPTIONS] [MOUNT|FILE...]\n"
+static const struct command_option layouts_options[] = {
+	{ 'J', "json", NULL, "JSON" },
+	{ 'o', "output", "LIST", "table columns; +LIST adds to the default" },
+	{ 'H', "list-columns", NULL, "describe the columns and exit" },
+	{ 'n', "noheadings", NULL, "no header line" },
+	{ 'r', "raw", NULL, "raw table" },
+	{ 'f', "files", NULL, "as root: the files of each MOUNT with referenced\n"
+			      "pages (an unmount on 6.15+ would wait for them)" },
+	{ 'w', "wait", NULL, "block until no thread waits on the targets and no\n"
+			     "page of a named file is referenced (root)" },
+	{ 't', "timeout", "SECONDS", "with --wait: give up after this long (default: never)" },
+};
+
+static const struct command_spec layouts_command = {
+	.name = "layouts",
+	.usage = "daxpin layouts [OPTIONS] [MOUNT|FILE...]\n"
 		"       daxpin layouts --files [-J] MOUNT...\n\n"
 		"Show the threads waiting in a filesystem-DAX layout break (truncate, hole\n"
 		"punch, reflink, and on 6.15+ inode eviction and unmount): the file, the\n"
 		"operation, how long, and (root) the file's referenced pages.\n"
-		"Without arguments: every waiter.\n\n"
-		"  -J, --json             JSON\n"
-		"  -o, --output LIST      table columns; +LIST adds to the default\n"
-		"  -H, --list-columns     describe the columns and exit\n"
-		"  -n, --noheadings       no header line\n"
-		"  -r, --raw              raw table\n"
-		"  -f, --files            as root: the files of each MOUNT with referenced\n"
-		"                         pages (an unmount on 6.15+ would wait for them)\n"
-		"  -w, --wait             block until no thread waits on the targets and no\n"
-		"                         page of a named file is referenced (root)\n"
-		"  -t, --timeout SECONDS  with --wait: give up after this long (default: never)\n"
-		"  -h, --help             this text\n\n"
-		"Exit status: 0 waiters shown (--wait: clear), 10 no waiter, 6 timeout,\n"
-		"7 interrupted, 3 unknown target, 2 usage.\n");
-}
+		"Without arguments: every waiter.",
+	.options = layouts_options,
+	.nr_options = ARRAY_SIZE(layouts_options),
+	.exit_status = "0 waiters shown (--wait: clear), 10 no waiter, 6 timeout,\n"
+		"7 interrupted, 3 unknown target, 2 usage.",
+	.columns = layouts_columns,
+	.nr_columns = ARRAY_SIZE(layouts_columns),
+};
 
 int cmd_layouts(int argc, char **argv, struct daxpin_ctx *ctx)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'J' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "list-columns", no_argument, NULL, 'H' },
-		{ "noheadings", no_argument, NULL, 'n' },
-		{ "raw", no_argument, NULL, 'r' },
-		{ "wait", no_argument, NULL, 'w' },
-		{ "files", no_argument, NULL, 'f' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	struct table_options o = { 0 };
 	struct column_selection sel;
 	struct daxpin_target *targets;
@@ -418,32 +406,20 @@ int cmd_layouts(int argc, char **argv, struct daxpin_ctx *ctx)
 	bool json = false, wait = false, files = false, timeout_given = false, show_pages;
 	int c, rc, nr, err;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":Jo:Hnrwft:h", longopts, NULL)) != -1) {
+	while ((c = command_option(&layouts_command, &o, argc, argv)) > 0) {
 		switch (c) {
 		case 'J': json = true; break;
 		case 'w': wait = true; break;
 		case 'f': files = true; break;
 		case 't':
-			if (parse_duration(optarg, &timeout_ms) < 0) {
-				fprintf(stderr, "daxpin layouts: bad timeout '%s': seconds, 0 for none\n",
-					optarg);
+			if (option_duration("layouts", "timeout", optarg, 0, &timeout_ms) < 0)
 				return EXIT_USAGE;
-			}
 			timeout_given = true;
 			break;
-		case 'H':
-			columns_print_help(stdout, layouts_columns, ARRAY_SIZE(layouts_columns));
-			return EXIT_OK;
-		case 'h':
-			layouts_usage(stdout);
-			return EXIT_OK;
-		default:
-			if (table_option(&o, c, optarg))
-				break;
-			return option_error("layouts", c, argv);
 		}
 	}
+	if (c < 0)
+		return -1 - c;
 	if (waiters_columns_select("layouts", &o, &sel) < 0)
 		return EXIT_USAGE;
 	/* one rule for every command: an option that shapes an output the command will not print is an error */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <daxpin/layouts.h>
@@ -69,6 +69,7 @@ static const int list_default_columns[] = {
 
 /* One table row: exactly one of the pointers is set. */
 struct list_row {
+	const struct list_options *o;
 	const struct daxpin_region *region;
 	const struct daxpin_dax_region *dax_region;
 	const struct daxpin_namespace *ns;
@@ -128,9 +129,10 @@ static char *mounts_str(const struct daxpin_namespace *ns, bool dax)
 	return s;
 }
 
-static char *row_cell(const struct list_row *row, int col,
-		      const struct list_options *o)
+static char *row_cell(int col, const void *r)
 {
+	const struct list_row *row = r;
+	const struct list_options *o = row->o;
 	const struct daxpin_namespace *ns = row->ns;
 	const struct daxpin_daxdev *d = row->daxdev;
 	bool bytes = o->table.bytes;
@@ -212,30 +214,6 @@ static char *row_cell(const struct list_row *row, int col,
 	return NULL;
 }
 
-static int table_add_row(struct libscols_table *tb,
-			 const struct column_selection *sel,
-			 const struct list_options *o,
-			 const struct list_row *row,
-			 struct libscols_line *parent,
-			 struct libscols_line **out)
-{
-	struct libscols_line *ln = scols_table_new_line(tb, parent);
-
-	if (!ln)
-		return -ENOMEM;
-	for (size_t i = 0; i < sel->nr; i++) {
-		char *cell = row_cell(row, sel->ids[i], o);
-
-		if (cell && scols_line_refer_data(ln, i, cell) < 0) {
-			free(cell);
-			return -ENOMEM;
-		}
-	}
-	if (out)
-		*out = ln;
-	return 0;
-}
-
 static int daxdev_rows(struct libscols_table *tb, const struct column_selection *sel,
 		       const struct list_options *o, const struct daxpin_daxdev *devs,
 		       size_t nr, struct libscols_line *parent)
@@ -244,9 +222,8 @@ static int daxdev_rows(struct libscols_table *tb, const struct column_selection 
 
 	for (size_t i = 0; i < nr && !rc; i++)
 		if (list_daxdev_selected(o, &devs[i]))
-			rc = table_add_row(tb, sel, o,
-					   &(struct list_row){ .daxdev = &devs[i] },
-					   parent, NULL);
+			rc = table_add_line(tb, parent, sel, row_cell,
+					    &(struct list_row){ .o = o, .daxdev = &devs[i] }, NULL);
 	return rc;
 }
 
@@ -283,15 +260,15 @@ static int list_table(const struct daxpin_topology *t, const struct list_options
 
 		if (!list_region_selected(o, r))
 			continue;
-		rc = table_add_row(tb, sel, o, &(struct list_row){ .region = r },
-				   NULL, &region_ln);
+		rc = table_add_line(tb, NULL, sel, row_cell, &(struct list_row){ .o = o, .region = r },
+				    &region_ln);
 		for (size_t j = 0; j < r->nr_namespaces && !rc; j++) {
 			const struct daxpin_namespace *ns = &r->namespaces[j];
 
 			if (!list_ns_selected(o, ns))
 				continue;
-			rc = table_add_row(tb, sel, o, &(struct list_row){ .ns = ns },
-					   region_ln, &ns_ln);
+			rc = table_add_line(tb, region_ln, sel, row_cell,
+					    &(struct list_row){ .o = o, .ns = ns }, &ns_ln);
 			if (!rc)
 				rc = daxdev_rows(tb, sel, o, ns->daxdevs,
 						 ns->nr_daxdevs, ns_ln);
@@ -302,8 +279,8 @@ static int list_table(const struct daxpin_topology *t, const struct list_options
 
 		if (!list_dax_region_selected(o, r))
 			continue;
-		rc = table_add_row(tb, sel, o, &(struct list_row){ .dax_region = r },
-				   NULL, &region_ln);
+		rc = table_add_line(tb, NULL, sel, row_cell,
+				    &(struct list_row){ .o = o, .dax_region = r }, &region_ln);
 		if (!rc)
 			rc = daxdev_rows(tb, sel, o, r->daxdevs, r->nr_daxdevs,
 					 region_ln);
@@ -353,64 +330,55 @@ static int list_pages_scan(struct daxpin_ctx *ctx, struct daxpin_topology *t,
 	return EXIT_OK;
 }
 
-static void list_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: daxpin list [OPTIONS]\n\n"
-		"Show persistent-memory regions, namespaces and dax devices.\n\n"
-		"Filters:\n"
-		"      --region NAME      only this region (region0)\n"
-		"      --namespace NAME   only this namespace (namespace0.0)\n"
-		"      --dev NAME         only the namespace or dax device with this device (pmem0, dax0.0)\n"
-		"      --mode MODE        raw, sector, fsdax, devdax, system-ram or famfs\n"
-		"      --pinned           only what has referenced or DMA-pinned pages (needs root)\n"
-		"  -v, --verbose          with --json: the first busy folios of each\n"
-		"      --holders          HOLDERS column / JSON holders: who maps, opens, pins or owns page references of each\n"
-		"  -t, --timeout SECONDS  give up the holders scan after this long (default 10, 0: never)\n"
-		"      --no-bpf           holders from /proc even as root (reference owners not searched)\n"
-		"Output:\n"
-		"  -J, --json             JSON with ndctl/daxctl key names\n"
-		"      --format FORMAT    table (default), json (as -J), or prometheus: metrics for\n"
-		"                         node_exporter's textfile collector (scans holders too)\n"
-		"      --output-file FILE with --json or --format prometheus: write FILE atomically\n"
-		"                         (a temporary file in its directory, renamed)\n"
-		"  -u, --human            with -J: sizes as \"1.00 GiB (1.07 GB)\"\n"
-		"  -o, --output LIST      columns to show; +LIST adds to the default\n"
-		"                         with -J: page state only if LIST has REFS, PINNED,\n"
-		"                         MAPPED or MAXREF (-n, -r, -b do not go with -J)\n"
-		"  -H, --list-columns     describe the columns and exit\n"
-		"  -n, --noheadings       no header line\n"
-		"  -r, --raw              raw table (no tree, no alignment)\n"
-		"  -b, --bytes            sizes in bytes\n"
-		"  -h, --help             this text\n");
-}
+enum { OPT_REGION = 256, OPT_NAMESPACE, OPT_DEV, OPT_MODE, OPT_HOLDERS, OPT_PINNED, OPT_FORMAT,
+       OPT_OUTPUT_FILE, OPT_NO_BPF };
+
+static const struct command_option list_command_options[] = {
+	OPTION_GROUP("Filters:"),
+	{ OPT_REGION, "region", "NAME", "only this region (region0)" },
+	{ OPT_NAMESPACE, "namespace", "NAME", "only this namespace (namespace0.0)" },
+	{ OPT_DEV, "dev", "NAME", "only the namespace or dax device with this device\n"
+				  "(pmem0, dax0.0)" },
+	{ OPT_MODE, "mode", "MODE", "raw, sector, fsdax, devdax, system-ram or famfs" },
+	{ OPT_PINNED, "pinned", NULL, "only what has referenced or DMA-pinned pages (needs root)" },
+	{ 'v', "verbose", NULL, "with --json: the first busy folios of each" },
+	{ OPT_HOLDERS, "holders", NULL, "HOLDERS column / JSON holders: who maps, opens, pins\n"
+					"or owns page references of each" },
+	{ 't', "timeout", "SECONDS", "give up the holders scan after this long (default 10,\n"
+				     "0: never)" },
+	{ OPT_NO_BPF, "no-bpf", NULL, "holders from /proc even as root (reference owners\n"
+				      "not searched)" },
+	OPTION_GROUP("Output:"),
+	{ 'J', "json", NULL, "JSON with ndctl/daxctl key names" },
+	{ OPT_FORMAT, "format", "FORMAT", "table (default), json (as -J), or prometheus: metrics for\n"
+					  "node_exporter's textfile collector (scans holders too)" },
+	{ OPT_OUTPUT_FILE, "output-file", "FILE", "with --json or --format prometheus: write FILE\n"
+						  "atomically (a temporary file in its directory, renamed)" },
+	{ 'u', "human", NULL, "with -J: sizes as \"1.00 GiB (1.07 GB)\"" },
+	{ 'o', "output", "LIST", "columns to show; +LIST adds to the default\n"
+				 "with -J: page state only if LIST has REFS, PINNED,\n"
+				 "MAPPED or MAXREF (-n, -r, -b do not go with -J)" },
+	{ 'H', "list-columns", NULL, "describe the columns and exit" },
+	{ 'n', "noheadings", NULL, "no header line" },
+	{ 'r', "raw", NULL, "raw table (no tree, no alignment)" },
+	{ 'b', "bytes", NULL, "sizes in bytes" },
+};
+
+static const struct command_spec list_command = {
+	.name = "list",
+	.usage = "daxpin list [OPTIONS]\n\n"
+		"Show persistent-memory regions, namespaces and dax devices.",
+	.options = list_command_options,
+	.nr_options = ARRAY_SIZE(list_command_options),
+	.exit_status = "0 listed (also when --pinned finds nothing), 3 unknown name,\n"
+		"4 page state needs root (--pinned), 8 page state unsupported here (--pinned),\n"
+		"1 failure, 2 usage.",
+	.columns = list_columns,
+	.nr_columns = ARRAY_SIZE(list_columns),
+};
 
 int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 {
-	enum { OPT_REGION = 256, OPT_NAMESPACE, OPT_DEV, OPT_MODE, OPT_HOLDERS,
-	       OPT_PINNED, OPT_FORMAT, OPT_OUTPUT_FILE, OPT_NO_BPF };
-	static const struct option longopts[] = {
-		{ "region", required_argument, NULL, OPT_REGION },
-		{ "namespace", required_argument, NULL, OPT_NAMESPACE },
-		{ "dev", required_argument, NULL, OPT_DEV },
-		{ "mode", required_argument, NULL, OPT_MODE },
-		{ "holders", no_argument, NULL, OPT_HOLDERS },
-		{ "pinned", no_argument, NULL, OPT_PINNED },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "no-bpf", no_argument, NULL, OPT_NO_BPF },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "output-file", required_argument, NULL, OPT_OUTPUT_FILE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "human", no_argument, NULL, 'u' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "list-columns", no_argument, NULL, 'H' },
-		{ "noheadings", no_argument, NULL, 'n' },
-		{ "raw", no_argument, NULL, 'r' },
-		{ "bytes", no_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	struct list_options o = {};
 	struct daxpin_topology_holders holders;
 	struct daxpin_topology_pages pages;
@@ -428,8 +396,7 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 	struct daxpin_topology *t;
 	int c, rc;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":Juo:Hnrbt:vh", longopts, NULL)) != -1) {
+	while ((c = command_option(&list_command, &o.table, argc, argv)) > 0) {
 		switch (c) {
 		case OPT_REGION: o.region = optarg; break;
 		case OPT_NAMESPACE: o.namespace = optarg; break;
@@ -438,10 +405,8 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		case OPT_HOLDERS: want_holders = true; break;
 		case OPT_PINNED: o.pinned = true; break;
 		case 't':
-			if (parse_duration(optarg, &holders_timeout_ms) < 0) {
-				error_line("daxpin list: bad timeout '%s': seconds, 0 for none", optarg);
+			if (option_duration("list", "timeout", optarg, 0, &holders_timeout_ms) < 0)
 				return EXIT_USAGE;
-			}
 			holders_option = "--timeout";
 			break;
 		case OPT_NO_BPF:
@@ -463,18 +428,10 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		case 'v': o.verbose = true; break;
 		case 'J': o.json = true; break;
 		case 'u': o.table.human_json = true; break;
-		case 'H':
-			columns_print_help(stdout, list_columns, ARRAY_SIZE(list_columns));
-			return EXIT_OK;
-		case 'h':
-			list_usage(stdout);
-			return EXIT_OK;
-		default:
-			if (table_option(&o.table, c, optarg))
-				break;
-			return option_error("list", c, argv);
 		}
 	}
+	if (c < 0)
+		return -1 - c;
 	/* one rule for every command: an option that shapes an output the command will not print is an error */
 	/* with -J, -o chooses what is read (page state, holders), not keys */
 	if (o.json && (o.table.noheadings || o.table.raw || o.table.bytes)) {

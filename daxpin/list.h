@@ -5,10 +5,10 @@
 #include <stdbool.h>
 
 #include <daxpin/daxpin.h>
-
-#include "holders_output.h"
 #include <daxpin/topology_holders.h>
 #include <daxpin/topology_pages.h>
+
+#include "holders_output.h"
 #include "output.h"
 
 /* The objects the filters name, found once (list_filter.c); NULL: no such filter. */

@@ -251,6 +251,27 @@ struct libscols_table *table_new(const struct table_options *o,
 	return tb;
 }
 
+int table_add_line(struct libscols_table *tb, struct libscols_line *parent,
+		   const struct column_selection *sel, table_cell_fn *cell, const void *row,
+		   struct libscols_line **line)
+{
+	struct libscols_line *ln = scols_table_new_line(tb, parent);
+
+	if (!ln)
+		return -ENOMEM;
+	for (size_t i = 0; i < sel->nr; i++) {
+		char *data = cell(sel->ids[i], row);
+
+		if (data && scols_line_refer_data(ln, i, data) < 0) {
+			free(data);
+			return -ENOMEM;
+		}
+	}
+	if (line)
+		*line = ln;
+	return 0;
+}
+
 char *size_to_str(uint64_t bytes, bool in_bytes)
 {
 	static const char suffix[] = "BKMGTPE";

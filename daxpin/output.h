@@ -59,6 +59,16 @@ struct libscols_table *table_new(const struct table_options *o,
 				 const struct column *cols,
 				 const struct column_selection *sel);
 
+/*
+ * A line of tb under parent (NULL: at the top) with a cell for each
+ * selected column, cell(column id, row) made (NULL: empty; tb frees the
+ * text); the line in *line unless line is NULL. 0 or -ENOMEM.
+ */
+typedef char *table_cell_fn(int id, const void *row);
+int table_add_line(struct libscols_table *tb, struct libscols_line *parent,
+		   const struct column_selection *sel, table_cell_fn *cell, const void *row,
+		   struct libscols_line **line);
+
 /* "256M", "1.5G" (lsblk style), or the plain byte count with --bytes. */
 char *size_to_str(uint64_t bytes, bool in_bytes);
 

@@ -7,7 +7,6 @@
  * bounded: each scan replaces the previous one.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -501,51 +500,41 @@ static int watch_loop(struct watch *w, struct daxpin_monitor *mon, int sigfd)
 	}
 }
 
-static void watch_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: daxpin watch [OPTIONS]\n\n"
+static const struct command_option watch_options[] = {
+	{ 'i', "interval", "SECONDS", "between scans (default 5; at least 0.1)" },
+	{ 'J', "json", NULL, "JSON Lines: one event a line, flushed" },
+};
+
+static const struct command_spec watch_command = {
+	.name = "watch",
+	.usage = "daxpin watch [OPTIONS]\n\n"
 		"Report, as they happen, persistent-memory devices added, removed, enabled\n"
 		"and disabled, and, from a scan every interval, changes of each namespace's\n"
 		"and dax device's referenced and pinned pages, holders appearing and leaving,\n"
 		"and threads entering and leaving a layout break. Runs until SIGINT or\n"
-		"SIGTERM. Page state needs root; holders are partial without it.\n\n"
-		"  -i, --interval SECONDS  between scans (default 5; at least 0.1)\n"
-		"  -J, --json              JSON Lines: one event a line, flushed\n"
-		"  -h, --help              this text\n\n"
-		"Exit status: 0 ended by SIGINT or SIGTERM, 1 failure, 2 usage.\n");
-}
+		"SIGTERM. Page state needs root; holders are partial without it.",
+	.options = watch_options,
+	.nr_options = ARRAY_SIZE(watch_options),
+	.exit_status = "0 ended by SIGINT or SIGTERM, 1 failure, 2 usage.",
+};
 
 int cmd_watch(int argc, char **argv, struct daxpin_ctx *ctx)
 {
-	static const struct option longopts[] = {
-		{ "interval", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	struct watch w = { .ctx = ctx, .interval_ms = 5000 };
 	struct daxpin_monitor *mon;
 	int c, rc, sigfd;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:Jh", longopts, NULL)) != -1) {
+	while ((c = command_option(&watch_command, NULL, argc, argv)) > 0) {
 		switch (c) {
 		case 'i':
-			if (parse_duration(optarg, &w.interval_ms) < 0 || w.interval_ms < 100) {
-				error_line("daxpin watch: bad interval '%s': seconds from 0.1 to 86400, e.g. 5 or 0.5",
-					   optarg);
+			if (option_duration("watch", "interval", optarg, 100, &w.interval_ms) < 0)
 				return EXIT_USAGE;
-			}
 			break;
 		case 'J': w.json = true; break;
-		case 'h':
-			watch_usage(stdout);
-			return EXIT_OK;
-		default:
-			return option_error("watch", c, argv);
 		}
 	}
+	if (c < 0)
+		return -1 - c;
 	if (optind < argc) {
 		error_line("daxpin watch: unexpected argument '%s'; watch takes options only",
 			   argv[optind]);
