@@ -514,6 +514,9 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 			o.holders = &holders;
 			if (!holders.h->complete)
 				fprintf(stderr, "daxpin list: holders partial: %s\n", holders.h->reason);
+			if (!o.json && !o.prometheus && holders.owners_reason)
+				fprintf(stderr, "daxpin list: owners of page references not among the holders: %s\n",
+					holders.owners_reason);
 		}
 	}
 	if (rc == EXIT_OK && o.prometheus && daxpin_layouts_scan(ctx, NULL, 0, &layouts) < 0)

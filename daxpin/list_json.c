@@ -267,6 +267,9 @@ struct json_object *list_to_json(const struct daxpin_topology *t,
 		/* a holders array without holders is only "none" when complete */
 		add(root, "holders_complete", xjson_bool(o->holders->h->complete));
 		add_string(root, "holders_reason", o->holders->h->reason);
+		/* the owners of page references are holders too, if they could be searched */
+		add(root, "owners_searched", xjson_bool(!o->holders->owners_reason));
+		add_string(root, "owners_reason", o->holders->owners_reason);
 	}
 	return root;
 }

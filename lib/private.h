@@ -41,6 +41,13 @@ void daxpin_log(struct daxpin_ctx *ctx, int priority, const char *file,
 int array_grow(void **array, size_t *cap, size_t need, size_t size);
 void *array_push(void *array, size_t *nr, size_t size);
 
+struct daxpin_topology;
+/*
+ * lib/topology_pages.c: how many objects of t have page state (fsdax and
+ * devdax namespaces, dax devices)
+ */
+size_t topology_page_objects(const struct daxpin_topology *t);
+
 struct daxpin_process;
 /* lib/holders.c: the cgroup path of a process, through its /proc/PID dirfd */
 int holders_read_cgroup(int dfd, struct daxpin_process *p);

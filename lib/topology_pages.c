@@ -11,8 +11,7 @@
 
 #include "private.h"
 
-/* fsdax namespaces, devdax namespaces and every dax device: what has page state */
-static size_t objects_count(const struct daxpin_topology *t)
+size_t topology_page_objects(const struct daxpin_topology *t)
 {
 	size_t n = 0;
 
@@ -29,7 +28,7 @@ static size_t objects_count(const struct daxpin_topology *t)
 	return n;
 }
 
-/* objs is sized by objects_count() first, so the objects' pointers into it stay valid */
+/* objs is sized by topology_page_objects() first, so the objects' pointers into it stay valid */
 static struct daxpin_object_pages *object_attach(struct daxpin_topology_pages *tp,
 						 const struct daxpin_object_pages **member)
 {
@@ -105,7 +104,7 @@ DAXPIN_EXPORT int daxpin_topology_pages_scan(struct daxpin_ctx *ctx, struct daxp
 DAXPIN_EXPORT int daxpin_topology_pages_rescan(struct daxpin_topology_pages *tp,
 					       struct daxpin_topology *t)
 {
-	size_t n = objects_count(t);
+	size_t n = topology_page_objects(t);
 	int rc;
 
 	free(tp->objs);

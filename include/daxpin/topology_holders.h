@@ -17,6 +17,11 @@
 struct daxpin_topology_holders {
 	struct daxpin_holders *h;	/* what the objects' holders point to */
 	size_t nr;
+	/*
+	 * why the owners of page references are not among the holders, or
+	 * NULL (also when nothing in the topology has struct pages)
+	 */
+	const char *owners_reason;
 };
 
 /*

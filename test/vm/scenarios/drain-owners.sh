@@ -3,7 +3,8 @@
 # device-dax device, vmsplice()s 3 pages into a pipe, unmaps and closes the
 # device: it maps and opens nothing, yet its pipe holds the pages, and an
 # unbind now would oops the kernel when they drop (peer-hazard). list
-# --holders counts it; drain --dry-run and a timed-out drain name it with
+# --holders counts it (and says when it cannot: --no-bpf, unprivileged);
+# drain --dry-run and a timed-out drain name it with
 # the pipe's fd, inode, end and pages (JSON: holders[].references,
 # unattributed 0); drain --force SIGTERMs it, then unbinds, with no oops;
 # one that ignores SIGTERM is SIGKILLed after --grace; a pipe handed to a
@@ -36,6 +37,19 @@ expect "list --holders counts the owner as a holder of $dax and of its namespace
 	"$("$DAXPIN" list --holders --json | jq -r --arg d "$dax" '.regions[].namespaces[] |
 		select(.daxregion.devices[0].chardev == $d) | [.holders[], .daxregion.devices[0].holders[]] |
 		map("\(.pid) \(.access)") | join(",")')"
+# where the owners cannot be searched, list says so rather than "complete, nobody"
+expect "list --holders: owners searched as root" "true" \
+	"$("$DAXPIN" list --holders --json | jq -r '.owners_searched')"
+expect "list --holders --no-bpf: owners not searched, and why" "false not searched (--no-bpf) 0" \
+	"$("$DAXPIN" list --holders --no-bpf --json | jq -r --arg d "$dax" '"\(.owners_searched) \(.owners_reason) \(
+		[.regions[].namespaces[].daxregion.devices[]? | select(.chardev == $d) | .holders[]] | length)"')"
+as_nobody daxpin list --holders --json >/tmp/nobody.json 2>/tmp/nobody.err || true
+expect "unprivileged list --holders: owners not searched, with a reason" "false true" \
+	"$(jq -r '"\(.owners_searched) \(.owners_reason | length > 0)"' /tmp/nobody.json)"
+expect "unprivileged list --holders: holders incomplete" "false" "$(jq -r '.holders_complete' /tmp/nobody.json)"
+as_nobody daxpin list --holders -o NAME,HOLDERS >/dev/null 2>/tmp/nobody.err || true
+expect "unprivileged list --holders table: says the owners are missing" 1 \
+	"$(grep -c '^daxpin list: owners of page references not among the holders: ' /tmp/nobody.err)"
 run dry "$DAXPIN" drain --dry-run "$dax"
 expect "dry run, 3 pages in the pipe of a process that closed $dax: exit 5 (busy)" 5 $rc
 expect "dry run names the owner, its pipe fd, inode, end and pages" 1 \
