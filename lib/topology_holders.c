@@ -96,7 +96,8 @@ DAXPIN_EXPORT int daxpin_topology_holders_scan(struct daxpin_ctx *ctx, struct da
 	for (size_t i = 0; !rc && i < th->nr; i++)
 		*slots[i] = &th->h->targets[i];
 	if (!rc && topology_page_objects(t))
-		th->owners_reason = !th->h->owners ? "not searched (--no-bpf)" : th->h->owners->reason;
+		th->owners_reason = !th->h->owners ? "not searched: holders read from /proc only, without BPF" :
+						  th->h->owners->reason;
 out:
 	for (size_t i = 0; targets && i < th->nr; i++)
 		daxpin_target_clear(&targets[i]);

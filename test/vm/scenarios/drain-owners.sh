@@ -40,7 +40,7 @@ expect "list --holders counts the owner as a holder of $dax and of its namespace
 # where the owners cannot be searched, list says so rather than "complete, nobody"
 expect "list --holders: owners searched as root" "true" \
 	"$("$DAXPIN" list --holders --json | jq -r '.owners_searched')"
-expect "list --holders --no-bpf: owners not searched, and why" "false not searched (--no-bpf) 0" \
+expect "list --holders --no-bpf: owners not searched, and why" "false not searched: holders read from /proc only, without BPF 0" \
 	"$("$DAXPIN" list --holders --no-bpf --json | jq -r --arg d "$dax" '"\(.owners_searched) \(.owners_reason) \(
 		[.regions[].namespaces[].daxregion.devices[]? | select(.chardev == $d) | .holders[]] | length)"')"
 as_nobody daxpin list --holders --json >/tmp/nobody.json 2>/tmp/nobody.err || true
