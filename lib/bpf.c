@@ -14,7 +14,9 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
+#include <linux/capability.h>
 #include <bpf/bpf.h>
 
 #include "bpf.h"
@@ -52,6 +54,31 @@ void bpf_log_leave(struct bpf_log_scope *scope)
 {
 	libbpf_set_print(scope->saved);
 	log_ctx = scope->saved_ctx;
+}
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static bool have_cap(const struct __user_cap_data_struct data[2], int cap)
+{
+	return data[cap / 32].effective & (1U << (cap % 32));
+}
+
+bool bpf_capable(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { 0 };
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return have_cap(data, CAP_SYS_ADMIN) ||
+	       (have_cap(data, CAP_BPF) && have_cap(data, CAP_PERFMON));
 }
 
 static const char pin_root[] = "/sys/fs/bpf/daxpin";

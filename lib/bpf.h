@@ -35,6 +35,14 @@ struct bpf_log_scope {
 void bpf_log_enter(struct daxpin_ctx *ctx, struct bpf_log_scope *scope);
 void bpf_log_leave(struct bpf_log_scope *scope);
 
+/*
+ * Whether this process may load daxpin's programs at all: CAP_BPF and
+ * CAP_PERFMON, or CAP_SYS_ADMIN in their place. The kernel asks that of
+ * tracing programs (iterators, fentry) and of the page state's reads of
+ * kernel memory; without them every load fails with EPERM.
+ */
+bool bpf_capable(void);
+
 #define BPF_LOADED_PROGS_MAX 8
 
 /* A skeleton's programs, loaded now or taken from pins. */
@@ -72,17 +80,23 @@ void bpf_loaded_unlock(const struct bpf_loaded *l);
 /*
  * BPF_SKELETON_GET(ctx, NAME, &skel, pin, &loaded): NAME__open()
  * and bpf_loaded_get() under the log policy; 0, or -errno with *skel NULL.
+ * Without bpf_capable(), -EPERM at once: libbpf would parse the object
+ * and try a load only to be refused, the fixed cost of every
+ * unprivileged invocation.
  * BPF_SKELETON_PUT(NAME, skel, &loaded) undoes it.
  */
 #define BPF_SKELETON_GET(ctx, name, skelp, pin, loaded) ({		\
 	struct bpf_log_scope scope_;						\
-	int rc_;								\
+	int rc_ = -EPERM;							\
 										\
-	bpf_log_enter(ctx, &scope_);						\
-	*(skelp) = name##__open();						\
-	rc_ = *(skelp) ? bpf_loaded_get(ctx, (*(skelp))->skeleton, pin, loaded) \
-		       : -errno;						\
-	bpf_log_leave(&scope_);							\
+	*(skelp) = NULL;							\
+	if (bpf_capable()) {							\
+		bpf_log_enter(ctx, &scope_);					\
+		*(skelp) = name##__open();					\
+		rc_ = *(skelp) ? bpf_loaded_get(ctx, (*(skelp))->skeleton,	\
+						pin, loaded) : -errno;		\
+		bpf_log_leave(&scope_);						\
+	}									\
 	if (rc_ && *(skelp)) {							\
 		name##__destroy(*(skelp));					\
 		*(skelp) = NULL;						\

@@ -25,8 +25,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <unistd.h>
-#include <sys/syscall.h>
-#include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -65,38 +63,11 @@ static int unavailable(struct daxpin_pagestate *ps, int error,
 
 #if PAGESTATE_BPF
 
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
-
 /* One BPF_PROG_TEST_RUN covers at most this many pages (4 GiB of 4 KiB
  * pages) so that no single run keeps a CPU for long. */
 #define PAGES_PER_RUN (1ULL << 20)
 
 static const char btf_path[] = "/sys/kernel/btf/vmlinux";
-
-static bool have_cap(const struct __user_cap_data_struct data[2], int cap)
-{
-	return data[cap / 32].effective & (1U << (cap % 32));
-}
-
-/* The kernel accepts CAP_SYS_ADMIN in place of both CAP_BPF (loading a
- * program) and CAP_PERFMON (bpf_probe_read_kernel()). */
-static bool have_caps(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2] = { 0 };
-
-	if (syscall(SYS_capget, &hdr, data))
-		return false;
-	return have_cap(data, CAP_SYS_ADMIN) ||
-	       (have_cap(data, CAP_BPF) && have_cap(data, CAP_PERFMON));
-}
 
 /* lockdown=confidentiality removes bpf_probe_read_kernel(); integrity
  * mode leaves it. No securityfs, no lockdown LSM: nothing to refuse. */
@@ -156,7 +127,8 @@ static int load(struct daxpin_pagestate *ps)
 	if (locked_down())
 		return unavailable(ps, -EPERM,
 				   "kernel lockdown=confidentiality forbids reading kernel memory");
-	if (!have_caps())
+	/* checked here too: lockdown's reason comes first, then this one */
+	if (!bpf_capable())
 		return unavailable(ps, -EPERM, "needs CAP_BPF and CAP_PERFMON (run as root)");
 	rc = BPF_SKELETON_GET(ps->ctx, pagestate, &ps->skel, "", &ps->loaded);
 	/* libbpf resolves the program's typeless extern from /proc/kallsyms,
