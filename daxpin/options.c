@@ -41,7 +41,7 @@ static void option_print(FILE *out, const struct command_option *o, int column)
 	fputc('\n', out);
 }
 
-void command_usage(FILE *out, const struct command_spec *cmd)
+static void command_usage(FILE *out, const struct command_spec *cmd)
 {
 	char left[64];
 	int column = 25;

@@ -3,7 +3,6 @@
 #define DAXPIN_OPTIONS_H
 
 #include <stddef.h>
-#include <stdio.h>
 
 #include "output.h"
 
@@ -34,8 +33,6 @@ struct command_spec {
 	const struct column *columns;	/* -H describes them */
 	size_t nr_columns;
 };
-
-void command_usage(FILE *out, const struct command_spec *cmd);
 
 /*
  * The next option of argv (getopt_long over cmd's options): its key, with
