@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <daxpin/filepages.h>
+
 #include "builtin.h"
 #include "exitcodes.h"
 #include "interrupt.h"

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <daxpin/filepages.h>
+
 #include "exitcodes.h"
 #include "layouts_output.h"
 

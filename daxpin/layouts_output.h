@@ -8,6 +8,7 @@
 
 #include <daxpin/daxpin.h>
 #include <daxpin/layouts.h>
+#include <daxpin/targets.h>
 
 #include "output.h"
 #include "waiter_pages.h"

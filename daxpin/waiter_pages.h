@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 
 #include <daxpin/daxpin.h>
+#include <daxpin/filepages.h>
 #include <daxpin/layouts.h>
 
 /* What one waiter's layout break waits for: its file's referenced pages

@@ -2,6 +2,8 @@
 #ifndef DAXPIN_DAXPIN_H
 #define DAXPIN_DAXPIN_H
 
+/* Fronts lib/core/. */
+
 /*
  * libdaxpin: who holds pages of a persistent-memory device.
  *
@@ -51,13 +53,5 @@ typedef void (*daxpin_log_fn)(struct daxpin_ctx *ctx, int priority,
 void daxpin_set_log_fn(struct daxpin_ctx *ctx, daxpin_log_fn fn);
 void daxpin_set_log_priority(struct daxpin_ctx *ctx, int priority);
 int daxpin_get_log_priority(struct daxpin_ctx *ctx);
-
-/*
- * The first kernel module persistent memory needs (libnvdimm, nd_pmem,
- * dax_pmem, device_dax) that is neither loaded nor built in, or NULL.
- */
-const char *daxpin_missing_module(struct daxpin_ctx *ctx);
-
-#include <daxpin/topology.h>
 
 #endif

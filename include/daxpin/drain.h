@@ -2,6 +2,8 @@
 #ifndef DAXPIN_DRAIN_H
 #define DAXPIN_DRAIN_H
 
+/* Fronts lib/drain/. */
+
 /*
  * Drain: take dax devices and namespaces out of service only once nothing
  * holds them. A drain waits until no process maps or opens a target and no

@@ -2,19 +2,21 @@
 #ifndef DAXPIN_HOLDERS_H
 #define DAXPIN_HOLDERS_H
 
+/* Fronts lib/holders/. */
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <daxpin/targets.h>
+
 /*
  * Holders: the processes that map, open or otherwise use a persistent-memory
  * device, a DAX filesystem or a file on one.
  *
- * A target is a set of keys. Keys are device numbers and inode numbers, never
- * paths, so a process in another mount namespace (a container with its own
- * /dev) is found as well as one in ours. One daxpin_holders_scan() reads
- * /proc once for all targets.
+ * The targets (daxpin/targets.h) are sets of device and inode numbers;
+ * one daxpin_holders_scan() reads /proc once for all targets.
  */
 
 struct daxpin_ctx;
@@ -24,45 +26,6 @@ struct daxpin_owner;
 struct daxpin_owners;
 struct daxpin_target_owners;
 struct daxpin_namespace;
-
-enum daxpin_key_kind {
-	DAXPIN_KEY_CHARDEV,	/* any character device node with rdev == dev (device-dax) */
-	DAXPIN_KEY_BLOCKDEV,	/* any block device node with rdev == dev (fsdax pmemN) */
-	DAXPIN_KEY_FILESYSTEM,	/* every file of the filesystem whose st_dev == dev */
-	DAXPIN_KEY_FILE,	/* one file: st_dev == dev and st_ino == ino */
-};
-
-struct daxpin_key {
-	enum daxpin_key_kind kind;
-	dev_t dev;
-	ino_t ino;		/* DAXPIN_KEY_FILE only */
-	mode_t type;		/* DAXPIN_KEY_FILE: S_IFDIR, S_IFREG... if known, else 0 */
-};
-
-struct daxpin_target {
-	struct daxpin_key *keys;
-	size_t nr_keys;
-};
-
-/*
- * Each appends the keys of an object to t (start from a zeroed target);
- * 0 or a negative errno. A device-dax device: its character device. A
- * namespace: its dax devices, or its block device and the filesystems
- * mounted from it. A path: a character or block device node as the device
- * (a block device with its filesystems), a mount point as its whole
- * filesystem, anything else as that one file (-ENOENT if it does not exist).
- */
-int daxpin_target_add_key(struct daxpin_target *t, enum daxpin_key_kind kind,
-			  dev_t dev, ino_t ino);
-int daxpin_target_add_daxdev(struct daxpin_target *t,
-			     const struct daxpin_daxdev *d);
-int daxpin_target_add_namespace(struct daxpin_target *t,
-				const struct daxpin_namespace *ns);
-/* A dax device, namespace or block device of topology t by name; -ENOENT if none. */
-int daxpin_target_add_name(struct daxpin_target *t, const struct daxpin_topology *topo,
-			   const char *name);
-int daxpin_target_add_path(struct daxpin_target *t, const char *path);
-void daxpin_target_clear(struct daxpin_target *t);
 
 /* How a process uses a target: fuser's letters, plus 'p'. */
 enum daxpin_access {
@@ -175,5 +138,22 @@ int daxpin_holders_scan(struct daxpin_ctx *ctx,
 			struct daxpin_holders **out);
 /* Closes the pidfds and frees everything. */
 void daxpin_holders_free(struct daxpin_holders *h);
+
+/**
+ * daxpin_holders_add_owners() - make reference owners holders
+ * @h: holders of the same targets, in the same order
+ * @o: owners from daxpin_owners_scan(); @h takes it over (freed with @h),
+ *	also on failure
+ *
+ * Each owner becomes a holder of its target, with the access bits of its
+ * references (%DAXPIN_ACCESS_PIPE, ...) and daxpin_holder::owner; a
+ * process that held nothing else is added to @h with a pidfd proven to
+ * name the process the iterator saw (the same start time), or left out if
+ * it exited meanwhile. daxpin_target_holders::owners points at the
+ * target's owners.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int daxpin_holders_add_owners(struct daxpin_holders *h, struct daxpin_owners *o);
 
 #endif

@@ -2,6 +2,8 @@
 #ifndef DAXPIN_MONITOR_H
 #define DAXPIN_MONITOR_H
 
+/* Fronts lib/events/. */
+
 /*
  * Persistent-memory devices appearing, going, and binding to or unbinding
  * from their drivers (ndctl enable/disable-namespace, daxctl

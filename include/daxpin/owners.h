@@ -2,6 +2,8 @@
 #ifndef DAXPIN_OWNERS_H
 #define DAXPIN_OWNERS_H
 
+/* Fronts lib/pages/. */
+
 /*
  * Reference owners: the processes behind the page references of a DAX
  * device, where the kernel keeps them findable.
@@ -33,7 +35,6 @@
 
 struct daxpin_ctx;
 struct daxpin_target;
-struct daxpin_holders;
 
 /**
  * enum daxpin_ref_kind - what holds page references for a process
@@ -194,22 +195,6 @@ int daxpin_owners_scan(struct daxpin_ctx *ctx,
 		       struct daxpin_owners **out);
 void daxpin_owners_free(struct daxpin_owners *o);
 
-/**
- * daxpin_holders_add_owners() - make reference owners holders
- * @h: holders of the same targets, in the same order
- * @o: owners from daxpin_owners_scan(); @h takes it over (freed with @h),
- *	also on failure
- *
- * Each owner becomes a holder of its target, with the access bits of its
- * references (%DAXPIN_ACCESS_PIPE, ...) and daxpin_holder::owner; a
- * process that held nothing else is added to @h with a pidfd proven to
- * name the process the iterator saw (the same start time), or left out if
- * it exited meanwhile. daxpin_target_holders::owners points at the
- * target's owners.
- *
- * Return: 0 or -ENOMEM.
- */
-int daxpin_holders_add_owners(struct daxpin_holders *h, struct daxpin_owners *o);
 
 /**
  * daxpin_ref_kind_name() - stable name of a reference kind

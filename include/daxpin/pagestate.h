@@ -2,6 +2,8 @@
 #ifndef DAXPIN_PAGESTATE_H
 #define DAXPIN_PAGESTATE_H
 
+/* Fronts lib/pages/. */
+
 /*
  * Page state: how many pages of a DAX device are still referenced,
  * DMA-pinned or mapped, read from the running kernel's struct pages.

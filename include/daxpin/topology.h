@@ -2,6 +2,8 @@
 #ifndef DAXPIN_TOPOLOGY_H
 #define DAXPIN_TOPOLOGY_H
 
+/* Fronts lib/topology/. */
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -180,5 +182,11 @@ const char *daxpin_ns_mode_name(enum daxpin_ns_mode mode);
 const char *daxpin_map_name(enum daxpin_map map);
 /* The daxctl mode of a device: "devdax" (also when disabled), "system-ram", "famfs" */
 const char *daxpin_daxdev_mode_name(const struct daxpin_daxdev *dev);
+
+/*
+ * The first kernel module persistent memory needs (libnvdimm, nd_pmem,
+ * dax_pmem, device_dax) that is neither loaded nor built in, or NULL.
+ */
+const char *daxpin_missing_module(struct daxpin_ctx *ctx);
 
 #endif

@@ -2,6 +2,8 @@
 #ifndef DAXPIN_TOPOLOGY_HOLDERS_H
 #define DAXPIN_TOPOLOGY_HOLDERS_H
 
+/* Fronts lib/holders/. */
+
 #include <stdbool.h>
 #include <stddef.h>
 

@@ -2,6 +2,8 @@
 #ifndef DAXPIN_TOPOLOGY_PAGES_H
 #define DAXPIN_TOPOLOGY_PAGES_H
 
+/* Fronts lib/pages/. */
+
 #include <stdbool.h>
 #include <sys/types.h>
 

@@ -10,7 +10,7 @@
 # holders scan plus owners scan) against `--no-owners` (today's holders
 # scan alone) and their ratio; the goal is at most 2.
 #
-# Measured with programs pinned in bpffs (lib/bpf.c; QEMU TCG, 2,074
+# Measured with programs pinned in bpffs (lib/core/bpf.c; QEMU TCG, 2,074
 # processes, 10 runs each, the host busy with a suite run): 7.2 --no-owners
 # 1.30 s, with owners 0.82 s, ratio 0.63; 6.1 1.54 s and 0.58 s, ratio 0.37:
 # the goal met on both. (Before the pins: 7.2 ratio 8.6, each run loading

@@ -96,7 +96,7 @@ static void *copy_share(void *arg)
 }
 
 /* The threads a page scan uses: one per CPU this process may run on, at
- * most 16 (lib/pagestate.c, PAGESCAN_SLOTS) */
+ * most 16 (lib/pages/pagestate.c, PAGESCAN_SLOTS) */
 static unsigned int scan_threads(void)
 {
 	cpu_set_t set;

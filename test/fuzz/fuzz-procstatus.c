@@ -6,7 +6,7 @@
 
 #include <daxpin/holders.h>
 
-#include "procstatus.h"
+#include "holders/procstatus.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "mounts.h"
+#include "topology/mounts.h"
 
 static void parse_xfs_dax_line(void **state)
 {

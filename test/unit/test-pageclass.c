@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The page-state classification (lib/pageclass.c) on synthetic folio runs,
+ * The page-state classification (lib/pages/pageclass.c) on synthetic folio runs,
  * as the BPF scan reports them, under both kernel semantics.
  */
 #include <setjmp.h>
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "pageclass.h"
+#include "pages/pageclass.h"
 
 #define IDLE_REF DAXPIN_PAGES_IDLE_REF
 #define MAPPING_REFS DAXPIN_PAGES_MAPPING_REFS

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "procmaps.h"
+#include "holders/procmaps.h"
 
 static int parse(const char *line, struct procmaps_entry *e)
 {

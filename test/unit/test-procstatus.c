@@ -10,7 +10,7 @@
 
 #include <daxpin/holders.h>
 
-#include "procstatus.h"
+#include "holders/procstatus.h"
 
 static void parse(const char *text, struct daxpin_process *p)
 {

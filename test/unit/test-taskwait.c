@@ -9,7 +9,7 @@
 #include <linux/falloc.h>
 #include <linux/fs.h>
 
-#include "taskwait.h"
+#include "layouts/taskwait.h"
 
 /* /proc/PID/stack of a same-size truncate on XFS, Debian 7.2 */
 static void stack_innermost_wait_function(void **state)

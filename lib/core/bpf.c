@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The one place libdaxpin loads BPF programs: the libbpf log policy, the
+ * skeleton loader with its bpffs pins, and the iterator reader (lib/core/bpf.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <linux/capability.h>
+#include <bpf/bpf.h>
+
+#include "bpf.h"
+#include "private.h"
+
+/* libbpf logs through a process-wide callback without a user pointer: the
+ * handle being loaded is passed on the side, per thread. */
+static __thread struct daxpin_ctx *log_ctx;
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	struct daxpin_ctx *ctx = log_ctx;
+	int prio = level == LIBBPF_WARN ? LOG_INFO : LOG_DEBUG;
+	char msg[512];
+
+	if (!ctx || ctx->log_priority < prio)
+		return 0;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* libbpf prefixes its messages with "libbpf: " itself */
+	daxpin_log(ctx, prio, __FILE__, __LINE__, "libbpf", "%s",
+		   strncmp(msg, "libbpf: ", 8) ? msg : msg + 8);
+	return 0;
+}
+
+void bpf_log_enter(struct daxpin_ctx *ctx, struct bpf_log_scope *scope)
+{
+	scope->saved_ctx = log_ctx;
+	log_ctx = ctx;
+	scope->saved = libbpf_set_print(libbpf_log);
+}
+
+void bpf_log_leave(struct bpf_log_scope *scope)
+{
+	libbpf_set_print(scope->saved);
+	log_ctx = scope->saved_ctx;
+}
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static bool have_cap(const struct __user_cap_data_struct data[2], int cap)
+{
+	return data[cap / 32].effective & (1U << (cap % 32));
+}
+
+bool bpf_capable(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { 0 };
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return have_cap(data, CAP_SYS_ADMIN) ||
+	       (have_cap(data, CAP_BPF) && have_cap(data, CAP_PERFMON));
+}
+
+static const char pin_root[] = "/sys/fs/bpf/daxpin";
+
+/* the skeleton declares its entries' sizes: it may be newer than this libbpf */
+static struct bpf_prog_skeleton *prog_at(const struct bpf_object_skeleton *s, int i)
+{
+	return (struct bpf_prog_skeleton *)((char *)s->progs + (size_t)i * s->prog_skel_sz);
+}
+
+static struct bpf_map_skeleton *map_at(const struct bpf_object_skeleton *s, int i)
+{
+	return (struct bpf_map_skeleton *)((char *)s->maps + (size_t)i * s->map_skel_sz);
+}
+
+/* FNV-1a of the BPF object: a changed program gets other pins. */
+static uint64_t object_hash(const struct bpf_object_skeleton *s)
+{
+	const unsigned char *p = s->data;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < s->data_sz; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* A directory for pins that only the caller can write, or -1. */
+static int pin_mkdir(struct daxpin_ctx *ctx, const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if (mkdir(path, 0700) && errno != EEXIST)
+		return -1;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) || st.st_uid != geteuid() || (st.st_mode & 077)) {
+		info(ctx, "%s: not the caller's own 0700 directory: BPF programs not pinned\n", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int pin_dir_open(struct daxpin_ctx *ctx, const struct bpf_object_skeleton *s,
+			const char *pin, char *path, size_t size)
+{
+	struct statfs fs;
+	int root, rc;
+
+	/* root only: a directory another user made first is not used */
+	if (geteuid() || statfs("/sys/fs/bpf", &fs) || fs.f_type != BPF_FS_MAGIC)
+		return -1;
+	root = pin_mkdir(ctx, pin_root);
+	if (root < 0)
+		return -1;
+	close(root);
+	rc = snprintf(path, size, "%s/%s_%016" PRIx64 "%s%s", pin_root, s->name,
+		      object_hash(s), *pin ? "_" : "", pin);
+	if (rc < 0 || (size_t)rc >= size)
+		return -1;
+	return pin_mkdir(ctx, path);
+}
+
+/* DIR/NAME, or "" when it does not fit (bpf_obj_get() then fails) */
+static const char *pin_path(char *out, size_t size, const char *dir, const char *name)
+{
+	int n = snprintf(out, size, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= size)
+		out[0] = 0;
+	return out;
+}
+
+/* The .bss of a pinned set, mapped as the skeleton would have. */
+static int bss_map(struct bpf_loaded *l, int map_fd)
+{
+	struct bpf_map_skeleton *m = map_at(l->skeleton, 0);
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	if (bpf_obj_get_info_by_fd(map_fd, &info, &len))
+		return -errno;
+	l->bss_size = (info.value_size + page - 1) / page * page;
+	p = mmap(NULL, l->bss_size, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	l->bss = p;
+	*m->mmaped = p;
+	return 0;
+}
+
+/* Programs and the .bss from the pins where there are pins, the rest loaded. */
+static int get_pinned(struct daxpin_ctx *ctx, struct bpf_loaded *l, const char *dir)
+{
+	struct bpf_object_skeleton *s = l->skeleton;
+	char path[PATH_MAX];
+	int missing = 0, map_fd, rc = 0;
+	bool pinned;
+
+	map_fd = bpf_obj_get(pin_path(path, sizeof(path), dir, "bss"));
+	for (int i = 0; i < s->prog_cnt; i++) {
+		struct bpf_prog_skeleton *p = prog_at(s, i);
+
+		/* programs pinned without the .bss they wrote to are of no use */
+		l->prog_fds[i] = map_fd >= 0 ? bpf_obj_get(pin_path(path, sizeof(path), dir, p->name)) : -1;
+		missing += l->prog_fds[i] < 0;
+	}
+	if (!missing) {
+		rc = bss_map(l, map_fd);
+		close(map_fd);
+		dbg(ctx, "%s: BPF programs from %s\n", s->name, dir);
+		return rc;
+	}
+	for (int i = 0; i < s->prog_cnt; i++) {
+		struct bpf_prog_skeleton *p = prog_at(s, i);
+
+		rc = bpf_program__set_autoload(*p->prog, l->prog_fds[i] < 0);
+		if (rc)
+			goto out;
+	}
+	if (map_fd >= 0 && (rc = bpf_map__reuse_fd(*map_at(s, 0)->map, map_fd)))
+		goto out;
+	if (bpf_object__load_skeleton(s) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	/* a new .bss: pins of programs that wrote to an older one must go */
+	for (int i = 0; i < s->prog_cnt && map_fd < 0; i++)
+		unlinkat(l->pin_dir, prog_at(s, i)->name, 0);
+	pinned = map_fd >= 0 || !bpf_obj_pin(bpf_map__fd(*map_at(s, 0)->map),
+					     pin_path(path, sizeof(path), dir, "bss"));
+	for (int i = 0; i < s->prog_cnt && !rc; i++) {
+		struct bpf_prog_skeleton *p = prog_at(s, i);
+
+		if (l->prog_fds[i] >= 0 || !bpf_program__autoload(*p->prog))
+			continue;
+		l->prog_fds[i] = dup(bpf_program__fd(*p->prog));
+		if (l->prog_fds[i] < 0)
+			rc = -errno;
+		else if (pinned &&
+			 bpf_obj_pin(l->prog_fds[i], pin_path(path, sizeof(path), dir, p->name)))
+			pinned = false;
+	}
+	/* unpinned, the programs still work for this caller */
+	dbg(ctx, "%s: BPF programs loaded, %s %s\n", s->name,
+	    pinned ? "pinned in" : "could not pin them in", dir);
+out:
+	if (map_fd >= 0)
+		close(map_fd);
+	return rc;
+}
+
+static int get_unpinned(struct bpf_loaded *l)
+{
+	struct bpf_object_skeleton *s = l->skeleton;
+
+	if (bpf_object__load_skeleton(s) < 0)
+		return -errno;
+	for (int i = 0; i < s->prog_cnt; i++)
+		if ((l->prog_fds[i] = dup(bpf_program__fd(*prog_at(s, i)->prog))) < 0)
+			return -errno;
+	return 0;
+}
+
+int bpf_loaded_get(struct daxpin_ctx *ctx, struct bpf_object_skeleton *s,
+		   const char *pin, struct bpf_loaded *l)
+{
+	char dir[PATH_MAX];
+	int rc;
+
+	*l = (struct bpf_loaded){ .skeleton = s, .pin_dir = -1 };
+	for (size_t i = 0; i < BPF_LOADED_PROGS_MAX; i++)
+		l->prog_fds[i] = -1;
+	if (s->prog_cnt > BPF_LOADED_PROGS_MAX || s->map_cnt != 1)
+		return -E2BIG;
+	l->pin_dir = pin_dir_open(ctx, s, pin, dir, sizeof(dir));
+	if (l->pin_dir < 0) {
+		rc = get_unpinned(l);
+	} else {
+		/* one loader at a time, so that all pins share one .bss */
+		bpf_loaded_lock(l);
+		rc = get_pinned(ctx, l, dir);
+		bpf_loaded_unlock(l);
+	}
+	if (rc)
+		bpf_loaded_release(l);
+	return rc;
+}
+
+void bpf_loaded_release(struct bpf_loaded *l)
+{
+	for (size_t i = 0; i < BPF_LOADED_PROGS_MAX; i++)
+		if (l->prog_fds[i] >= 0) {
+			close(l->prog_fds[i]);
+			l->prog_fds[i] = -1;
+		}
+	if (l->bss) {
+		munmap(l->bss, l->bss_size);
+		*map_at(l->skeleton, 0)->mmaped = NULL;
+		l->bss = NULL;
+	}
+	if (l->pin_dir >= 0)
+		close(l->pin_dir);
+	l->pin_dir = -1;
+}
+
+const char *bpf_module_instance(const char *module, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/sys/module/%s", module);
+	if (stat(path, &st))
+		snprintf(buf, size, "%s_none", module);
+	else
+		snprintf(buf, size, "%s_%llx", module, (unsigned long long)st.st_ino);
+	return buf;
+}
+
+int bpf_loaded_prog_fd(const struct bpf_loaded *l, const struct bpf_program *prog)
+{
+	for (int i = 0; i < l->skeleton->prog_cnt; i++)
+		if (*prog_at(l->skeleton, i)->prog == prog)
+			return l->prog_fds[i];
+	return -1;
+}
+
+void bpf_loaded_lock(const struct bpf_loaded *l)
+{
+	if (l->pin_dir >= 0)
+		while (flock(l->pin_dir, LOCK_EX) && errno == EINTR)
+			;
+}
+
+void bpf_loaded_unlock(const struct bpf_loaded *l)
+{
+	if (l->pin_dir >= 0)
+		flock(l->pin_dir, LOCK_UN);
+}
+
+int bpf_iter_read_all(int prog_fd, char **buf, size_t *len, size_t *cap)
+{
+	int link = bpf_link_create(prog_fd, 0, BPF_TRACE_ITER, NULL);
+	int fd, rc = 0;
+
+	if (link < 0)
+		return -errno;
+	fd = bpf_iter_create(link);
+	if (fd < 0)
+		rc = -errno;
+	while (fd >= 0 && !rc) {
+		ssize_t n;
+
+		rc = array_grow((void **)buf, cap, *len + 65536, 1);
+		if (rc)
+			break;
+		n = read(fd, *buf + *len, *cap - *len);
+		if (n < 0 && errno != EINTR)
+			rc = -errno;
+		if (n == 0)
+			break;
+		if (n > 0)
+			*len += (size_t)n;
+	}
+	if (fd >= 0)
+		close(fd);
+	close(link);
+	return rc;
+}

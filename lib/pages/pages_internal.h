@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef DAXPIN_PAGES_INTERNAL_H
+#define DAXPIN_PAGES_INTERNAL_H
+
+/*
+ * What lib/pages/ gives the subsystems above it (holders, drain) beyond
+ * its public headers: counts and a scanner whose shape is not API yet.
+ */
+
+#include <stddef.h>
+
+struct daxpin_ctx;
+struct daxpin_topology;
+struct daxpin_owners;
+struct daxpin_owners_target;
+struct daxpin_pagestate;
+
+/*
+ * topology_pages.c: how many objects of t have page state (fsdax and
+ * devdax namespaces, dax devices)
+ */
+size_t topology_page_objects(const struct daxpin_topology *t);
+
+/*
+ * owners.c: the reference-owners iterator loaded once for many scans
+ * (a drain's rechecks). Open always gives a scanner (NULL only with
+ * -ENOMEM); one that could not load makes every run's result say why. Run
+ * counts references with the caller's page-state handle.
+ */
+struct owners_scanner;
+int owners_scanner_open(struct daxpin_ctx *ctx, struct owners_scanner **out);
+int owners_scanner_run(struct owners_scanner *sc, struct daxpin_pagestate *ps,
+		       const struct daxpin_owners_target *targets, size_t nr_targets,
+		       struct daxpin_owners **out);
+void owners_scanner_close(struct owners_scanner *sc);
+
+#endif
