@@ -21,7 +21,6 @@
 #include <daxpin/holders.h>
 #include <daxpin/owners.h>
 
-#include "topology/mounts.h"
 #include "core/private.h"
 #include "procmaps.h"
 #include "procstatus.h"

@@ -17,11 +17,11 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
+#include <libmount.h>
 
 #include <daxpin/holders.h>
 #include <daxpin/owners.h>
 
-#include "topology/mounts.h"
 #include "core/private.h"
 #include "procmaps.h"
 #include "procstatus.h"
@@ -516,34 +516,32 @@ static bool in_group(gid_t gid)
  */
 static bool proc_hides_processes(void)
 {
-	char *line = NULL;
-	size_t cap = 0;
+	struct libmnt_table *tb;
+	struct libmnt_iter *it;
+	struct libmnt_fs *fs;
 	bool hides = false;
-	FILE *f;
 
 	if (geteuid() == 0)
 		return false;
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return false;
-	/* overlay lines run past any fixed buffer: getline */
-	while (!hides && getline(&line, &cap, f) > 0) {
-		struct mountinfo_entry e;
-		const char *hidepid, *gid;
+	tb = mnt_new_table_from_file("/proc/self/mountinfo");
+	it = mnt_new_iter(MNT_ITER_FORWARD);
+	while (tb && it && !hides && mnt_table_next_fs(tb, it, &fs) == 0) {
+		const char *opts = mnt_fs_get_fs_options(fs);
+		char *hidepid, *gid;
+		size_t len, gid_len;
 
-		if (mountinfo_parse_line(line, &e) < 0 || strcmp(e.target, "/proc") ||
-		    strcmp(e.fstype, "proc"))
+		if (!mnt_fs_streq_target(fs, "/proc") || !mnt_fs_match_fstype(fs, "proc") ||
+		    !opts || mnt_optstr_get_option(opts, "hidepid", &hidepid, &len) || !hidepid)
 			continue;
-		hidepid = strstr(e.super_options, "hidepid=");
-		gid = strstr(e.super_options, "gid=");
-		hides = hidepid && (hidepid[8] == '2' || hidepid[8] == '4' ||
-				    !strncmp(hidepid + 8, "invisible", 9) ||
-				    !strncmp(hidepid + 8, "ptraceable", 10));
-		if (hides && gid && in_group((gid_t)strtoul(gid + 4, NULL, 10)))
+		hides = (len == 1 && (*hidepid == '2' || *hidepid == '4')) ||
+			(len == 9 && !strncmp(hidepid, "invisible", 9)) ||
+			(len == 10 && !strncmp(hidepid, "ptraceable", 10));
+		if (hides && !mnt_optstr_get_option(opts, "gid", &gid, &gid_len) && gid &&
+		    in_group((gid_t)strtoul(gid, NULL, 10)))
 			hides = false;
 	}
-	free(line);
-	fclose(f);
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
 	return hides;
 }
 

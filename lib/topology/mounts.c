@@ -2,75 +2,26 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
+#include <libmount.h>
 
 #include "mounts.h"
 #include "core/private.h"
 
-/* The kernel escapes space, tab, newline and backslash as \ooo (show_mountinfo). */
-static void unescape_octal(char *s)
-{
-	char *out = s;
-
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*out++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
-					(s[3] - '0'));
-			s += 4;
-		} else {
-			*out++ = *s++;
-		}
-	}
-	*out = '\0';
-}
-
-int mountinfo_parse_line(char *line, struct mountinfo_entry *e)
-{
-	char *field[6], *save = NULL, *tok;
-	int n = 0;
-
-	line[strcspn(line, "\n")] = '\0';
-	/* id parent maj:min root target options [optional...] - fstype source super */
-	for (tok = strtok_r(line, " ", &save); tok && n < 6;
-	     tok = strtok_r(NULL, " ", &save))
-		field[n++] = tok;
-	if (n < 6 || sscanf(field[2], "%u:%u", &e->major, &e->minor) != 2)
-		return -EINVAL;
-	e->target = field[4];
-	while (tok && strcmp(tok, "-") != 0)
-		tok = strtok_r(NULL, " ", &save);
-	if (!tok)
-		return -EINVAL;
-	e->fstype = strtok_r(NULL, " ", &save);
-	e->source = strtok_r(NULL, " ", &save);
-	e->super_options = strtok_r(NULL, " ", &save);
-	if (!e->fstype || !e->source || !e->super_options)
-		return -EINVAL;
-	unescape_octal(e->target);
-	unescape_octal(e->source);
-	return 0;
-}
-
-const char *mountinfo_dax_mode(const char *super_options)
+const char *mounts_dax_mode(const char *fs_options)
 {
 	static const char *const modes[] = { "always", "inode", "never" };
-	const char *p = super_options;
+	char *value;
+	size_t len;
 
-	while (p && *p) {
-		size_t len = strcspn(p, ",");
-
-		/* ext4 before 5.8 and "-o dax" print the bare flag, meaning always */
-		if (len == 3 && strncmp(p, "dax", 3) == 0)
-			return "always";
-		if (len > 4 && strncmp(p, "dax=", 4) == 0)
-			for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
-				if (len - 4 == strlen(modes[i]) &&
-				    strncmp(p + 4, modes[i], len - 4) == 0)
-					return modes[i];
-		p += len;
-		if (*p == ',')
-			p++;
-	}
+	if (!fs_options || mnt_optstr_get_option(fs_options, "dax", &value, &len) != 0)
+		return NULL;
+	/* ext4 before 5.8 and "-o dax" print the bare flag, meaning always */
+	if (!value)
+		return "always";
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++)
+		if (len == strlen(modes[i]) && strncmp(value, modes[i], len) == 0)
+			return modes[i];
 	return NULL;
 }
 
@@ -84,35 +35,39 @@ void mounts_free(struct daxpin_mount *mounts, size_t nr)
 	free(mounts);
 }
 
-int mounts_of_blockdev(FILE *mountinfo, unsigned int major, unsigned int minor,
+static char *strdup_or_empty(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+int mounts_of_blockdev(struct libmnt_table *tb, unsigned int major, unsigned int minor,
 		       struct daxpin_mount **out)
 {
+	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
 	struct daxpin_mount *mounts = NULL, *m;
-	char *line = NULL;
-	size_t cap = 0, nr = 0;
+	struct libmnt_fs *fs;
+	size_t nr = 0;
 
-	rewind(mountinfo);
-	while (getline(&line, &cap, mountinfo) > 0) {
-		struct mountinfo_entry e;
-
-		if (mountinfo_parse_line(line, &e) < 0 || e.major != major ||
-		    e.minor != minor)
+	if (!it)
+		return -ENOMEM;
+	while (mnt_table_next_fs(tb, it, &fs) == 0) {
+		if (mnt_fs_get_devno(fs) != makedev(major, minor))
 			continue;
 		m = array_push(&mounts, &nr, sizeof(*m));
 		if (!m)
 			goto nomem;
-		m->target = strdup(e.target);
-		m->fstype = strdup(e.fstype);
-		m->source = strdup(e.source);
-		m->dax = mountinfo_dax_mode(e.super_options);
+		m->target = strdup_or_empty(mnt_fs_get_target(fs));
+		m->fstype = strdup_or_empty(mnt_fs_get_fstype(fs));
+		m->source = strdup_or_empty(mnt_fs_get_source(fs));
+		m->dax = mounts_dax_mode(mnt_fs_get_fs_options(fs));
 		if (!m->target || !m->fstype || !m->source)
 			goto nomem;
 	}
-	free(line);
+	mnt_free_iter(it);
 	*out = mounts;
 	return (int)nr;
 nomem:
-	free(line);
+	mnt_free_iter(it);
 	mounts_free(mounts, nr);
 	return -ENOMEM;
 }

@@ -2,33 +2,26 @@
 #ifndef DAXPIN_MOUNTS_H
 #define DAXPIN_MOUNTS_H
 
+/*
+ * Mount tables through util-linux's libmount (findmnt's library): it
+ * unescapes paths, splits VFS from filesystem options and skips lines it
+ * cannot parse, as findmnt does.
+ */
+
 #include <stddef.h>
-#include <stdio.h>
 #include <daxpin/topology.h>
 
-/* One line of /proc/PID/mountinfo, fields pointing into the parsed line. */
-struct mountinfo_entry {
-	unsigned int major, minor;
-	char *target;
-	char *fstype;
-	char *source;
-	char *super_options;
-};
+struct libmnt_table;
+
+/* The value of the "dax" filesystem option: "always", "inode", "never" or NULL. */
+const char *mounts_dax_mode(const char *fs_options);
 
 /*
- * Parses one mountinfo line in place (unescaping octal escapes such as
- * "\040" for a space). Returns 0, or -EINVAL for a malformed line.
+ * Collects every mount of block device major:minor in table tb (a
+ * mountinfo). Returns the number found (mounts allocated in *out), or a
+ * negative errno.
  */
-int mountinfo_parse_line(char *line, struct mountinfo_entry *e);
-
-/* The value of the "dax" super option: "always", "inode", "never" or NULL. */
-const char *mountinfo_dax_mode(const char *super_options);
-
-/*
- * Collects every mount of block device major:minor from a mountinfo stream.
- * Returns the number found (mounts allocated in *out), or a negative errno.
- */
-int mounts_of_blockdev(FILE *mountinfo, unsigned int major, unsigned int minor,
+int mounts_of_blockdev(struct libmnt_table *tb, unsigned int major, unsigned int minor,
 		       struct daxpin_mount **out);
 void mounts_free(struct daxpin_mount *mounts, size_t nr);
 

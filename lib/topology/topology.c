@@ -9,6 +9,7 @@
 #include <uuid/uuid.h>
 
 #include <daxctl/libdaxctl.h>
+#include <libmount.h>
 #include <libudev.h>
 #include <ndctl/libndctl.h>
 
@@ -144,7 +145,7 @@ static void uuid_format(const uuid_t uu, char out[37])
 		uuid_unparse(uu, out);
 }
 
-static int blockdev_fill(struct daxpin_ctx *ctx, FILE *mountinfo,
+static int blockdev_fill(struct daxpin_ctx *ctx, struct libmnt_table *mounts,
 			 struct daxpin_namespace *ns, const char *blockdev)
 {
 	struct udev_device *udev_dev;
@@ -164,9 +165,9 @@ static int blockdev_fill(struct daxpin_ctx *ctx, FILE *mountinfo,
 	udev_device_unref(udev_dev);
 	ns->blk_major = major(devnum);
 	ns->blk_minor = minor(devnum);
-	if (!mountinfo)
+	if (!mounts)
 		return 0;
-	rc = mounts_of_blockdev(mountinfo, ns->blk_major, ns->blk_minor,
+	rc = mounts_of_blockdev(mounts, ns->blk_major, ns->blk_minor,
 				&ns->mounts);
 	if (rc < 0)
 		return rc;
@@ -174,7 +175,7 @@ static int blockdev_fill(struct daxpin_ctx *ctx, FILE *mountinfo,
 	return 0;
 }
 
-static int namespace_fill(struct daxpin_ctx *ctx, FILE *mountinfo,
+static int namespace_fill(struct daxpin_ctx *ctx, struct libmnt_table *mounts,
 			  struct ndctl_namespace *ndns,
 			  struct daxpin_namespace *ns)
 {
@@ -272,10 +273,10 @@ static int namespace_fill(struct daxpin_ctx *ctx, FILE *mountinfo,
 		if (!ns->sector_size || ns->sector_size == UINT_MAX)
 			ns->sector_size = 512;
 	}
-	return blockdev_fill(ctx, mountinfo, ns, blockdev);
+	return blockdev_fill(ctx, mounts, ns, blockdev);
 }
 
-static int region_fill(struct daxpin_ctx *ctx, FILE *mountinfo,
+static int region_fill(struct daxpin_ctx *ctx, struct libmnt_table *mounts,
 		       struct ndctl_region *region, struct daxpin_region *r)
 {
 	struct ndctl_namespace *ndns;
@@ -300,7 +301,7 @@ static int region_fill(struct daxpin_ctx *ctx, FILE *mountinfo,
 		ns = array_push(&r->namespaces, &r->nr_namespaces, sizeof(*ns));
 		if (!ns)
 			return -ENOMEM;
-		rc = namespace_fill(ctx, mountinfo, ndns, ns);
+		rc = namespace_fill(ctx, mounts, ndns, ns);
 		if (rc)
 			return rc;
 	}
@@ -389,14 +390,14 @@ DAXPIN_EXPORT int daxpin_topology_scan(struct daxpin_ctx *ctx,
 	struct daxpin_topology *t;
 	struct ndctl_region *region;
 	struct ndctl_bus *bus;
-	FILE *mountinfo;
+	struct libmnt_table *mounts;
 	int rc = 0;
 
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
 	/* without mountinfo (no /proc) mounts are simply not reported */
-	mountinfo = fopen("/proc/self/mountinfo", "re");
+	mounts = mnt_new_table_from_file("/proc/self/mountinfo");
 
 	ndctl_bus_foreach(ctx->ndctl, bus) {
 		ndctl_region_foreach(bus, region) {
@@ -407,15 +408,14 @@ DAXPIN_EXPORT int daxpin_topology_scan(struct daxpin_ctx *ctx,
 				rc = -ENOMEM;
 				goto out;
 			}
-			rc = region_fill(ctx, mountinfo, region, r);
+			rc = region_fill(ctx, mounts, region, r);
 			if (rc)
 				goto out;
 		}
 	}
 	rc = dax_regions_fill(ctx, t);
 out:
-	if (mountinfo)
-		fclose(mountinfo);
+	mnt_unref_table(mounts);
 	if (rc) {
 		err(ctx, "topology scan failed: %s\n", strerror(-rc));
 		daxpin_topology_free(t);

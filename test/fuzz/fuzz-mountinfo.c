@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* libFuzzer: mountinfo text, line by line through getline as the library reads it. */
+/*
+ * libFuzzer: mountinfo text through libmount's parser into the collector the
+ * topology uses, and every mount's filesystem options into the dax reader.
+ */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
+#include <libmount.h>
 
 #include "topology/mounts.h"
 
@@ -12,24 +15,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	FILE *f = fmemopen((void *)data, size, "r");
+	struct libmnt_table *tb = mnt_new_table();
 	struct daxpin_mount *mounts = NULL;
-	char *line = NULL;
-	size_t cap = 0;
+	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *fs;
 	int nr;
 
-	if (!f)
-		return 0;
-	while (getline(&line, &cap, f) > 0) {
-		struct mountinfo_entry e;
-
-		if (mountinfo_parse_line(line, &e) == 0)
-			mountinfo_dax_mode(e.super_options);
+	if (f && tb && it && mnt_table_parse_stream(tb, f, "fuzz") == 0) {
+		while (mnt_table_next_fs(tb, it, &fs) == 0)
+			mounts_dax_mode(mnt_fs_get_fs_options(fs));
+		nr = mounts_of_blockdev(tb, 259, 0, &mounts);
+		if (nr > 0)
+			mounts_free(mounts, (size_t)nr);
 	}
-	free(line);
-	/* and the collector the topology uses, for a device that may be in it */
-	nr = mounts_of_blockdev(f, 259, 0, &mounts);
-	if (nr > 0)
-		mounts_free(mounts, (size_t)nr);
-	fclose(f);
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
+	if (f)
+		fclose(f);
 	return 0;
 }
