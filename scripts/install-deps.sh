@@ -26,6 +26,22 @@ done
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
+# One line per stage; apt's and dpkg's own lines (unpacking, setting up,
+# debconf notes) go to a log shown only when a stage fails, so the first
+# screen of the demo is daxpin's.
+log=$(mktemp "${TMPDIR:-/tmp}/daxpin-install-deps.XXXXXX")
+stage() {
+	what=$1
+	shift
+	echo "install-deps: $what"
+	echo "== $*" >>"$log"
+	if ! "$@" >>"$log" 2>&1; then
+		cat "$log" >&2
+		echo "install-deps: $what failed (log above, also in $log)" >&2
+		exit 1
+	fi
+}
+stage "updating package lists" $SUDO apt-get -qq -o Dpkg::Use-Pty=0 update
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing
+stage "installing $(echo "$missing" | wc -w) packages (the list and apt's output: $log)" \
+	$SUDO apt-get -y -qq -o Dpkg::Use-Pty=0 --no-install-recommends install $missing
