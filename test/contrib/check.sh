@@ -4,6 +4,7 @@
 # (kubectl decodes it into the typed API objects without a server; its
 # privileges are checked to be capabilities, not privileged), the systemd
 # units (systemd-analyze verify, against this build's daxpin and man pages),
+# the Prometheus alert rules (promtool check rules, promtool test rules),
 # and the node-maintenance hook's exit-code contract where no persistent
 # memory is (ok: 10; an unknown target: failed, 3).
 # Usage: check.sh SOURCE_DIR DAXPIN MAN_DIR
@@ -49,6 +50,14 @@ if MANPATH=$tmp/man systemd-analyze verify "$tmp"/daxpin-*.service "$tmp"/daxpin
 	ok "systemd-analyze verify: $(cd "$contrib/systemd" && echo *)"
 else
 	fail "systemd-analyze verify: $(cat "$tmp/out")"
+fi
+
+rules=$contrib/prometheus
+if promtool check rules "$rules/daxpin.rules.yml" >"$tmp/out" 2>&1 &&
+   (cd "$rules" && promtool test rules daxpin.rules.test.yml) >>"$tmp/out" 2>&1; then
+	ok "promtool check rules, test rules: $(grep -c -- '- alert:' "$rules/daxpin.rules.yml") alerts"
+else
+	fail "alert rules: $(cat "$tmp/out")"
 fi
 
 hook=$contrib/node-maintenance/daxpin-maintenance
