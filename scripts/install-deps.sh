@@ -10,7 +10,8 @@ packages="
 	umockdev libumockdev-dev udev asciidoctor bash-completion
 	ndctl daxctl qemu-system-x86 busybox-static cpio xz-utils zstd kmod libibverbs-dev ibverbs-providers
 	xfsprogs e2fsprogs psmisc lsof util-linux jq
-	python3 python3-jsonschema prometheus ansible-core
+	python3 python3-jsonschema prometheus prometheus-node-exporter ansible-core
+	debhelper fakeroot lintian
 "
 # kubectl checks contrib/kubernetes offline; any kubectl will do (a machine
 # may have one from another package, which Debian's would conflict with)
