@@ -45,6 +45,8 @@
 #define HOLDERS_RESCAN_MS 1000
 /* at most this many holder pidfds are polled for exits; the rest are seen by polling */
 #define POLL_PIDFDS_MAX 64
+/* how long a drain waits for a lock held by another process (drainlock.h) */
+#define LOCK_WAIT_MS 200
 
 DAXPIN_EXPORT int daxpin_drain_new(struct daxpin_ctx *ctx,
 				   const struct daxpin_topology *topo,
@@ -240,7 +242,7 @@ static int lock_all(struct daxpin_drain *d)
 
 		if (!drain_unit_active(u))
 			continue;
-		u->lock_fd = drain_lock(u->pub.name, &d->lock_holder);
+		u->lock_fd = drain_lock(u->pub.name, LOCK_WAIT_MS, &d->lock_holder);
 		if (u->lock_fd == -EWOULDBLOCK) {
 			drain_reason_set(d, "another drain of %s is running (pid %d); nothing was changed",
 				   u->pub.name, (int)d->lock_holder);

@@ -162,9 +162,7 @@ int drain_fenced_unbind(struct daxpin_drain *d, const struct daxpin_drain_option
 		rc = -EAGAIN;
 		goto lift;
 	}
-	if (rc == -EEXIST)
-		drain_reason_set(d, "a drain killed earlier left a fenced node /dev/.daxpin-fenced-*: move it back to its name, or remove it and run 'udevadm trigger'");
-	else if (rc < 0)
+	if (rc < 0)
 		drain_reason_set(d, "cannot fence the device nodes: %s", strerror(-rc));
 	if (rc < 0)
 		goto lift;

@@ -183,4 +183,29 @@ const struct daxpin_drain_object *daxpin_drain_get_object(const struct daxpin_dr
 							  size_t i);
 void daxpin_drain_free(struct daxpin_drain *d);
 
+/**
+ * struct daxpin_fence_repair - a fence left by a drain that is gone
+ * @name: the device whose node was fenced (daxX.Y)
+ * @owner: the pid its drain lock names (that process is gone), 0 if none
+ * @error: 0 when /dev/NAME is back (or, if udev made a new node meanwhile,
+ *	that one stands and the fenced one was removed); else a negative
+ *	errno, and the fenced node is left as it is (-EACCES: not root)
+ */
+struct daxpin_fence_repair {
+	const char *name;
+	pid_t owner;
+	int error;
+};
+
+typedef void (*daxpin_fence_repair_fn)(const struct daxpin_fence_repair *r, void *arg);
+
+/*
+ * Restores every device node a drain fenced (renamed to
+ * /dev/.daxpin-fenced-NAME) and did not restore because it died: a fence
+ * whose drain lock nobody holds. A fence of a live drain is left alone.
+ * Calls fn for each fence found without an owner. Returns how many were
+ * restored, or a negative errno if /dev cannot be read.
+ */
+int daxpin_fences_repair(struct daxpin_ctx *ctx, daxpin_fence_repair_fn fn, void *arg);
+
 #endif
