@@ -166,6 +166,7 @@ int drain_fenced_unbind(struct daxpin_drain *d, const struct daxpin_drain_option
 		drain_reason_set(d, "cannot fence the device nodes: %s", strerror(-rc));
 	if (rc < 0)
 		goto lift;
+	dbg(d->ctx, "fence up (rename)\n");
 	fenced_ms = drain_elapsed_ms(d);
 	counted = !holders_may_have_changed(d);
 	rc = counted ? 0 : drain_holders_scan(d, false);

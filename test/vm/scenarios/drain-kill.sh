@@ -1,0 +1,167 @@
+#!/bin/sh
+# Nothing to repair after a fault: a drain of a device-dax device waiting
+# for 3 pipe-held pages is SIGKILLed at each step (while it waits, right
+# after its fence goes up, during the unbind's verification) and SIGSTOPped
+# for 30 s inside its fence, then SIGKILLed. After each: /dev/DAX is there
+# with its owner and mode within 1 s, no /dev/.daxpin-fenced-* is left,
+# daxctl lists the device. A BPF LSM fence dies with the drain, so that
+# holds with no daxpin run in between; a renaming fence (where the LSM is
+# off) is restored by the next daxpin command, which says so. While the
+# stopped drain's fence stands, nothing opens the device and no other
+# daxpin command lifts that fence. Finally a plain drain succeeds.
+# The steps are triggered on the drain's own debug lines ("fence up",
+# "unbound"), never by timing. A kill meant for inside the fence can land
+# after the drain finished: such a try does not count, and is repeated.
+# timeout: 360
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+echo "active LSMs: $(cat /sys/kernel/security/lsm)"
+dax=$(ndctl create-namespace -r region0 -m devdax -a 4K -s 64M | jq -r '.daxregion.devices[0].chardev')
+chown 1:2 "/dev/$dax"
+chmod 0640 "/dev/$dax"
+node() { stat -c '%F %t:%T %a %u:%g' "/dev/$1" 2>/dev/null || echo missing; }
+orig=$(node "$dax")
+echo "node: $orig"
+
+# wait_line PATTERN FILE: until FILE has a line matching PATTERN (30 s)
+wait_line() {
+	i=0
+	until grep -q "$1" "$2" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -le 3000 ] || { echo "timed out waiting for '$1' in $2"; return 1; }
+		sleep 0.01
+	done
+}
+
+# start_drain: a drain of $dax in the background ($drain), with the 3
+# pipe-held pages it waits for ($hold: the holder)
+start_drain() {
+	hold_refs pipe -m splice -c -k 3 -s 4K "/dev/$dax"
+	DAXPIN_LOG=debug "$DAXPIN" drain --json --timeout 120 "$dax" >/tmp/drain.out 2>/tmp/drain.err &
+	drain=$!
+	wait_line '"refs":3' /tmp/drain.out
+}
+
+# reap: the drain's exit status in $status
+reap() {
+	set +e
+	wait $drain
+	status=$?
+	set -e
+}
+
+# node_back LABEL: within 1 s, /dev/$dax as it was and nothing fenced
+node_back() {
+	i=0
+	while [ "$(node "$dax")" != "$orig" ] || ls /dev/.daxpin-fenced-* >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -le 100 ] || break
+		sleep 0.01
+	done
+	expect "$1: /dev/$dax back within 1 s, same owner and mode" "$orig" "$(node "$dax")"
+	expect "$1: no fenced node left" "" "$(ls -a /dev | grep daxpin-fenced || true)"
+	expect "$1: daxctl lists $dax" "$dax" "$(daxctl list -d "$dax" -i | json_array | jq -r '.[0].chardev')"
+}
+
+# fence_of: which fence the last drain raised ("lsm" or "rename")
+fence_of() { sed -n 's/.*fence up (\([a-z]*\)).*/\1/p' /tmp/drain.err | head -1; }
+
+# after_kill LABEL: the checks after a kill inside the fence. A renaming
+# fence is the next daxpin command's to restore, which says so.
+after_kill() {
+	if [ "$(fence_of)" = rename ]; then
+		run repair "$DAXPIN" list "$dax"
+		expect "$1: the next daxpin command restored the node, and said so" 1 \
+			"$(grep -c "restored /dev/$dax, fenced by a drain (pid $drain) that is gone" /tmp/repair.err)"
+	fi
+	node_back "$1"
+}
+
+# --- killed while it waits, before any fence ---------------------------------
+start_drain
+kill -KILL $drain
+reap
+expect "killed while waiting: exit by SIGKILL" 137 $status
+node_back "killed while waiting"
+release_refs pipe
+matrix="waiting:killed"
+
+# --- killed right after the fence goes up ------------------------------------
+hits=0
+for try in 1 2 3 4 5 6; do
+	start_drain
+	touch /tmp/pipe.release
+	wait_line 'fence up' /tmp/drain.err
+	kill -KILL $drain
+	reap
+	wait "$(cat /tmp/pipe.pid)"
+	fence=$(fence_of)
+	if [ $status -ne 137 ] || [ "$(dev_state "$dax")" != enabled ]; then
+		echo "try $try: the drain ended ($status) before the kill"
+		expect "try $try: a drain that ended before the kill left the node" "$orig" "$(node "$dax")"
+		daxctl enable-device "$dax" >/dev/null
+		continue
+	fi
+	hits=$((hits + 1))
+	after_kill "killed in the $fence fence (try $try)"
+	[ $hits -lt 2 ] || break
+done
+echo "kills inside the fence: $hits of $try tries"
+expect "at least one kill landed inside the fence" 1 "$([ $hits -gt 0 ] && echo 1)"
+matrix="$matrix fence($fence):$hits/$try"
+
+# --- killed during the unbind's verification ---------------------------------
+start_drain
+touch /tmp/pipe.release
+wait_line ': unbound in' /tmp/drain.err
+kill -KILL $drain
+reap
+wait "$(cat /tmp/pipe.pid)"
+echo "killed during verification: exit $status, $dax $(dev_state "$dax")"
+expect "killed during verification: the device was unbound" disabled "$(dev_state "$dax")"
+node_back "killed during verification"
+daxctl enable-device "$dax" >/dev/null
+expect "enabled again: node as it was" "$orig" "$(node "$dax")"
+matrix="$matrix verify:$status"
+
+# --- stopped 30 s inside the fence, then killed ------------------------------
+stopped=0
+for try in 1 2 3 4 5; do
+	start_drain
+	touch /tmp/pipe.release
+	wait_line 'fence up' /tmp/drain.err
+	kill -STOP $drain
+	wait "$(cat /tmp/pipe.pid)"
+	if [ "$(dev_state "$dax")" = enabled ] && grep -q '^State:.*stopped' /proc/$drain/status; then
+		stopped=1
+		break
+	fi
+	echo "try $try: the drain ended before the stop"
+	kill -KILL $drain 2>/dev/null || true
+	reap
+	[ "$(dev_state "$dax")" = enabled ] || daxctl enable-device "$dax" >/dev/null
+done
+expect "a drain stopped inside its fence" 1 $stopped
+fence=$(fence_of)
+run peek "$DAXPIN" list "$dax"
+expect "another daxpin command leaves a live drain's fence alone" 0 "$(grep -c restored /tmp/peek.err || true)"
+set +e
+(exec 3<"/dev/$dax") 2>/tmp/open.err
+open=$?
+set -e
+expect "the stopped drain's fence keeps the device from being opened" 1 "$([ $open -ne 0 ] && echo 1)"
+echo "open while fenced ($fence): $(cat /tmp/open.err)"
+# the fault itself: a drain stopped for 30 s, then killed
+sleep 30 && kill -KILL $drain
+reap
+expect "stopped 30 s, then killed: exit by SIGKILL" 137 $status
+after_kill "stopped 30 s in the $fence fence, then killed"
+matrix="$matrix stop30($fence):$status"
+
+# --- and a plain drain succeeds ----------------------------------------------
+run final "$DAXPIN" drain --timeout 60 "$dax"
+expect "a plain drain after the kills: exit 0" 0 $rc
+expect "$dax disabled" disabled "$(dev_state "$dax")"
+echo "kill matrix ($(uname -r)): $matrix"
+exit $failed
