@@ -16,6 +16,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
+[ -e /sys/kernel/security/lsm ] || mount -t securityfs securityfs /sys/kernel/security
 echo "active LSMs: $(cat /sys/kernel/security/lsm)"
 dax=$(ndctl create-namespace -r region0 -m devdax -a 4K -s 64M | jq -r '.daxregion.devices[0].chardev')
 chown 1:2 "/dev/$dax"
@@ -34,22 +35,47 @@ wait_line() {
 	done
 }
 
-# start_drain: a drain of $dax in the background ($drain), with the 3
-# pipe-held pages it waits for ($hold: the holder)
-start_drain() {
+# kill_at STEP SIGNAL: a drain of $dax ($drain) waiting for 3 pipe-held
+# pages, and SIGNAL sent the moment its debug log reaches STEP: "waiting"
+# (its first check found the pages), "fence up", or ": unbound in" (the
+# verification); for the last two the pages are released once it waits.
+# The log comes through a FIFO: the shell wakes on the line, no polling.
+kill_at() {
 	hold_refs pipe -m splice -c -k 3 -s 4K "/dev/$dax"
-	DAXPIN_LOG=debug "$DAXPIN" drain --json --timeout 120 "$dax" >/tmp/drain.out 2>/tmp/drain.err &
+	rm -f /tmp/drain.fifo
+	mkfifo /tmp/drain.fifo
+	DAXPIN_LOG=debug "$DAXPIN" drain --json --timeout 120 "$dax" >/tmp/drain.out 2>/tmp/drain.fifo &
 	drain=$!
-	wait_line '"refs":3' /tmp/drain.out
+	exec 4</tmp/drain.fifo
+	: >/tmp/drain.err
+	while IFS= read -r line <&4; do
+		echo "$line" >>/tmp/drain.err
+		case $line in
+		*"holders, 3 refs"*)
+			[ "$1" = waiting ] && { kill -"$2" $drain; break; }
+			touch /tmp/pipe.release ;;
+		*"$1"*)
+			kill -"$2" $drain
+			break ;;
+		esac
+	done
+	cat <&4 >>/tmp/drain.err &
+	log=$!
+	exec 4<&-
 }
 
-# reap: the drain's exit status in $status
+# reap: the drain's exit status in $status, the holder gone
 reap() {
 	set +e
 	wait $drain
 	status=$?
+	wait $log
+	[ ! -e /tmp/pipe.release ] || wait "$(cat /tmp/pipe.pid)"
 	set -e
 }
+
+# bound: whether device-dax still drives $dax
+bound() { [ -e "/sys/bus/dax/devices/$dax/driver" ] && echo yes || echo no; }
 
 # node_back LABEL: within 1 s, /dev/$dax as it was and nothing fenced
 node_back() {
@@ -79,8 +105,7 @@ after_kill() {
 }
 
 # --- killed while it waits, before any fence ---------------------------------
-start_drain
-kill -KILL $drain
+kill_at waiting KILL
 reap
 expect "killed while waiting: exit by SIGKILL" 137 $status
 node_back "killed while waiting"
@@ -90,16 +115,12 @@ matrix="waiting:killed"
 # --- killed right after the fence goes up ------------------------------------
 hits=0
 for try in 1 2 3 4 5 6; do
-	start_drain
-	touch /tmp/pipe.release
-	wait_line 'fence up' /tmp/drain.err
-	kill -KILL $drain
+	kill_at 'fence up' KILL
 	reap
-	wait "$(cat /tmp/pipe.pid)"
 	fence=$(fence_of)
-	if [ $status -ne 137 ] || [ "$(dev_state "$dax")" != enabled ]; then
-		echo "try $try: the drain ended ($status) before the kill"
-		expect "try $try: a drain that ended before the kill left the node" "$orig" "$(node "$dax")"
+	if [ $status -ne 137 ] || [ "$(bound)" = no ]; then
+		echo "try $try: the drain (exit $status) unbound $dax before the kill"
+		node_back "try $try: killed after the unbind"
 		daxctl enable-device "$dax" >/dev/null
 		continue
 	fi
@@ -112,14 +133,10 @@ expect "at least one kill landed inside the fence" 1 "$([ $hits -gt 0 ] && echo 
 matrix="$matrix fence($fence):$hits/$try"
 
 # --- killed during the unbind's verification ---------------------------------
-start_drain
-touch /tmp/pipe.release
-wait_line ': unbound in' /tmp/drain.err
-kill -KILL $drain
+kill_at ': unbound in' KILL
 reap
-wait "$(cat /tmp/pipe.pid)"
-echo "killed during verification: exit $status, $dax $(dev_state "$dax")"
-expect "killed during verification: the device was unbound" disabled "$(dev_state "$dax")"
+echo "killed during verification: exit $status, $dax bound: $(bound)"
+expect "killed during verification: the device was unbound" no "$(bound)"
 node_back "killed during verification"
 daxctl enable-device "$dax" >/dev/null
 expect "enabled again: node as it was" "$orig" "$(node "$dax")"
@@ -128,19 +145,16 @@ matrix="$matrix verify:$status"
 # --- stopped 30 s inside the fence, then killed ------------------------------
 stopped=0
 for try in 1 2 3 4 5; do
-	start_drain
-	touch /tmp/pipe.release
-	wait_line 'fence up' /tmp/drain.err
-	kill -STOP $drain
-	wait "$(cat /tmp/pipe.pid)"
-	if [ "$(dev_state "$dax")" = enabled ] && grep -q '^State:.*stopped' /proc/$drain/status; then
+	kill_at 'fence up' STOP
+	if [ "$(bound)" = yes ] && grep -q '^State:.*stopped' /proc/$drain/status; then
 		stopped=1
 		break
 	fi
-	echo "try $try: the drain ended before the stop"
+	echo "try $try: the drain unbound $dax before the stop"
 	kill -KILL $drain 2>/dev/null || true
 	reap
-	[ "$(dev_state "$dax")" = enabled ] || daxctl enable-device "$dax" >/dev/null
+	node_back "try $try: stopped after the unbind"
+	daxctl enable-device "$dax" >/dev/null
 done
 expect "a drain stopped inside its fence" 1 $stopped
 fence=$(fence_of)
