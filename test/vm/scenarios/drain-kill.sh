@@ -118,14 +118,18 @@ for try in 1 2 3 4 5 6; do
 	kill_at 'fence up' KILL
 	reap
 	fence=$(fence_of)
-	if [ $status -ne 137 ] || [ "$(bound)" = no ]; then
-		echo "try $try: the drain (exit $status) unbound $dax before the kill"
-		node_back "try $try: killed after the unbind"
+	# the unbind done and the node back: the kill came after the fence
+	if [ $status -ne 137 ] || { [ "$(bound)" = no ] && [ "$(node "$dax")" = "$orig" ] &&
+		! ls /dev/.daxpin-fenced-* >/dev/null 2>&1; }; then
+		echo "try $try: the drain (exit $status) unbound $dax and lifted its fence before the kill"
+		node_back "try $try: killed after the fence"
 		daxctl enable-device "$dax" >/dev/null
 		continue
 	fi
 	hits=$((hits + 1))
+	echo "try $try: killed inside the fence, $dax bound: $(bound)"
 	after_kill "killed in the $fence fence (try $try)"
+	[ "$(bound)" = yes ] || daxctl enable-device "$dax" >/dev/null
 	[ $hits -lt 2 ] || break
 done
 echo "kills inside the fence: $hits of $try tries"
