@@ -32,6 +32,7 @@
 
 #include "devdax_entry_count.h"
 #include "drain_internal.h"
+#include "drain/fence_lsm.h"
 #include "drainlock.h"
 #include "private.h"
 
@@ -385,6 +386,34 @@ static int drain_wait(struct daxpin_drain *d, const struct daxpin_drain_options 
 	}
 }
 
+static bool any_daxdev(const struct daxpin_drain *d)
+{
+	for (size_t i = 0; i < d->nr_units; i++)
+		if (drain_unit_active(&d->units[i]) && d->units[i].pub.daxdev)
+			return true;
+	return false;
+}
+
+/*
+ * The LSM fence where the kernel runs it, loaded before the wait (loading
+ * costs seconds under emulation); else device-dax nodes are renamed.
+ */
+static void fence_open(struct daxpin_drain *d)
+{
+	const char *choice = secure_getenv("DAXPIN_FENCE");
+	int rc;
+
+	if (!any_daxdev(d))
+		return;
+	if (choice && strcmp(choice, "rename") == 0) {
+		snprintf(d->fence_reason, sizeof(d->fence_reason), "DAXPIN_FENCE=rename");
+		return;
+	}
+	rc = fence_lsm_open(d->ctx, &d->lsm, d->fence_reason, sizeof(d->fence_reason));
+	if (rc < 0)
+		info(d->ctx, "fencing device-dax nodes by renaming them: %s\n", d->fence_reason);
+}
+
 DAXPIN_EXPORT int daxpin_drain_run(struct daxpin_drain *d,
 				   const struct daxpin_drain_options *o)
 {
@@ -400,6 +429,7 @@ DAXPIN_EXPORT int daxpin_drain_run(struct daxpin_drain *d,
 		/* without the count, the fenced check scans the processes again */
 		if (drain_only_devdax(d))
 			devdax_entry_count_open(d->ctx, &d->entries);
+		fence_open(d);
 		rc = lock_all(d);
 		if (rc < 0)
 			return rc;
@@ -415,6 +445,16 @@ DAXPIN_EXPORT const char *daxpin_drain_reason(const struct daxpin_drain *d)
 DAXPIN_EXPORT pid_t daxpin_drain_lock_holder(const struct daxpin_drain *d)
 {
 	return d->lock_holder;
+}
+
+DAXPIN_EXPORT enum daxpin_drain_fence daxpin_drain_fence(const struct daxpin_drain *d)
+{
+	return d->fence;
+}
+
+DAXPIN_EXPORT const char *daxpin_drain_fence_reason(const struct daxpin_drain *d)
+{
+	return d->fence == DAXPIN_DRAIN_FENCE_RENAME && d->fence_reason[0] ? d->fence_reason : NULL;
 }
 
 DAXPIN_EXPORT size_t daxpin_drain_get_nr_objects(const struct daxpin_drain *d)
@@ -446,5 +486,6 @@ DAXPIN_EXPORT void daxpin_drain_free(struct daxpin_drain *d)
 	daxpin_pagestate_close(d->ps);
 	owners_scanner_close(d->owners);
 	devdax_entry_count_close(d->entries);
+	fence_lsm_close(d->lsm);
 	free(d);
 }

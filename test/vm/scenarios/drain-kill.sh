@@ -44,7 +44,7 @@ kill_at() {
 	hold_refs pipe -m splice -c -k 3 -s 4K "/dev/$dax"
 	rm -f /tmp/drain.fifo
 	mkfifo /tmp/drain.fifo
-	DAXPIN_LOG=debug "$DAXPIN" drain --json --timeout 120 "$dax" >/tmp/drain.out 2>/tmp/drain.fifo &
+	DAXPIN_FENCE=$fence_choice DAXPIN_LOG=debug "$DAXPIN" drain --json --timeout 120 "$dax" >/tmp/drain.out 2>/tmp/drain.fifo &
 	drain=$!
 	exec 4</tmp/drain.fifo
 	: >/tmp/drain.err
@@ -104,6 +104,7 @@ after_kill() {
 	node_back "$1"
 }
 
+fence_choice=
 # --- killed while it waits, before any fence ---------------------------------
 kill_at waiting KILL
 reap
@@ -112,29 +113,33 @@ node_back "killed while waiting"
 release_refs pipe
 matrix="waiting:killed"
 
-# --- killed right after the fence goes up ------------------------------------
-hits=0
-for try in 1 2 3 4 5 6; do
-	kill_at 'fence up' KILL
-	reap
-	fence=$(fence_of)
-	# the unbind done and the node back: the kill came after the fence
-	if [ $status -ne 137 ] || { [ "$(bound)" = no ] && [ "$(node "$dax")" = "$orig" ] &&
-		! ls /dev/.daxpin-fenced-* >/dev/null 2>&1; }; then
-		echo "try $try: the drain (exit $status) unbound $dax and lifted its fence before the kill"
-		node_back "try $try: killed after the fence"
-		daxctl enable-device "$dax" >/dev/null
-		continue
-	fi
-	hits=$((hits + 1))
-	echo "try $try: killed inside the fence, $dax bound: $(bound)"
-	after_kill "killed in the $fence fence (try $try)"
-	[ "$(bound)" = yes ] || daxctl enable-device "$dax" >/dev/null
-	[ $hits -lt 2 ] || break
+# --- killed right after the fence goes up: the LSM's, then the renaming one -
+for fence_choice in "" rename; do
+	hits=0
+	for try in 1 2 3 4 5; do
+		kill_at 'fence up' KILL
+		reap
+		fence=$(fence_of)
+		# the unbind done and the node back: the kill came after the fence
+		if [ $status -ne 137 ] || { [ "$(bound)" = no ] && [ "$(node "$dax")" = "$orig" ] &&
+			! ls /dev/.daxpin-fenced-* >/dev/null 2>&1; }; then
+			echo "try $try: the drain (exit $status) unbound $dax and lifted its fence before the kill"
+			node_back "try $try: killed after the fence"
+			daxctl enable-device "$dax" >/dev/null
+			continue
+		fi
+		hits=$((hits + 1))
+		echo "try $try: killed inside the $fence fence, $dax bound: $(bound)"
+		after_kill "killed in the $fence fence (try $try)"
+		[ "$(bound)" = yes ] || daxctl enable-device "$dax" >/dev/null
+		[ $hits -lt 2 ] || break
+	done
+	expect "the fence raised (DAXPIN_FENCE='$fence_choice')" "${fence_choice:-lsm}" "$fence"
+	echo "kills inside the $fence fence: $hits of $try tries"
+	expect "at least one kill landed inside the $fence fence" 1 "$([ $hits -gt 0 ] && echo 1)"
+	matrix="$matrix fence-$fence:$hits/$try"
 done
-echo "kills inside the fence: $hits of $try tries"
-expect "at least one kill landed inside the fence" 1 "$([ $hits -gt 0 ] && echo 1)"
-matrix="$matrix fence($fence):$hits/$try"
+fence_choice=
 
 # --- killed during the unbind's verification ---------------------------------
 kill_at ': unbound in' KILL
@@ -169,6 +174,7 @@ set +e
 open=$?
 set -e
 expect "the stopped drain's fence keeps the device from being opened" 1 "$([ $open -ne 0 ] && echo 1)"
+expect "and says the device is busy" 1 "$(grep -c 'busy' /tmp/open.err)"
 echo "open while fenced ($fence): $(cat /tmp/open.err)"
 # the fault itself: a drain stopped for 30 s, then killed
 sleep 30 && kill -KILL $drain
@@ -178,8 +184,9 @@ after_kill "stopped 30 s in the $fence fence, then killed"
 matrix="$matrix stop30($fence):$status"
 
 # --- and a plain drain succeeds ----------------------------------------------
-run final "$DAXPIN" drain --timeout 60 "$dax"
+run final "$DAXPIN" drain --json --timeout 60 "$dax"
 expect "a plain drain after the kills: exit 0" 0 $rc
+expect "its result names the LSM fence" lsm "$(jq -r 'select(.event == "result") | .fence' /tmp/final.out)"
 expect "$dax disabled" disabled "$(dev_state "$dax")"
 echo "kill matrix ($(uname -r)): $matrix"
 exit $failed
