@@ -25,16 +25,6 @@ node() { stat -c '%F %t:%T %a %u:%g' "/dev/$1" 2>/dev/null || echo missing; }
 orig=$(node "$dax")
 echo "node: $orig"
 
-# wait_line PATTERN FILE: until FILE has a line matching PATTERN (30 s)
-wait_line() {
-	i=0
-	until grep -q "$1" "$2" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -le 3000 ] || { echo "timed out waiting for '$1' in $2"; return 1; }
-		sleep 0.01
-	done
-}
-
 # kill_at STEP SIGNAL: a drain of $dax ($drain) waiting for 3 pipe-held
 # pages, and SIGNAL sent the moment its debug log reaches STEP: "waiting"
 # (its first check found the pages), "fence up", or ": unbound in" (the
@@ -93,9 +83,18 @@ node_back() {
 # fence_of: which fence the last drain raised ("lsm" or "rename")
 fence_of() { sed -n 's/.*fence up (\([a-z]*\)).*/\1/p' /tmp/drain.err | head -1; }
 
-# after_kill LABEL: the checks after a kill inside the fence. A renaming
-# fence is the next daxpin command's to restore, which says so.
+# lsm_links: how many BPF LSM links are attached
+lsm_links() { bpftool link show | grep -c lsm_mac || true; }
+
+# after_kill LABEL: the checks after a kill inside the fence. The LSM's
+# link goes with the drain; a renaming fence is the next daxpin command's
+# to restore, which says so.
 after_kill() {
+	if [ "$(fence_of)" = lsm ]; then
+		i=0
+		while [ "$(lsm_links)" != 0 ] && [ $((i += 1)) -le 100 ]; do sleep 0.01; done
+		expect "$1: the LSM fence detached within 1 s" 0 "$(lsm_links)"
+	fi
 	if [ "$(fence_of)" = rename ]; then
 		run repair "$DAXPIN" list "$dax"
 		expect "$1: the next daxpin command restored the node, and said so" 1 \
