@@ -17,7 +17,11 @@ rm -f /tmp/stop
 m1=$!
 "$VM_HELPERS/map-race" -t /tmp/stop "/dev/$dax" >/tmp/race2.out &
 m2=$!
-sleep 1
+# mapping: whether map-race PID has the device mapped now (it maps it for
+# 5 ms of each cycle of up to 35 ms)
+mapping() { grep -q "/dev/$dax" "/proc/$1/maps"; }
+wait_until mapping $m1
+wait_until mapping $m2
 
 raced=0
 for i in 1 2 3 4 5; do
@@ -32,9 +36,10 @@ for i in 1 2 3 4 5; do
 	n=$(jq -s '[.[] | select(.event == "raced")] | length' /tmp/drain$i.out)
 	raced=$((raced + n))
 	echo "drain $i: $(jq -c 'select(.event == "disabled")' /tmp/drain$i.out), raced $n"
-	sleep 0.5
 	daxctl enable-device "$dax" >/dev/null
-	sleep 1
+	# the next drain begins among mappers that map the device again
+	wait_until mapping $m1
+	wait_until mapping $m2
 done
 touch /tmp/stop
 set +e
