@@ -419,6 +419,9 @@ DAXPIN_EXPORT int daxpin_drain_run(struct daxpin_drain *d,
 {
 	int rc;
 
+	/* before the clock: loading is not waiting, and --timeout is for waiting */
+	if (!(o->flags & DAXPIN_DRAIN_DRY_RUN) && any_active(d))
+		fence_open(d);
 	clock_gettime(CLOCK_MONOTONIC, &d->start);
 	if (!any_active(d))
 		return 0;
@@ -429,7 +432,6 @@ DAXPIN_EXPORT int daxpin_drain_run(struct daxpin_drain *d,
 		/* without the count, the fenced check scans the processes again */
 		if (drain_only_devdax(d))
 			devdax_entry_count_open(d->ctx, &d->entries);
-		fence_open(d);
 		rc = lock_all(d);
 		if (rc < 0)
 			return rc;
