@@ -83,6 +83,21 @@ pid_t drain_lock_owner(const char *name)
 	return pid;
 }
 
+bool drain_lock_held(const char *name)
+{
+	char path[PATH_MAX];
+	bool held;
+	int fd;
+
+	snprintf(path, sizeof(path), DRAIN_LOCK_DIR "/drain-%s.lock", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
 void drain_unlock(int fd)
 {
 	if (fd >= 0)

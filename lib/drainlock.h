@@ -2,6 +2,7 @@
 #ifndef DAXPIN_DRAINLOCK_H
 #define DAXPIN_DRAINLOCK_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 /*
@@ -17,6 +18,8 @@
 int drain_lock(const char *name, unsigned int wait_ms, pid_t *holder);
 /* The pid the lock file of name holds (its last owner's), 0 if none. */
 pid_t drain_lock_owner(const char *name);
+/* Whether a drain holds the lock of name; for those who cannot take it (not root). */
+bool drain_lock_held(const char *name);
 void drain_unlock(int fd);
 
 #endif

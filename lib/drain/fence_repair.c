@@ -56,7 +56,7 @@ static int repair_one(struct daxpin_ctx *ctx, const char *name,
 	snprintf(hidden, sizeof(hidden), "/dev/" FENCED_PREFIX "%s", name);
 	fd = drain_lock(name, 0, &holder);
 	/* its drain is alive: the fence is in use */
-	if (fd == -EWOULDBLOCK)
+	if (fd == -EWOULDBLOCK || ((fd == -EACCES || fd == -EPERM) && drain_lock_held(name)))
 		return 0;
 	r.error = fd < 0 ? fd : restore(name, hidden);
 	drain_unlock(fd);
