@@ -53,7 +53,8 @@ expect "mappers never saw a revoked mapping" "0 0" "$r1 $r2"
 expect "mappers ran between the drains" 1 "$(awk '$2 > 0 {n++} END {print (n == 2)}' /tmp/race1.out /tmp/race2.out)"
 echo "final checks that found a racer and lifted the fence: $raced"
 
-# A second node of the device, which the fence does not move: a process
+# A second node of the device, which a renaming fence does not move (the
+# LSM fence refuses opens through it, but this one opens before): a process
 # opens and maps the device through it (without touching a page, so page
 # state shows nothing) after the drain's last holders scan, then the only
 # page references (a pipe's) go. The drain must not unbind under it: the
