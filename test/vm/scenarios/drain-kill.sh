@@ -5,8 +5,9 @@
 # for 30 s inside its fence, then SIGKILLed. After each: /dev/DAX is there
 # with its owner and mode within 1 s, no /dev/.daxpin-fenced-* is left,
 # daxctl lists the device. A BPF LSM fence dies with the drain, so that
-# holds with no daxpin run in between; a renaming fence (where the LSM is
-# off) is restored by the next daxpin command, which says so. While the
+# holds with no daxpin run in between (its link is gone too); a renaming
+# fence (where the LSM is off; here DAXPIN_FENCE=rename) is restored by the
+# next daxpin command, which says so. While the
 # stopped drain's fence stands, nothing opens the device and no other
 # daxpin command lifts that fence. Finally a plain drain succeeds.
 # The steps are triggered on the drain's own debug lines ("fence up",
