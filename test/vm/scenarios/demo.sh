@@ -27,17 +27,19 @@ say daxpin list --pinned
 say daxpin holders dax0.0
 printf '\n# the references go once the drain waits for them; it waits instead of oopsing\n'
 # the drain waits once it holds its lock (flock fails meanwhile)
-(wait_until sh -c '! flock -n /run/daxpin/drain-dax0.0.lock true' && touch /tmp/devdax.release) &
+lock=/run/daxpin/drain-dax0.0.lock
+(wait_until sh -c "[ -e $lock ] && ! flock -n $lock true" && touch /tmp/devdax.release) &
 say daxpin drain --timeout 30 dax0.0
 printf '\n# a same-size truncate of /tmp/pmem/data waits for its referenced pages\n'
 truncate -s "$(stat -c %s /tmp/pmem/data)" /tmp/pmem/data &
 trunc=$!
-wait_until sh -c '[ -n "$(daxpin layouts -n -o PID)" ]'
+# daxpin layouts exits 0 once a thread waits in a layout break (10 before)
+wait_until sh -c 'daxpin layouts >/dev/null 2>&1'
 say daxpin layouts
 kill $trunc		# the wait is interruptible: the truncate ends, nothing changed
 wait $trunc || true
 printf '\n# the references go once break-layouts waits for them, the file unchanged\n'
-(wait_until sh -c '[ -n "$(daxpin layouts -n -o PID)" ]' && touch /tmp/file.release) &
+(wait_until sh -c 'daxpin layouts >/dev/null 2>&1' && touch /tmp/file.release) &
 say daxpin break-layouts /tmp/pmem/data
 release_refs devdax
 release_refs file
