@@ -409,7 +409,10 @@ static void fence_open(struct daxpin_drain *d)
 		snprintf(d->fence_reason, sizeof(d->fence_reason), "DAXPIN_FENCE=rename");
 		return;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &d->start);
 	rc = fence_lsm_open(d->ctx, &d->lsm, d->fence_reason, sizeof(d->fence_reason));
+	dbg(d->ctx, "LSM fence loaded in %" PRIu64 " ms: %s\n", drain_elapsed_ms(d),
+	    rc < 0 ? strerror(-rc) : "works");
 	if (rc < 0)
 		info(d->ctx, "fencing device-dax nodes by renaming them: %s\n", d->fence_reason);
 }

@@ -108,6 +108,7 @@ fence_choice=
 # --- killed while it waits, before any fence ---------------------------------
 kill_at waiting KILL
 reap
+grep -o 'LSM fence loaded in .*' /tmp/drain.err || true
 expect "killed while waiting: exit by SIGKILL" 137 $status
 node_back "killed while waiting"
 release_refs pipe
