@@ -39,7 +39,7 @@ until "$DAXPIN" layouts "$f" >/dev/null 2>&1; do
 	sleep 0.2
 done
 # the longest wait must read at least 1.5 s: poll the waiter's own figure
-waited_2s() { [ "$("$DAXPIN" layouts --json | jq '[.[].waited_ms] | max // 0')" -ge 2000 ]; }
+waited_2s() { [ "$("$DAXPIN" layouts --json | jq '[.[].waited_ms] | max // 0')" -ge 2000 ] 2>/dev/null; }
 wait_until waited_2s
 
 echo old >$prom
