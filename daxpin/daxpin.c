@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <daxpin/daxpin.h>
+#include <daxpin/drain.h>
 
 #include "builtin.h"
 #include "config.h"
@@ -131,6 +132,22 @@ static int flush_stdout(int rc)
 	return rc;
 }
 
+/* One line per fence a killed drain left: the node is back before the command looks. */
+static void fence_repaired(const struct daxpin_fence_repair *r, void *arg)
+{
+	char owner[48] = "";
+
+	(void)arg;
+	if (r->owner)
+		snprintf(owner, sizeof(owner), " (pid %d)", (int)r->owner);
+	if (!r->error)
+		fprintf(stderr, "daxpin: restored /dev/%s, fenced by a drain%s that is gone\n",
+			r->name, owner);
+	else
+		fprintf(stderr, "daxpin: /dev/%s is fenced by a drain%s that is gone, and cannot be restored: %s; run any daxpin command as root to restore it\n",
+			r->name, owner, strerror(-r->error));
+}
+
 int main(int argc, char **argv)
 {
 	const struct cmd_struct *cmd;
@@ -160,6 +177,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "daxpin: cannot initialise: %s\n", strerror(-rc));
 		return EXIT_FAILURE_;
 	}
+	daxpin_fences_repair(ctx, fence_repaired, NULL);
 	rc = cmd->fn(argc - 1, argv + 1, ctx);
 	daxpin_unref(ctx);
 	return flush_stdout(rc);

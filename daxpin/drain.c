@@ -198,6 +198,16 @@ static const char *result_name(int rc)
 	}
 }
 
+/* how device-dax devices were fenced, NULL if none was */
+static const char *fence_name(const struct daxpin_drain *d)
+{
+	switch (daxpin_drain_fence(d)) {
+	case DAXPIN_DRAIN_FENCE_LSM: return "lsm";
+	case DAXPIN_DRAIN_FENCE_RENAME: return "rename";
+	default: return NULL;
+	}
+}
+
 static void result_json(const struct daxpin_drain *d, int exit_code, const char *reason,
 			bool dry_run)
 {
@@ -210,6 +220,9 @@ static void result_json(const struct daxpin_drain *d, int exit_code, const char 
 	xjson_add(j, "reason", reason ? xjson_string(reason) : NULL);
 	xjson_add(j, "lock_pid", d && daxpin_drain_lock_holder(d) ?
 				   xjson_int(daxpin_drain_lock_holder(d)) : NULL);
+	xjson_add(j, "fence", d && fence_name(d) ? xjson_string(fence_name(d)) : NULL);
+	xjson_add(j, "fence_reason", d && daxpin_drain_fence_reason(d) ?
+				       xjson_string(daxpin_drain_fence_reason(d)) : NULL);
 	for (size_t i = 0; d && i < daxpin_drain_get_nr_objects(d); i++)
 		xjson_append(a, object_json(daxpin_drain_get_object(d, i)));
 	xjson_add(j, "objects", a);
@@ -271,6 +284,9 @@ static void result_human(const struct daxpin_drain *d, int exit_code, bool dry_r
 {
 	size_t nr = daxpin_drain_get_nr_objects(d);
 
+	/* the fence that dies with the drain is the norm; say when it was not used */
+	if (daxpin_drain_fence_reason(d))
+		printf("fenced by renaming the device nodes: %s\n", daxpin_drain_fence_reason(d));
 	for (size_t i = 0; i < nr; i++) {
 		const struct daxpin_drain_object *o = daxpin_drain_get_object(d, i);
 

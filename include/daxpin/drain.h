@@ -180,9 +180,54 @@ int daxpin_drain_run(struct daxpin_drain *d, const struct daxpin_drain_options *
 const char *daxpin_drain_reason(const struct daxpin_drain *d);
 /* The pid of the drain holding a lock when daxpin_drain_run() gave -EBUSY, or 0 */
 pid_t daxpin_drain_lock_holder(const struct daxpin_drain *d);
+
+/*
+ * How a drain keeps new users away from device-dax devices while it makes
+ * its last check and unbinds them. LSM: a BPF LSM program refuses opens
+ * of them with EBUSY, through any node; it dies with the drain, however
+ * the drain exits. RENAME, where the BPF LSM is not active or
+ * DAXPIN_FENCE=rename: /dev/NAME is moved to /dev/.daxpin-fenced-NAME; a
+ * drain killed inside it leaves the node there, for the next daxpin
+ * command to restore (daxpin_fences_repair()). NONE: no device-dax fence
+ * was raised (yet).
+ */
+enum daxpin_drain_fence {
+	DAXPIN_DRAIN_FENCE_NONE,
+	DAXPIN_DRAIN_FENCE_LSM,
+	DAXPIN_DRAIN_FENCE_RENAME,
+};
+
+enum daxpin_drain_fence daxpin_drain_fence(const struct daxpin_drain *d);
+/* why a RENAME fence was used instead of the LSM's, or NULL */
+const char *daxpin_drain_fence_reason(const struct daxpin_drain *d);
 size_t daxpin_drain_get_nr_objects(const struct daxpin_drain *d);
 const struct daxpin_drain_object *daxpin_drain_get_object(const struct daxpin_drain *d,
 							  size_t i);
 void daxpin_drain_free(struct daxpin_drain *d);
+
+/**
+ * struct daxpin_fence_repair - a fence left by a drain that is gone
+ * @name: the device whose node was fenced (daxX.Y)
+ * @owner: the pid its drain lock names (that process is gone), 0 if none
+ * @error: 0 when /dev/NAME is back (or, if udev made a new node meanwhile,
+ *	that one stands and the fenced one was removed); else a negative
+ *	errno, and the fenced node is left as it is (-EACCES: not root)
+ */
+struct daxpin_fence_repair {
+	const char *name;
+	pid_t owner;
+	int error;
+};
+
+typedef void (*daxpin_fence_repair_fn)(const struct daxpin_fence_repair *r, void *arg);
+
+/*
+ * Restores every device node a drain fenced (renamed to
+ * /dev/.daxpin-fenced-NAME) and did not restore because it died: a fence
+ * whose drain lock nobody holds. A fence of a live drain is left alone.
+ * Calls fn for each fence found without an owner. Returns how many were
+ * restored, or a negative errno if /dev cannot be read.
+ */
+int daxpin_fences_repair(struct daxpin_ctx *ctx, daxpin_fence_repair_fn fn, void *arg);
 
 #endif

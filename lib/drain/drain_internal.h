@@ -19,6 +19,8 @@
 
 #include "fence.h"
 
+struct fence_lsm;
+
 struct unit {
 	struct daxpin_drain_object pub;
 	struct daxpin_target target;
@@ -53,6 +55,9 @@ struct daxpin_drain {
 	struct timespec start;
 	uint64_t scan_us;		/* what the last page scan of all targets cost */
 	pid_t lock_holder;
+	struct fence_lsm *lsm;		/* NULL: device-dax nodes are fenced by renaming */
+	enum daxpin_drain_fence fence;	/* the fence last raised */
+	char fence_reason[256];		/* why the LSM fence is not used */
 	char reason[1024];
 };
 

@@ -5,19 +5,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "pages/devdax_entry_count.h"
+#include "fence_lsm.h"
 #include "drain_internal.h"
 #include "core/private.h"
 #include "events/uevents.h"
 #include "unbind.h"
+
+/* Whether the fence just raised covers a device-dax device. */
+static bool any_fenced_daxdev(const struct daxpin_drain *d, size_t nr_lsm)
+{
+	for (size_t i = 0; i < d->nr_units && !nr_lsm; i++)
+		if (d->units[i].fence.path)
+			return true;
+	return nr_lsm > 0;
+}
 
 /* Restores every fenced node; the first error, if any. */
 int drain_fences_lift(struct daxpin_drain *d)
 {
 	int rc = 0;
 
+	fence_lsm_lift(d->lsm);
 	for (size_t i = 0; i < d->nr_units; i++) {
 		int r = fence_lift(&d->units[i].fence);
 
@@ -31,23 +43,35 @@ int drain_fences_lift(struct daxpin_drain *d)
 	return rc;
 }
 
+/*
+ * Device-dax devices behind the LSM fence, all at once, or their nodes
+ * renamed; block devices opened exclusively.
+ */
 static int fences_raise(struct daxpin_drain *d)
 {
-	for (size_t i = 0; i < d->nr_units; i++) {
+	dev_t *devs = calloc(d->nr_units, sizeof(*devs));
+	size_t nr_devs = 0;
+	int rc = devs ? 0 : -ENOMEM;
+
+	for (size_t i = 0; i < d->nr_units && rc == 0; i++) {
 		struct unit *u = &d->units[i];
-		int rc = 0;
 
 		if (!drain_unit_active(u))
 			continue;
-		if (u->pub.daxdev)
+		if (u->pub.daxdev && d->lsm)
+			devs[nr_devs++] = makedev(u->pub.daxdev->major, u->pub.daxdev->minor);
+		else if (u->pub.daxdev)
 			rc = fence_chardev(&u->fence, u->pub.daxdev->dev,
 					   u->pub.daxdev->major, u->pub.daxdev->minor);
 		else if (u->pub.has_pages && u->pub.ns->blockdev)
 			rc = fence_blockdev(&u->fence, u->pub.ns->blockdev);
-		if (rc < 0)
-			return rc;
 	}
-	return 0;
+	if (rc == 0 && nr_devs)
+		rc = fence_lsm_raise(d->lsm, devs, nr_devs);
+	free(devs);
+	if (rc == 0 && any_fenced_daxdev(d, nr_devs))
+		d->fence = d->lsm ? DAXPIN_DRAIN_FENCE_LSM : DAXPIN_DRAIN_FENCE_RENAME;
+	return rc;
 }
 
 /* Unbound as the kernel and udev see it (unbind_verify_*()). */
@@ -162,12 +186,12 @@ int drain_fenced_unbind(struct daxpin_drain *d, const struct daxpin_drain_option
 		rc = -EAGAIN;
 		goto lift;
 	}
-	if (rc == -EEXIST)
-		drain_reason_set(d, "a drain killed earlier left a fenced node /dev/.daxpin-fenced-*: move it back to its name, or remove it and run 'udevadm trigger'");
-	else if (rc < 0)
+	if (rc < 0)
 		drain_reason_set(d, "cannot fence the device nodes: %s", strerror(-rc));
 	if (rc < 0)
 		goto lift;
+	dbg(d->ctx, "fence up (%s)\n", d->fence == DAXPIN_DRAIN_FENCE_LSM ? "lsm" :
+					d->fence == DAXPIN_DRAIN_FENCE_RENAME ? "rename" : "blockdev");
 	fenced_ms = drain_elapsed_ms(d);
 	counted = !holders_may_have_changed(d);
 	rc = counted ? 0 : drain_holders_scan(d, false);

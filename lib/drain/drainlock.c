@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "drainlock.h"
 
 #define DRAIN_LOCK_DIR "/run/daxpin"
+#define LOCK_RETRY_MS 5
 
 static pid_t lock_owner(int fd)
 {
@@ -23,10 +25,24 @@ static pid_t lock_owner(int fd)
 	return (pid_t)strtol(buf, NULL, 10);
 }
 
-int drain_lock(const char *name, pid_t *holder)
+/* Takes the lock, trying again every LOCK_RETRY_MS for up to wait_ms. */
+static int lock_within(int fd, unsigned int wait_ms)
+{
+	const struct timespec retry = { .tv_nsec = LOCK_RETRY_MS * 1000000L };
+
+	for (unsigned int waited = 0;; waited += LOCK_RETRY_MS) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK || waited >= wait_ms)
+			return -errno;
+		nanosleep(&retry, NULL);
+	}
+}
+
+int drain_lock(const char *name, unsigned int wait_ms, pid_t *holder)
 {
 	char path[PATH_MAX], pid[32];
-	int fd, len;
+	int fd, len, rc;
 
 	*holder = 0;
 	if (mkdir(DRAIN_LOCK_DIR, 0755) < 0 && errno != EEXIST)
@@ -35,9 +51,8 @@ int drain_lock(const char *name, pid_t *holder)
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int rc = -errno;
-
+	rc = lock_within(fd, wait_ms);
+	if (rc < 0) {
 		/* the owner writes its pid right after locking: a moment's gap */
 		if (rc == -EWOULDBLOCK)
 			*holder = lock_owner(fd);
@@ -46,12 +61,41 @@ int drain_lock(const char *name, pid_t *holder)
 	}
 	len = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
-		int rc = -errno;
-
+		rc = -errno;
 		close(fd);
 		return rc;
 	}
 	return fd;
+}
+
+pid_t drain_lock_owner(const char *name)
+{
+	char path[PATH_MAX];
+	pid_t pid;
+	int fd;
+
+	snprintf(path, sizeof(path), DRAIN_LOCK_DIR "/drain-%s.lock", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	pid = lock_owner(fd);
+	close(fd);
+	return pid;
+}
+
+bool drain_lock_held(const char *name)
+{
+	char path[PATH_MAX];
+	bool held;
+	int fd;
+
+	snprintf(path, sizeof(path), DRAIN_LOCK_DIR "/drain-%s.lock", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
 }
 
 void drain_unlock(int fd)

@@ -2,6 +2,7 @@
 #ifndef DAXPIN_DRAINLOCK_H
 #define DAXPIN_DRAINLOCK_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 /*
@@ -9,10 +10,16 @@
  * /run/daxpin/drain-NAME.lock that holds the owner's pid. The kernel drops
  * it when the owner exits, however it exits.
  *
- * Returns the locked descriptor; -EWOULDBLOCK when another process holds
- * it (*holder: its pid, 0 if unknown); another negative errno on failure.
+ * Returns the locked descriptor; -EWOULDBLOCK when another process still
+ * holds it after wait_ms (*holder: its pid, 0 if unknown); another negative
+ * errno on failure. A drain waits a moment: a command restoring a fence
+ * whose owner is gone (fence_repair.c) holds the lock for microseconds.
  */
-int drain_lock(const char *name, pid_t *holder);
+int drain_lock(const char *name, unsigned int wait_ms, pid_t *holder);
+/* The pid the lock file of name holds (its last owner's), 0 if none. */
+pid_t drain_lock_owner(const char *name);
+/* Whether a drain holds the lock of name; for those who cannot take it (not root). */
+bool drain_lock_held(const char *name);
 void drain_unlock(int fd);
 
 #endif

@@ -46,6 +46,13 @@ int fence_chardev(struct fence *f, const char *name, unsigned int major,
 		rc = 1;
 	else if (renameat2(AT_FDCWD, f->path, AT_FDCWD, f->hidden, RENAME_NOREPLACE) < 0)
 		rc = -errno;
+	/*
+	 * The caller holds the drain lock: a fenced node there is a dead
+	 * drain's, a second node of the device now at its name
+	 */
+	if (rc == -EEXIST && unlink(f->hidden) == 0)
+		rc = renameat2(AT_FDCWD, f->path, AT_FDCWD, f->hidden, RENAME_NOREPLACE) < 0 ?
+			     -errno : 0;
 	/* 1: no node of this device, nothing to move */
 	if (rc)
 		fence_forget(f);
@@ -71,6 +78,16 @@ void fence_release_blockdev(struct fence *f)
 	f->bdev_fd = -1;
 }
 
+int fence_node_restore(const char *hidden, const char *path)
+{
+	if (renameat2(AT_FDCWD, hidden, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+		return 0;
+	/* udev or devtmpfs made a node meanwhile: that one stands */
+	if (errno == EEXIST && unlink(hidden) == 0)
+		return 0;
+	return -errno;
+}
+
 int fence_lift(struct fence *f)
 {
 	int rc = 0;
@@ -78,12 +95,7 @@ int fence_lift(struct fence *f)
 	fence_release_blockdev(f);
 	if (!f->path)
 		return 0;
-	if (renameat2(AT_FDCWD, f->hidden, AT_FDCWD, f->path, RENAME_NOREPLACE) < 0) {
-		rc = -errno;
-		/* udev or devtmpfs made a node meanwhile: that one stands */
-		if (rc == -EEXIST && unlink(f->hidden) == 0)
-			rc = 0;
-	}
+	rc = fence_node_restore(f->hidden, f->path);
 	fence_forget(f);
 	return rc;
 }

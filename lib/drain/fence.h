@@ -22,8 +22,9 @@ struct fence {
 void fence_init(struct fence *f);
 /*
  * Moves /dev/NAME away if it is the character device major:minor (0 also
- * when there is no such node). Negative errno on failure, nothing changed:
- * -EEXIST when a drain killed earlier left its fenced node behind.
+ * when there is no such node). The caller holds the drain lock of NAME
+ * (drainlock.h), so a fenced node already there is a dead drain's and is
+ * replaced. Negative errno on failure, nothing changed.
  */
 int fence_chardev(struct fence *f, const char *name, unsigned int major,
 		  unsigned int minor);
@@ -31,6 +32,11 @@ int fence_chardev(struct fence *f, const char *name, unsigned int major,
 int fence_blockdev(struct fence *f, const char *name);
 /* Closes the exclusive open, if any. */
 void fence_release_blockdev(struct fence *f);
+/*
+ * Moves a fenced node at hidden back to path; if a node was made at path
+ * meanwhile (udev, devtmpfs), that one stands and hidden is removed.
+ */
+int fence_node_restore(const char *hidden, const char *path);
 /* Moves the node back and closes the exclusive open; 0 or -errno. */
 int fence_lift(struct fence *f);
 

@@ -11,9 +11,10 @@
  * SIGBUS: map-race then says so and exits 3. That is the failure the
  * race test looks for: an unbind with a mapping outstanding.
  *
- * Opens that fail are counted, not fatal: ENOENT (the drain's fence
- * removed the node) and ENXIO/ENODEV (the device is unbound). It stops when
- * STOP_FILE appears and prints "cycles N enoent N enxio N".
+ * Opens that fail are counted, not fatal: ENOENT or EBUSY (the drain's
+ * fence: the node renamed away, or the LSM fence refusing opens) and
+ * ENXIO/ENODEV (the device is unbound). It stops when
+ * STOP_FILE appears and prints "cycles N fenced N enxio N".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -62,7 +63,7 @@ static void use(char *base, long page)
 
 int main(int argc, char **argv)
 {
-	unsigned long cycles = 0, enoent = 0, enxio = 0;
+	unsigned long cycles = 0, fenced = 0, enxio = 0;
 	size_t length = 2 << 20;
 	const char *stop = NULL;
 	long page = sysconf(_SC_PAGESIZE);
@@ -84,8 +85,8 @@ int main(int argc, char **argv)
 		char *base;
 
 		if (fd < 0) {
-			if (errno == ENOENT)
-				enoent++;
+			if (errno == ENOENT || errno == EBUSY)
+				fenced++;
 			else if (errno == ENXIO || errno == ENODEV)
 				enxio++;
 			else
@@ -102,7 +103,7 @@ int main(int argc, char **argv)
 		close(fd);
 		pause_us(rand() % 30000);
 	}
-	printf("cycles %lu enoent %lu enxio %lu\n", cycles, enoent, enxio);
+	printf("cycles %lu fenced %lu enxio %lu\n", cycles, fenced, enxio);
 	return 0;
 usage:
 	fprintf(stderr, "usage: map-race -t STOP_FILE [-l LENGTH] PATH\n");

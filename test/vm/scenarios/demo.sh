@@ -25,19 +25,21 @@ hold_refs file -k 2 /tmp/pmem/data
 say daxpin list
 say daxpin list --pinned
 say daxpin holders dax0.0
-printf '\n# the references go in 8 s; drain waits for them instead of oopsing\n'
-(sleep 8 && touch /tmp/devdax.release) &
+printf '\n# the references go once the drain waits for them; it waits instead of oopsing\n'
+# the drain waits once it holds its lock (flock fails meanwhile)
+lock=/run/daxpin/drain-dax0.0.lock
+(wait_until sh -c "[ -e $lock ] && ! flock -n $lock true" && touch /tmp/devdax.release) &
 say daxpin drain --timeout 30 dax0.0
 printf '\n# a same-size truncate of /tmp/pmem/data waits for its referenced pages\n'
 truncate -s "$(stat -c %s /tmp/pmem/data)" /tmp/pmem/data &
 trunc=$!
-i=0
-until [ -n "$(daxpin layouts -n -o PID)" ] || [ $((i += 1)) -gt 50 ]; do sleep 0.2; done
+# daxpin layouts exits 0 once a thread waits in a layout break (10 before)
+wait_until sh -c 'daxpin layouts >/dev/null 2>&1'
 say daxpin layouts
 kill $trunc		# the wait is interruptible: the truncate ends, nothing changed
 wait $trunc || true
-printf '\n# the references go in 3 s; break-layouts waits for them, the file unchanged\n'
-(sleep 3 && touch /tmp/file.release) &
+printf '\n# the references go once break-layouts waits for them, the file unchanged\n'
+(wait_until sh -c 'daxpin layouts >/dev/null 2>&1' && touch /tmp/file.release) &
 say daxpin break-layouts /tmp/pmem/data
 release_refs devdax
 release_refs file

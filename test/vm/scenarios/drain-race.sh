@@ -17,7 +17,11 @@ rm -f /tmp/stop
 m1=$!
 "$VM_HELPERS/map-race" -t /tmp/stop "/dev/$dax" >/tmp/race2.out &
 m2=$!
-sleep 1
+# mapping: whether map-race PID has the device mapped now (it maps it for
+# 5 ms of each cycle of up to 35 ms)
+mapping() { grep -q "/dev/$dax" "/proc/$1/maps"; }
+wait_until mapping $m1
+wait_until mapping $m2
 
 raced=0
 for i in 1 2 3 4 5; do
@@ -32,9 +36,10 @@ for i in 1 2 3 4 5; do
 	n=$(jq -s '[.[] | select(.event == "raced")] | length' /tmp/drain$i.out)
 	raced=$((raced + n))
 	echo "drain $i: $(jq -c 'select(.event == "disabled")' /tmp/drain$i.out), raced $n"
-	sleep 0.5
 	daxctl enable-device "$dax" >/dev/null
-	sleep 1
+	# the next drain begins among mappers that map the device again
+	wait_until mapping $m1
+	wait_until mapping $m2
 done
 touch /tmp/stop
 set +e
@@ -48,7 +53,8 @@ expect "mappers never saw a revoked mapping" "0 0" "$r1 $r2"
 expect "mappers ran between the drains" 1 "$(awk '$2 > 0 {n++} END {print (n == 2)}' /tmp/race1.out /tmp/race2.out)"
 echo "final checks that found a racer and lifted the fence: $raced"
 
-# A second node of the device, which the fence does not move: a process
+# A second node of the device, which a renaming fence does not move (the
+# LSM fence refuses opens through it, but this one opens before): a process
 # opens and maps the device through it (without touching a page, so page
 # state shows nothing) after the drain's last holders scan, then the only
 # page references (a pipe's) go. The drain must not unbind under it: the

@@ -118,7 +118,8 @@ wait "$opener" || true
 daxctl enable-device "$dax_b" >/dev/null
 sh -c 'trap "" TERM; exec sleep 600' <"/dev/$dax_b" &
 stubborn=$!
-sleep 0.5
+# the trap is set once the shell has become sleep
+wait_until grep -qx sleep "/proc/$stubborn/comm"
 run kill "$DAXPIN" drain --force --grace 1 --timeout 30 "$dax_b"
 expect "--force, SIGTERM ignored: exit 0" 0 $rc
 expect "--force: SIGKILL after the grace" 1 "$(grep -c "^sent SIGKILL to $stubborn (sleep)" /tmp/kill.out)"
@@ -130,7 +131,8 @@ hold_refs pipe2 -k 2 -s 2M "/dev/$dax_b"
 node_before=$(node "$dax_b")
 "$DAXPIN" drain --timeout 60 "$dax_b" >/tmp/int.out 2>/tmp/int.err &
 first=$!
-sleep 2
+# the first drain holds the lock once its pid is in it
+wait_until grep -qx "$first" "/run/daxpin/drain-$dax_b.lock"
 run lock "$DAXPIN" drain --timeout 1 "$dax_b"
 expect "second drain: exit 5 (busy)" 5 $rc
 expect "second drain names the first's pid" 1 "$(grep -c "another drain of $dax_b is running (pid $first)" /tmp/lock.err)"
@@ -161,7 +163,8 @@ if [ "$KERNEL_FLAVOR" = current ]; then
 	hold_refs file -c -k 3 /tmp/pmem/data
 	umount /tmp/pmem &
 	umounting=$!
-	sleep 1
+	# in the eviction-time layout break (D), or already done
+	wait_until sh -c "grep -q '^State:.*D' /proc/$umounting/status || ! kill -0 $umounting"
 	run fsrefs "$DAXPIN" drain --timeout 2 "$bdev"
 	expect "fsdax with 3 file pages in a pipe: still enabled" enabled "$(ns_state "$ns_a")"
 	expect "7.2: umount waits for the pages; the drain refuses or waits (5 or 6)" 1 \

@@ -48,6 +48,10 @@ waiter_of() {
 	"$DAXPIN" layouts --json | jq -c --argjson p "$1" '.[] | select(.pid == $p)'
 }
 
+# waited MS: whether the thread waiting in a layout break has waited MS
+# (its own waited_ms): the condition a measured wait is polled for
+waited() { [ "$("$DAXPIN" layouts --json | jq '[.[].waited_ms] | max // 0')" -ge "$1" ] 2>/dev/null; }
+
 # wait_waiter PID: until daxpin layouts lists PID (10 s); the PID column
 # only: what the waiter waits for takes a page-state scan
 wait_waiter() {
@@ -86,7 +90,7 @@ for fs in xfs ext4; do
 	truncate -s "$(stat -c %s "$f")" "$f" &
 	tpid=$!
 	wait_waiter $tpid
-	sleep 2
+	wait_until waited 2000
 	"$DAXPIN" layouts | tee /tmp/table
 	w=$(waiter_of $tpid)
 	echo "$w" | jq .
@@ -189,15 +193,8 @@ for fs in xfs ext4; do
 	expect "$fs: held file: size, mtime, data unchanged" "$before" "$(fingerprint "$f")"
 
 	# --- break-layouts that waits for the release -------------------------
-	# released 1 s after its truncate shows up waiting
-	(
-		i=0
-		until "$DAXPIN" layouts "$f" >/dev/null 2>&1 || [ $((i += 1)) -gt 100 ]; do
-			sleep 0.2
-		done
-		sleep 1
-		touch "/tmp/$fs.release"
-	) &
+	# released once its truncate has waited 1 s
+	(wait_until waited 1000 && touch "/tmp/$fs.release") &
 	"$DAXPIN" break-layouts --json "$f" >/tmp/b.json
 	ms=$(jq '.[0].elapsed_ms' /tmp/b.json)
 	echo "break-layouts waited $ms ms for the release"

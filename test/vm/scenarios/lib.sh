@@ -19,6 +19,21 @@ wait_for() {
 	done
 }
 
+# wait_until CMD [ARGS...]: wait up to 30 s for CMD to succeed; steps are
+# ordered by such a bounded poll on their condition, never by a fixed sleep.
+# wait_within SECONDS CMD [ARGS...]: the same with another bound.
+wait_until() { wait_within 30 "$@"; }
+wait_within() {
+	limit=$(($1 * 10))
+	shift
+	i=0
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -le $limit ] || { echo "timed out waiting for: $*"; return 1; }
+		sleep 0.1
+	done
+}
+
 # hold_refs NAME [hold-refs options] PATH: runs test/vm/helpers/hold-refs in
 # the background and returns once it holds what it was asked to.
 hold_refs() {

@@ -38,7 +38,9 @@ until "$DAXPIN" layouts "$f" >/dev/null 2>&1; do
 	[ $i -le 50 ] || { echo "FAIL: the truncate never waited"; exit 1; }
 	sleep 0.2
 done
-sleep 2
+# the longest wait must read at least 1.5 s: poll the waiter's own figure
+waited_2s() { [ "$("$DAXPIN" layouts --json | jq '[.[].waited_ms] | max // 0')" -ge 2000 ] 2>/dev/null; }
+wait_until waited_2s
 
 echo old >$prom
 "$DAXPIN" list --format prometheus --output-file $prom

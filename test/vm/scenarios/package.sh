@@ -18,19 +18,6 @@ src=$(cd "$(dirname "$0")/../../.." && pwd)
 deb=$DAXPIN_DEB
 [ -f "$deb" ] || { echo "FAIL: no package at '$deb' (run-scenario builds it for '# package: deb')"; exit 1; }
 
-# poll SECONDS WHAT CMD...: until CMD succeeds, at most SECONDS
-poll() {
-	limit=$(($1 * 5))
-	what=$2
-	shift 2
-	i=0
-	until "$@"; do
-		i=$((i + 1))
-		[ $i -le $limit ] || { echo "FAIL: $what (not within $((limit / 5)) s)"; exit 1; }
-		sleep 0.2
-	done
-}
-
 # The host's root is a read-only 9p share: dpkg installs into an overlay of
 # it, with the guest's kernel file systems bound in.
 sys=/tmp/sys
@@ -107,18 +94,18 @@ query() {
 }
 is() { [ "$(query "$1")" = "$2" ]; }
 labels="type=\"daxdev\",device=\"$dax\""
-poll 240 "Prometheus scrapes daxpin's metrics through node_exporter" is "daxpin_page_references{$labels}" 3
+wait_within 240 is "daxpin_page_references{$labels}" 3
 expect "scraped: references, referenced, pinned pages, holders" "3 1536 0 1" \
 	"$(query "daxpin_page_references{$labels}") $(query "daxpin_referenced_pages{$labels}") $(query "daxpin_pinned_pages{$labels}") $(query "daxpin_holders{$labels}")"
 expect "node_textfile_scrape_error" 0 "$(query node_textfile_scrape_error)"
 alert="ALERTS{alertname=\"DaxpinPagesReferenced\",alertstate=\"firing\",device=\"$dax\"}"
-poll 60 "DaxpinPagesReferenced fires" is "$alert" 1
+wait_within 60 is "$alert" 1
 echo "ok: DaxpinPagesReferenced fires for $dax"
 
 release_refs a
 in_sys $metrics
-poll 60 "the scrape sees the references gone" is "daxpin_page_references{$labels}" 0
-poll 60 "DaxpinPagesReferenced resolves" is "$alert" none
+wait_within 60 is "daxpin_page_references{$labels}" 0
+wait_within 60 is "$alert" none
 echo "ok: DaxpinPagesReferenced resolved"
 
 kill $prometheus $exporter

@@ -1,0 +1,193 @@
+#!/bin/sh
+# Nothing to repair after a fault: a drain of a device-dax device waiting
+# for 3 pipe-held pages is SIGKILLed at each step (while it waits, right
+# after its fence goes up, during the unbind's verification) and SIGSTOPped
+# for 30 s inside its fence, then SIGKILLed. After each: /dev/DAX is there
+# with its owner and mode within 1 s, no /dev/.daxpin-fenced-* is left,
+# daxctl lists the device. A BPF LSM fence dies with the drain, so that
+# holds with no daxpin run in between (its link is gone too); a renaming
+# fence (where the LSM is off; here DAXPIN_FENCE=rename) is restored by the
+# next daxpin command, which says so. While the
+# stopped drain's fence stands, nothing opens the device and no other
+# daxpin command lifts that fence. Finally a plain drain succeeds.
+# The steps are triggered on the drain's own debug lines ("fence up",
+# "unbound"), never by timing. A kill meant for inside the fence can land
+# after the drain finished: such a try does not count, and is repeated.
+# timeout: 360
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+[ -e /sys/kernel/security/lsm ] || mount -t securityfs securityfs /sys/kernel/security
+echo "active LSMs: $(cat /sys/kernel/security/lsm)"
+dax=$(ndctl create-namespace -r region0 -m devdax -a 4K -s 64M | jq -r '.daxregion.devices[0].chardev')
+chown 1:2 "/dev/$dax"
+chmod 0640 "/dev/$dax"
+node() { stat -c '%F %t:%T %a %u:%g' "/dev/$1" 2>/dev/null || echo missing; }
+orig=$(node "$dax")
+echo "node: $orig"
+
+# kill_at STEP SIGNAL: a drain of $dax ($drain) waiting for 3 pipe-held
+# pages, and SIGNAL sent the moment its debug log reaches STEP: "waiting"
+# (its first check found the pages), "fence up", or ": unbound in" (the
+# verification); for the last two the pages are released once it waits.
+# The log comes through a FIFO: the shell wakes on the line, no polling.
+kill_at() {
+	hold_refs pipe -m splice -c -k 3 -s 4K "/dev/$dax"
+	rm -f /tmp/drain.fifo
+	mkfifo /tmp/drain.fifo
+	DAXPIN_FENCE=$fence_choice DAXPIN_LOG=debug "$DAXPIN" drain --json --timeout 120 "$dax" >/tmp/drain.out 2>/tmp/drain.fifo &
+	drain=$!
+	exec 4</tmp/drain.fifo
+	: >/tmp/drain.err
+	while IFS= read -r line <&4; do
+		echo "$line" >>/tmp/drain.err
+		case $line in
+		*"holders, 3 refs"*)
+			[ "$1" = waiting ] && { kill -"$2" $drain; break; }
+			touch /tmp/pipe.release ;;
+		*"$1"*)
+			kill -"$2" $drain
+			break ;;
+		esac
+	done
+	cat <&4 >>/tmp/drain.err &
+	log=$!
+	exec 4<&-
+}
+
+# reap: the drain's exit status in $status, the holder gone
+reap() {
+	set +e
+	wait $drain
+	status=$?
+	wait $log
+	[ ! -e /tmp/pipe.release ] || wait "$(cat /tmp/pipe.pid)"
+	set -e
+}
+
+# bound: whether device-dax still drives $dax
+bound() { [ -e "/sys/bus/dax/devices/$dax/driver" ] && echo yes || echo no; }
+
+# node_back LABEL: within 1 s, /dev/$dax as it was and nothing fenced
+node_back() {
+	i=0
+	while [ "$(node "$dax")" != "$orig" ] || ls /dev/.daxpin-fenced-* >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -le 100 ] || break
+		sleep 0.01
+	done
+	expect "$1: /dev/$dax back within 1 s, same owner and mode" "$orig" "$(node "$dax")"
+	expect "$1: no fenced node left" "" "$(ls -a /dev | grep daxpin-fenced || true)"
+	expect "$1: daxctl lists $dax" "$dax" "$(daxctl list -d "$dax" -i | json_array | jq -r '.[0].chardev')"
+}
+
+# fence_of: which fence the last drain raised ("lsm" or "rename")
+fence_of() { sed -n 's/.*fence up (\([a-z]*\)).*/\1/p' /tmp/drain.err | head -1; }
+
+# lsm_links: how many BPF LSM links are attached
+lsm_links() { bpftool link show | grep -c lsm_mac || true; }
+
+# after_kill LABEL: the checks after a kill inside the fence. The LSM's
+# link goes with the drain; a renaming fence is the next daxpin command's
+# to restore, which says so.
+after_kill() {
+	if [ "$(fence_of)" = lsm ]; then
+		i=0
+		while [ "$(lsm_links)" != 0 ] && [ $((i += 1)) -le 100 ]; do sleep 0.01; done
+		expect "$1: the LSM fence detached within 1 s" 0 "$(lsm_links)"
+	fi
+	if [ "$(fence_of)" = rename ]; then
+		run repair "$DAXPIN" list "$dax"
+		expect "$1: the next daxpin command restored the node, and said so" 1 \
+			"$(grep -c "restored /dev/$dax, fenced by a drain (pid $drain) that is gone" /tmp/repair.err)"
+	fi
+	node_back "$1"
+}
+
+fence_choice=
+# --- killed while it waits, before any fence ---------------------------------
+kill_at waiting KILL
+reap
+grep -o 'LSM fence loaded in .*' /tmp/drain.err || true
+expect "killed while waiting: exit by SIGKILL" 137 $status
+node_back "killed while waiting"
+release_refs pipe
+matrix="waiting:killed"
+
+# --- killed right after the fence goes up: the LSM's, then the renaming one -
+for fence_choice in "" rename; do
+	hits=0
+	for try in 1 2 3 4 5; do
+		kill_at 'fence up' KILL
+		reap
+		fence=$(fence_of)
+		# the unbind done and the node back: the kill came after the fence
+		if [ $status -ne 137 ] || { [ "$(bound)" = no ] && [ "$(node "$dax")" = "$orig" ] &&
+			! ls /dev/.daxpin-fenced-* >/dev/null 2>&1; }; then
+			echo "try $try: the drain (exit $status) unbound $dax and lifted its fence before the kill"
+			node_back "try $try: killed after the fence"
+			daxctl enable-device "$dax" >/dev/null
+			continue
+		fi
+		hits=$((hits + 1))
+		echo "try $try: killed inside the $fence fence, $dax bound: $(bound)"
+		after_kill "killed in the $fence fence (try $try)"
+		[ "$(bound)" = yes ] || daxctl enable-device "$dax" >/dev/null
+		[ $hits -lt 2 ] || break
+	done
+	expect "the fence raised (DAXPIN_FENCE='$fence_choice')" "${fence_choice:-lsm}" "$fence"
+	echo "kills inside the $fence fence: $hits of $try tries"
+	expect "at least one kill landed inside the $fence fence" 1 "$([ $hits -gt 0 ] && echo 1)"
+	matrix="$matrix fence-$fence:$hits/$try"
+done
+fence_choice=
+
+# --- killed during the unbind's verification ---------------------------------
+kill_at ': unbound in' KILL
+reap
+echo "killed during verification: exit $status, $dax bound: $(bound)"
+expect "killed during verification: the device was unbound" no "$(bound)"
+node_back "killed during verification"
+daxctl enable-device "$dax" >/dev/null
+expect "enabled again: node as it was" "$orig" "$(node "$dax")"
+matrix="$matrix verify:$status"
+
+# --- stopped 30 s inside the fence, then killed ------------------------------
+stopped=0
+for try in 1 2 3 4 5; do
+	kill_at 'fence up' STOP
+	if [ "$(bound)" = yes ] && grep -q '^State:.*stopped' /proc/$drain/status; then
+		stopped=1
+		break
+	fi
+	echo "try $try: the drain unbound $dax before the stop"
+	kill -KILL $drain 2>/dev/null || true
+	reap
+	node_back "try $try: stopped after the unbind"
+	daxctl enable-device "$dax" >/dev/null
+done
+expect "a drain stopped inside its fence" 1 $stopped
+fence=$(fence_of)
+run peek "$DAXPIN" list "$dax"
+expect "another daxpin command leaves a live drain's fence alone" 0 "$(grep -c restored /tmp/peek.err || true)"
+set +e
+(exec 3<"/dev/$dax") 2>/tmp/open.err
+open=$?
+set -e
+expect "the stopped drain's fence keeps the device from being opened" 1 "$([ $open -ne 0 ] && echo 1)"
+expect "and says the device is busy" 1 "$(grep -c 'busy' /tmp/open.err)"
+echo "open while fenced ($fence): $(cat /tmp/open.err)"
+# the fault itself: a drain stopped for 30 s, then killed
+sleep 30 && kill -KILL $drain
+reap
+expect "stopped 30 s, then killed: exit by SIGKILL" 137 $status
+after_kill "stopped 30 s in the $fence fence, then killed"
+matrix="$matrix stop30($fence):$status"
+
+# --- and a plain drain succeeds ----------------------------------------------
+run final "$DAXPIN" drain --json --timeout 60 "$dax"
+expect "a plain drain after the kills: exit 0" 0 $rc
+expect "its result names the LSM fence" lsm "$(jq -r 'select(.event == "result") | .fence' /tmp/final.out)"
+expect "$dax disabled" disabled "$(dev_state "$dax")"
+echo "kill matrix ($(uname -r)): $matrix"
+exit $failed
