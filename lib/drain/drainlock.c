@@ -68,14 +68,20 @@ int drain_lock(const char *name, unsigned int wait_ms, pid_t *holder)
 	return fd;
 }
 
-pid_t drain_lock_owner(const char *name)
+/* name's lock file, read-only, for a look that takes no lock; -1 if none */
+static int lock_open_ro(const char *name)
 {
 	char path[PATH_MAX];
-	pid_t pid;
-	int fd;
 
 	snprintf(path, sizeof(path), DRAIN_LOCK_DIR "/drain-%s.lock", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	return open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+}
+
+pid_t drain_lock_owner(const char *name)
+{
+	int fd = lock_open_ro(name);
+	pid_t pid;
+
 	if (fd < 0)
 		return 0;
 	pid = lock_owner(fd);
@@ -85,12 +91,9 @@ pid_t drain_lock_owner(const char *name)
 
 bool drain_lock_held(const char *name)
 {
-	char path[PATH_MAX];
+	int fd = lock_open_ro(name);
 	bool held;
-	int fd;
 
-	snprintf(path, sizeof(path), DRAIN_LOCK_DIR "/drain-%s.lock", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return false;
 	held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
