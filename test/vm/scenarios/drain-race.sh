@@ -56,49 +56,66 @@ echo "final checks that found a racer and lifted the fence: $raced"
 # A second node of the device, which a renaming fence does not move (the
 # LSM fence refuses opens through it, but this one opens before): a process
 # opens and maps the device through it (without touching a page, so page
-# state shows nothing) after the drain's last holders scan, then the only
-# page references (a pipe's) go. The drain must not unbind under it: the
-# count of device-dax opens and faults sends the fenced check back to
-# scanning (a "raced" event), and the scan finds the mapper. Whether the
-# mapper comes after the last scan (holders are rescanned every second) is
-# timing: up to three tries, each must be safe, one must have raced.
+# state shows nothing), then the only page references (a pipe's) go. The
+# drain must not unbind under it. First as it comes: the drain's holders
+# rescans find the mapper, it times out with the device enabled.
 set -- $(stat -c '%t %T' "/dev/$dax")
 rm -f /tmp/dax-alias
 mknod /tmp/dax-alias c $((0x$1)) $((0x$2))
-alias_raced=0
-for try in 1 2 3; do
-	hold_refs pipe -m splice -c -k 3 -s 2M "/dev/$dax"
-	"$DAXPIN" drain --json --timeout 4 "$dax" >/tmp/alias-drain.out &
-	drain=$!
-	i=0
-	until jq -e 'select(.event == "progress" and .refs > 0)' /tmp/alias-drain.out >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -le 300 ] || break
-		sleep 0.1
-	done
-	hold_refs alias -m map -k 1 -s 2M /tmp/dax-alias
-	alias=$(sed -n 's/^ready //p' /tmp/alias.ready)
-	release_refs pipe
-	set +e
-	wait $drain
-	rc=$?
-	set -e
-	expect "try $try: pipe released while a process maps $dax through another node: drain times out (exit 6)" 6 $rc
-	expect "try $try: $dax still enabled" enabled "$(dev_state "$dax")"
-	expect "try $try: the result names the mapper of the second node" "$alias" \
+# wait_progress: the drain writing /tmp/alias-drain.out waits on page references
+wait_progress() { jq -e 'select(.event == "progress" and .refs > 0)' /tmp/alias-drain.out >/dev/null 2>&1; }
+alias_try() {  # TRY NAME: checks the drain of /tmp/alias-drain.out, ends holder NAME
+	expect "$1: pipe released while a process maps $dax through another node: drain times out (exit 6)" 6 $rc
+	expect "$1: $dax still enabled" enabled "$(dev_state "$dax")"
+	expect "$1: the result names the mapper of the second node" "$alias" \
 		"$(jq -r 'select(.event == "result") | .objects[0].holders[].pid' /tmp/alias-drain.out)"
-	n=$(jq -s '[.[] | select(.event == "raced")] | length' /tmp/alias-drain.out)
-	echo "try $try: fenced checks that found the mapper: $n"
 	set +e
-	release_refs alias
+	release_refs $2
 	rc=$?
 	set -e
-	expect "try $try: the mapper of the second node exits cleanly" 0 $rc
-	if [ "$n" -gt 0 ]; then
-		alias_raced=1
-		break
-	fi
-done
-expect "the mapper came after the last holders scan in one try" 1 $alias_raced
+	expect "$1: the mapper of the second node exits cleanly" 0 $rc
+}
+rm -f /tmp/alias-drain.out
+hold_refs pipe -m splice -c -k 3 -s 2M "/dev/$dax"
+"$DAXPIN" drain --json --timeout 4 "$dax" >/tmp/alias-drain.out &
+drain=$!
+wait_until wait_progress
+hold_refs alias -m map -k 1 -s 2M /tmp/dax-alias
+alias=$(sed -n 's/^ready //p' /tmp/alias.ready)
+release_refs pipe
+set +e
+wait $drain
+rc=$?
+set -e
+alias_try "as it comes" alias
+
+# Then the case the count of device-dax opens and faults exists for: the
+# mapper comes after the drain's last holders scan, just before its fenced
+# check. gdb orders it: the drain stops on entering drain_fenced_unbind
+# (reached once the pipe is gone and a scan found nobody), the mapper opens
+# and maps, the drain goes on. The fenced check must see the count moved
+# (a "raced" event), rescan and find the mapper.
+rm -f /tmp/at-fence /tmp/alias-drain.out
+hold_refs pipe -m splice -c -k 3 -s 2M "/dev/$dax"
+gdb -q -nx -batch -ex 'break drain_fenced_unbind' \
+	-ex 'run drain --json --timeout 8 '"$dax"' >/tmp/alias-drain.out' -ex 'bt' -ex 'delete' \
+	-ex 'shell touch /tmp/at-fence; i=0; until [ -e /tmp/late.ready ] || [ $i -ge 600 ]; do i=$((i + 1)); sleep 0.1; done' \
+	-ex 'continue' -ex 'quit $_exitcode' \
+	"$DAXPIN" >/tmp/gdb.out 2>&1 &
+drain=$!
+wait_until wait_progress
+release_refs pipe
+wait_within 60 test -e /tmp/at-fence
+cat /tmp/gdb.out /tmp/alias-drain.out
+expect "after the last scan: $dax still enabled at the fenced check" enabled "$(dev_state "$dax")"
+hold_refs late -m map -k 1 -s 2M /tmp/dax-alias
+alias=$(sed -n 's/^ready //p' /tmp/late.ready)
+set +e
+wait $drain
+rc=$?
+set -e
+alias_try "after the last scan" late
+expect "after the last scan: the fenced check saw the count move and went back to scanning" yes \
+	"$(jq -s 'if any(.[]; .event == "raced") then "yes" else "no" end' -r /tmp/alias-drain.out)"
 rm -f /tmp/dax-alias
 exit $failed
