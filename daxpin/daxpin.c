@@ -25,6 +25,7 @@ struct cmd_struct {
 
 static const struct cmd_struct commands[] = {
 	{ "list", cmd_list, "show regions, namespaces and dax devices" },
+	{ "memory", cmd_memory, "show the memory blocks of system-RAM dax devices and what blocks their offline" },
 	{ "holders", cmd_holders, "show the processes that map, open or pin a device or file" },
 	{ "drain", cmd_drain, "disable a dax device, namespace or region once nothing holds it" },
 	{ "layouts", cmd_layouts, "show the threads waiting in a DAX layout break, or wait for them" },

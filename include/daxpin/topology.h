@@ -21,6 +21,7 @@
 struct daxpin_ctx;
 struct daxpin_object_pages;
 struct daxpin_target_holders;
+struct daxpin_memory;
 
 /* A range of physical page frames that have struct pages. */
 struct daxpin_pfn_range {
@@ -92,6 +93,8 @@ struct daxpin_daxdev {
 	/* attached by the scans of the snapshot; NULL when not scanned */
 	const struct daxpin_object_pages *pages;
 	const struct daxpin_target_holders *holders;
+	/* system RAM (kmem): its memory blocks (include/daxpin/topology_memory.h) */
+	const struct daxpin_memory *memory;
 };
 
 struct daxpin_namespace {

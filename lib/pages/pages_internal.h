@@ -8,6 +8,9 @@
  */
 
 #include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "bpf/pages/pagescan_abi.h"
 
 struct daxpin_ctx;
 struct daxpin_topology;
@@ -33,5 +36,15 @@ int owners_scanner_run(struct owners_scanner *sc, struct daxpin_pagestate *ps,
 		       const struct daxpin_owners_target *targets, size_t nr_targets,
 		       struct daxpin_owners **out);
 void owners_scanner_close(struct owners_scanner *sc);
+
+/*
+ * pagestate.c: the raw folio runs of [pfn, end), for callers that classify
+ * pages by more than their counts (system RAM: lib/memory/). fn returning
+ * non-zero ends the walk with that value. The errno daxpin_pagestate_open()
+ * failed with when page state is unavailable.
+ */
+typedef int pagestate_run_fn(const struct pagescan_run *run, void *arg);
+int pagestate_walk(struct daxpin_pagestate *ps, uint64_t pfn, uint64_t end,
+		   pagestate_run_fn *fn, void *arg);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "core/private.h"
 #include "pageclass.h"
+#include "pages_internal.h"
 #include "bpf/pages/pagefile_abi.h"
 
 /* The skeleton exists only when clang and bpftool were found (bpf/meson.build). */
@@ -150,9 +151,9 @@ static int load(struct daxpin_pagestate *ps)
 	return rc;
 }
 
-static int scan_range(struct daxpin_pagestate *ps, unsigned int slot, uint64_t pfn,
-		      uint64_t end, enum daxpin_page_kind kind,
-		      struct daxpin_page_counts *counts)
+/* Runs the program over [pfn, end) with a slot, handing every run to fn. */
+static int walk_range(struct daxpin_pagestate *ps, unsigned int slot, uint64_t pfn,
+		      uint64_t end, pagestate_run_fn *fn, void *arg)
 {
 	int prog_fd = bpf_loaded_prog_fd(&ps->loaded, ps->skel->progs.pagescan);
 	const struct pagescan_run *runs = ps->skel->bss->runs[slot];
@@ -193,13 +194,39 @@ static int scan_range(struct daxpin_pagestate *ps, unsigned int slot, uint64_t p
 			    (unsigned long long)pfn);
 			return -EIO;
 		}
-		for (unsigned int i = 0; i < args.nr_runs; i++)
-			daxpin_pageclass_add(counts, &runs[i], ps->sem, kind);
+		for (unsigned int i = 0; i < args.nr_runs; i++) {
+			rc = fn(&runs[i], arg);
+			if (rc)
+				return rc;
+		}
 		nr_runs += args.nr_runs;
 		pfn = args.next_pfn;
 	}
 	dbg(ps->ctx, "PFN range to %#llx: %u runs\n", (unsigned long long)end, nr_runs);
 	return 0;
+}
+
+struct classify {
+	struct daxpin_page_counts *counts;
+	enum daxpin_page_semantics sem;
+	enum daxpin_page_kind kind;
+};
+
+static int classify_run(const struct pagescan_run *run, void *arg)
+{
+	struct classify *c = arg;
+
+	daxpin_pageclass_add(c->counts, run, c->sem, c->kind);
+	return 0;
+}
+
+static int scan_range(struct daxpin_pagestate *ps, unsigned int slot, uint64_t pfn,
+		      uint64_t end, enum daxpin_page_kind kind,
+		      struct daxpin_page_counts *counts)
+{
+	struct classify c = { counts, ps->sem, kind };
+
+	return walk_range(ps, slot, pfn, end, classify_run, &c);
 }
 
 /*
@@ -428,6 +455,23 @@ DAXPIN_EXPORT int daxpin_pagestate_scan(struct daxpin_pagestate *ps,
 #else
 	return 0;
 #endif
+}
+
+int pagestate_walk(struct daxpin_pagestate *ps, uint64_t pfn, uint64_t end,
+		   pagestate_run_fn *fn, void *arg)
+{
+	int rc = ps->error;
+
+	if (rc)
+		return rc;
+#if PAGESTATE_BPF
+	bpf_loaded_lock(&ps->loaded);
+	rc = walk_range(ps, 0, pfn, end, fn, arg);
+	bpf_loaded_unlock(&ps->loaded);
+#else
+	(void)pfn, (void)end, (void)fn, (void)arg;
+#endif
+	return rc;
 }
 
 DAXPIN_EXPORT int daxpin_page_files(struct daxpin_pagestate *ps,
