@@ -1,0 +1,68 @@
+#!/bin/sh
+# System RAM from a dax device (kmem), as a CXL RAM region gives it: a 512 MiB
+# device onlined movable with daxctl, as operators do it (auto-online off).
+# daxpin memory shows its blocks as lsmem and daxctl count them; a process
+# that holds pages of the range in a pipe (test/vm/helpers/hold-ram) makes
+# them blocking pages, named by kind; daxctl offline-memory beside it shows
+# what the peer does with the same holder.
+# timeout: 600
+# json: memory
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+echo offline >/sys/devices/system/memory/auto_online_blocks
+dax=$(ndctl create-namespace -r region0 -m devdax -a 2M -s 512M | jq -r '.daxregion.devices[0].chardev')
+daxctl reconfigure-device -m system-ram "$dax" >/dev/null
+daxctl list -d "$dax" | json_array | jq -c '.[0] | {chardev, mode, online_memblocks, total_memblocks, movable}'
+total=$(daxctl list -d "$dax" | json_array | jq '.[0].total_memblocks')
+online=$(daxctl list -d "$dax" | json_array | jq '.[0].online_memblocks')
+# the device's page frames, from its mapping
+set -- $("$DAXPIN" list -J --dev "$dax" | jq -r '.. | objects | select(.chardev? == "'"$dax"'") | .mappings[0] | "\(.start) \(.end)"')
+first_pfn=$(printf '%x' $(($1 / 4096)))
+last_pfn=$(printf '%x' $(($2 / 4096)))
+echo "$dax: $total blocks, $online online, PFNs $first_pfn-$last_pfn"
+
+# --- the blocks, idle ------------------------------------------------------
+memory() { "$DAXPIN" memory -J --dev "$dax" >"$(json_file "memory.$1.json")"; cat "$RESULTS/json/memory.$1.json"; }
+"$DAXPIN" memory --dev "$dax"
+memory idle >/tmp/idle.json
+expect "idle: as many blocks as daxctl counts" "$total" "$(jq '.memory | length' /tmp/idle.json)"
+expect "idle: as many online as daxctl counts" "$online" "$(jq '[.memory[] | select(.state == "online")] | length' /tmp/idle.json)"
+expect "idle: every block Movable (daxctl: movable)" "$online" "$(jq '[.memory[] | select(.zones == "Movable")] | length' /tmp/idle.json)"
+expect "idle: the blocks match /sys/devices/system/memory" "$(jq -r '.memory[] | "memory\(.block) \(.state)"' /tmp/idle.json)" \
+	"$(for b in $(jq -r '.memory[].block' /tmp/idle.json); do echo "memory$b $(cat /sys/devices/system/memory/memory$b/state)"; done)"
+expect "idle: page kinds read as root" 0 "$(jq '[.memory[] | select(.pages == null)] | length' /tmp/idle.json)"
+expect "idle: no pinned or referenced pages" 0 "$(jq '[.memory[].pages | .referenced + .pinned] | add' /tmp/idle.json)"
+run memory-user as_nobody "$DAXPIN" memory -J --dev "$dax"
+expect "unprivileged: blocks listed, exit 0" 0 $rc
+expect "unprivileged: pages null with a reason" "null yes" \
+	"$(jq -r '[.memory[0].pages, (.memory[0].pages_reason | length > 0 | if . then "yes" else "no" end)] | join(" ")' /tmp/memory-user.out)"
+
+# --- a pipe holds 5 pages of the range --------------------------------------
+rm -f /tmp/ram.ready /tmp/ram.release
+"$VM_HELPERS/hold-ram" -p "$first_pfn-$last_pfn" -k 5 -r /tmp/ram.ready -t /tmp/ram.release &
+ram=$!
+wait_for /tmp/ram.ready
+memory held >/tmp/held.json
+expect "held: at least the 5 spliced pages are referenced" yes \
+	"$(jq '[.memory[].pages.referenced] | add >= 5 | if . then "yes" else "no" end' -r /tmp/held.json)"
+expect "held: the blocking count covers them" yes \
+	"$(jq '[.memory[].blocking] | add >= 5 | if . then "yes" else "no" end' -r /tmp/held.json)"
+"$DAXPIN" memory --dev "$dax" -o BLOCK,STATE,ZONES,FREE,BLOCKING,BLOCKERS
+
+# the peer with the same holder: it retries until killed (or says EBUSY)
+set +e
+timeout 10 daxctl offline-memory "$dax" >/tmp/peer.out 2>&1
+peer=$?
+set -e
+echo "peer: daxctl offline-memory exit $peer: $(tr '\n' ' ' </tmp/peer.out)"
+echo "peer: left $(daxctl list -d "$dax" | json_array | jq '.[0].online_memblocks') of $total blocks online"
+expect "peer: daxctl offline-memory does not finish while the pipe holds pages" yes \
+	"$([ $peer -ne 0 ] && echo yes || echo no)"
+# put back what the peer offlined, as it found it (movable)
+daxctl online-memory "$dax" >/dev/null 2>&1 || true
+expect "peer: every block online again" "$total" "$(daxctl list -d "$dax" | json_array | jq '.[0].online_memblocks')"
+
+touch /tmp/ram.release
+wait $ram
+exit $failed
