@@ -12,7 +12,6 @@
  * uses it: in ZONE_MOVABLE the page allocator hands most anonymous memory
  * out of the hot-plugged range.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
