@@ -20,6 +20,7 @@
 #include "folio_json.h"
 #include "builtin.h"
 #include "exitcodes.h"
+#include "memblock_output.h"
 #include "holders_output.h"
 #include "interrupt.h"
 #include "options.h"
@@ -69,6 +70,32 @@ static void status_show(struct drain_cli *cli, const struct daxpin_drain_event *
 	cli->status_shown = true;
 }
 
+/* "dax0.0: memory33 offline", "… memory35 will not go offline: 5 referenced" */
+static void memblock_line(const struct daxpin_drain_event *ev)
+{
+	const struct daxpin_memblock *b = ev->memblock;
+
+	printf("%s: memory%lu ", ev->object, b->id);
+	if (b->state == DAXPIN_MEMBLOCK_OFFLINE) {
+		printf("offline\n");
+	} else if (!daxpin_memblock_blocking(b)) {
+		printf("%s (%s)\n", daxpin_memblock_state_name(b->state),
+		       b->valid_zones ? b->valid_zones : "zone unknown");
+	} else {
+		const char *sep = ": ";
+
+		printf("will not go offline");
+		for (size_t k = 0; k < MEMBLOCK_BLOCKER_KINDS; k++)
+			if (memblock_blocker_count(&b->pages, k)) {
+				printf("%s%" PRIu64 " %s", sep, memblock_blocker_count(&b->pages, k),
+				       memblock_blocker_name(k));
+				sep = ", ";
+			}
+		printf(" page(s)\n");
+	}
+	fflush(stdout);
+}
+
 static void progress_json(const struct daxpin_drain_event *ev)
 {
 	static const char *const names[] = {
@@ -76,7 +103,9 @@ static void progress_json(const struct daxpin_drain_event *ev)
 		[DAXPIN_DRAIN_SIGNALLED] = "signal",
 		[DAXPIN_DRAIN_RACED] = "raced",
 		[DAXPIN_DRAIN_DISABLED] = "disabled",
+		[DAXPIN_DRAIN_MEMBLOCK] = "memblock",
 	};
+	static const struct table_options bytes = {};
 	struct json_object *j = xjson_object();
 	char access[ACCESS_STR_MAX];
 
@@ -98,6 +127,10 @@ static void progress_json(const struct daxpin_drain_event *ev)
 	case DAXPIN_DRAIN_DISABLED:
 		xjson_add(j, "object", xjson_string(ev->object));
 		xjson_add(j, "verify_ms", xjson_uint64(ev->verify_ms));
+		break;
+	case DAXPIN_DRAIN_MEMBLOCK:
+		xjson_add(j, "object", xjson_string(ev->object));
+		xjson_add(j, "memblock", memblock_to_json(ev->object, ev->memblock, NULL, &bytes));
 		break;
 	case DAXPIN_DRAIN_RACED:
 		break;
@@ -131,6 +164,10 @@ static void progress(const struct daxpin_drain_event *ev, void *arg)
 		status_clear(cli);
 		printf("%s: disabled\n", ev->object);
 		fflush(stdout);
+		break;
+	case DAXPIN_DRAIN_MEMBLOCK:
+		status_clear(cli);
+		memblock_line(ev);
 		break;
 	case DAXPIN_DRAIN_RACED:
 		break;

@@ -17,6 +17,7 @@
 
 #include "builtin.h"
 #include "exitcodes.h"
+#include "memblock_output.h"
 #include "options.h"
 #include "output.h"
 
@@ -73,35 +74,17 @@ static char *printf_str(const char *fmt, ...)
 	return rc < 0 ? NULL : s;
 }
 
-/* The kinds of blocking pages, in the order BLOCKERS and JSON give them. */
-static const struct {
-	const char *name;
-	size_t offset;
-} blocker_kinds[] = {
-	{ "referenced", offsetof(struct daxpin_memblock_pages, referenced) },
-	{ "pinned", offsetof(struct daxpin_memblock_pages, pinned) },
-	{ "slab", offsetof(struct daxpin_memblock_pages, slab) },
-	{ "page_tables", offsetof(struct daxpin_memblock_pages, page_tables) },
-	{ "reserved", offsetof(struct daxpin_memblock_pages, reserved) },
-	{ "kernel", offsetof(struct daxpin_memblock_pages, kernel) },
-};
-
-static uint64_t blocker_count(const struct daxpin_memblock_pages *p, size_t kind)
-{
-	return *(const uint64_t *)((const char *)p + blocker_kinds[kind].offset);
-}
-
 static char *blockers_str(const struct daxpin_memblock *b)
 {
 	char *s = NULL, *next;
 
-	for (size_t k = 0; k < ARRAY_SIZE(blocker_kinds); k++) {
-		uint64_t n = blocker_count(&b->pages, k);
+	for (size_t k = 0; k < MEMBLOCK_BLOCKER_KINDS; k++) {
+		uint64_t n = memblock_blocker_count(&b->pages, k);
 
 		if (!n)
 			continue;
 		next = printf_str("%s%s%" PRIu64 " %s", s ? s : "", s ? ", " : "", n,
-				  blocker_kinds[k].name);
+				  memblock_blocker_name(k));
 		free(s);
 		s = next;
 	}
@@ -172,39 +155,6 @@ static void note_json(const char *text, void *arg)
 	xjson_append(arg, xjson_string(text));
 }
 
-static struct json_object *block_to_json(const struct daxpin_daxdev *d, const struct daxpin_memory *m,
-					 const struct daxpin_memblock *b, const struct table_options *t)
-{
-	struct json_object *j = xjson_object();
-	struct json_object *pages = NULL;
-	char range[64];
-
-	snprintf(range, sizeof(range), "0x%016" PRIx64 "-0x%016" PRIx64, b->start,
-		 b->start + b->size - 1);
-	xjson_add(j, "range", xjson_string(range));
-	xjson_add(j, "size", json_size(b->size, t));
-	xjson_add(j, "state", xjson_string(daxpin_memblock_state_name(b->state)));
-	xjson_add(j, "removable", xjson_bool(b->removable));
-	xjson_add(j, "block", xjson_uint64(b->id));
-	xjson_add(j, "node", b->node >= 0 ? xjson_int(b->node) : NULL);
-	xjson_add(j, "zones", b->valid_zones ? xjson_string(b->valid_zones) : NULL);
-	xjson_add(j, "device", xjson_string(d->dev));
-	if (b->pages_known) {
-		pages = xjson_object();
-		xjson_add(pages, "free", xjson_uint64(b->pages.free));
-		xjson_add(pages, "in_use", xjson_uint64(b->pages.in_use));
-		for (size_t k = 0; k < ARRAY_SIZE(blocker_kinds); k++)
-			xjson_add(pages, blocker_kinds[k].name,
-				  xjson_uint64(blocker_count(&b->pages, k)));
-	}
-	xjson_add(j, "pages", pages);
-	xjson_add(j, "blocking", b->pages_known ? xjson_uint64(daxpin_memblock_blocking(b)) : NULL);
-	if (!b->pages_known)
-		xjson_add(j, "pages_reason", xjson_string(b->state == DAXPIN_MEMBLOCK_ONLINE ?
-							  m->pages_reason : "offline: no pages in use"));
-	return j;
-}
-
 enum { OPT_DEV = 256 };
 
 static const struct command_option memory_command_options[] = {
@@ -268,7 +218,7 @@ static int memory_print(const struct daxpin_daxdev *const *devs, size_t nr, bool
 			const struct daxpin_memory *m = devs[i]->memory;
 
 			for (size_t b = 0; b < m->nr_blocks; b++)
-				xjson_append(blocks, block_to_json(devs[i], m, &m->blocks[b], topt));
+				xjson_append(blocks, memblock_to_json(devs[i]->dev, &m->blocks[b], m->pages_reason, topt));
 			memory_notes(m, note_json, notes);
 		}
 		xjson_add(root, "memory", blocks);

@@ -26,6 +26,7 @@
 #include <sys/types.h>
 
 #include <daxpin/holders.h>
+#include <daxpin/memory.h>
 #include <daxpin/pagestate.h>
 #include <daxpin/topology.h>
 
@@ -56,6 +57,12 @@ enum daxpin_drain_event_kind {
 	 * dax devices were removed with their nodes
 	 */
 	DAXPIN_DRAIN_DISABLED,
+	/*
+	 * a memory block of a system-RAM target went offline, would not go
+	 * (its blocking pages changed), or came back online after the drain
+	 * gave up: @memblock says which and how it is now
+	 */
+	DAXPIN_DRAIN_MEMBLOCK,
 };
 
 /**
@@ -70,8 +77,10 @@ enum daxpin_drain_event_kind {
  * @signo: %DAXPIN_DRAIN_SIGNALLED: SIGTERM or SIGKILL
  * @access: %DAXPIN_DRAIN_SIGNALLED: how it held the targets (enum
  *	daxpin_access bits; %DAXPIN_ACCESS_PIPE... for a reference owner)
- * @object: %DAXPIN_DRAIN_DISABLED: "dax0.0", "namespace0.0"
+ * @object: %DAXPIN_DRAIN_DISABLED, %DAXPIN_DRAIN_MEMBLOCK: "dax0.0", "namespace0.0"
  * @verify_ms: %DAXPIN_DRAIN_DISABLED: from the unbind to its confirmation
+ * @memblock: %DAXPIN_DRAIN_MEMBLOCK: the block, its state and (when known)
+ *	its blocking pages
  */
 struct daxpin_drain_event {
 	enum daxpin_drain_event_kind kind;
@@ -85,6 +94,7 @@ struct daxpin_drain_event {
 	const char *object;
 	uint64_t verify_ms;
 	unsigned int access;
+	const struct daxpin_memblock *memblock;
 };
 
 /**
@@ -154,7 +164,7 @@ int daxpin_drain_new(struct daxpin_ctx *ctx, const struct daxpin_topology *topo,
  * @obj: from daxpin_topology_lookup() on the drain's topology
  *
  * Validates without changing anything. Return: 0; -EOPNOTSUPP for what
- * drain does not take out of service (system-ram, famfs, raw and sector
+ * drain does not take out of service (famfs, raw and sector
  * namespaces); -EBUSY for a mounted fsdax namespace; -EPERM when the
  * physical addresses are hidden (not root); -ENOMEM. daxpin_drain_reason()
  * then says why in words. A disabled target is accepted and left alone.

@@ -134,6 +134,9 @@ int daxpin_memblock_set_state(struct daxpin_ctx *ctx, struct daxpin_memblock *b,
 			      const char *state, unsigned int timeout_ms,
 			      bool (*cancelled)(void *arg), void *arg);
 
+/* Whether memoryN exists: after the device's removal, none of its blocks does. */
+bool daxpin_memblock_exists(unsigned long id);
+
 /* The state to write that brings b back online in the zone it was in. */
 const char *daxpin_memblock_online_state(enum daxpin_zone zone);
 

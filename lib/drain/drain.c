@@ -92,9 +92,12 @@ static int daxdev_check(struct daxpin_drain *d, const struct daxpin_daxdev *dev)
 	case DAXPIN_DRIVER_DEVICE_DAX:
 		break;
 	case DAXPIN_DRIVER_KMEM:
-		drain_reason_set(d, "%s is system-ram (kmem): its pages belong to the page allocator and drain cannot see who uses them; offline it with 'daxctl offline-memory %s' first",
-			   dev->dev, dev->dev);
-		return -EOPNOTSUPP;
+		if (!dev->ranges_known) {
+			drain_reason_set(d, "%s: its memory blocks are found from physical addresses, which the kernel shows to root only; run as root",
+					 dev->dev);
+			return -EPERM;
+		}
+		break;
 	case DAXPIN_DRIVER_FSDEV_DAX:
 		drain_reason_set(d, "%s is a famfs device (fsdev_dax): drain handles device-dax and namespaces only; unmount famfs and use 'daxctl disable-device %s'",
 			   dev->dev, dev->dev);
@@ -123,9 +126,15 @@ static int daxdev_add(struct daxpin_drain *d, const struct daxpin_daxdev *dev)
 		return -ENOMEM;
 	u->pub.daxdev = dev;
 	u->pub.ns = dev->ns;
-	u->pub.has_pages = true;
 	u->pub.state = dev->driver == DAXPIN_DRIVER_NONE ? DAXPIN_DRAIN_WAS_DISABLED :
 							   DAXPIN_DRAIN_BOUND;
+	/* system RAM's pages are the page allocator's: its blocks say what holds them */
+	u->pub.has_pages = dev->driver != DAXPIN_DRIVER_KMEM;
+	if (dev->driver == DAXPIN_DRIVER_KMEM) {
+		rc = drain_sysram_add(d, u);
+		if (rc)
+			return rc;
+	}
 	rc = daxpin_target_add_daxdev(&u->target, dev);
 	return rc ? rc : daxpin_owners_target_from(d->topo, &u->target, &u->pages);
 }
@@ -440,8 +449,20 @@ DAXPIN_EXPORT int daxpin_drain_run(struct daxpin_drain *d,
 		rc = lock_all(d);
 		if (rc < 0)
 			return rc;
+		rc = drain_sysram_offline(d, o);
+	} else {
+		rc = drain_sysram_dry_run(d, o);
 	}
-	return drain_wait(d, o);
+	if (rc == 0)
+		rc = drain_wait(d, o);
+	/* a drain that did not finish leaves system RAM online as it found it */
+	if (rc < 0 && !(o->flags & DAXPIN_DRAIN_DRY_RUN)) {
+		int restored = drain_sysram_restore(d, o);
+
+		if (restored < 0)
+			rc = restored;
+	}
+	return rc;
 }
 
 DAXPIN_EXPORT const char *daxpin_drain_reason(const struct daxpin_drain *d)
@@ -488,6 +509,8 @@ DAXPIN_EXPORT void daxpin_drain_free(struct daxpin_drain *d)
 	for (size_t i = 0; i < d->nr_signalled; i++)
 		close(d->signalled[i].pidfd);
 	free(d->signalled);
+	for (size_t i = 0; i < d->nr_units; i++)
+		drain_sysram_free(&d->units[i]);
 	free(d->units);
 	daxpin_holders_free(d->holders);
 	daxpin_pagestate_close(d->ps);

@@ -6,7 +6,7 @@
  * What the files of the drain engine share: drain.c (targets, the wait, the
  * public API), drain_status.c (clock, reason, events, cancellation),
  * drain_check.c (one look at holders and pages), drain_force.c (--force's
- * signals) and drain_unbind.c (the fence, the last check, the unbind and
+ * signals), drain_sysram.c (the memory blocks of system RAM) and drain_unbind.c (the fence, the last check, the unbind and
  * its verification). See include/daxpin/drain.h.
  */
 #include <stdbool.h>
@@ -20,6 +20,7 @@
 #include "fence.h"
 
 struct fence_lsm;
+struct sysram;
 
 struct unit {
 	struct daxpin_drain_object pub;
@@ -27,6 +28,7 @@ struct unit {
 	struct daxpin_owners_target pages;	/* for the owners scan */
 	int lock_fd;
 	struct fence fence;
+	struct sysram *sysram;	/* a system-RAM (kmem) device: its blocks (drain_sysram.c) */
 };
 
 /* A process --force signalled, by pidfd only. */
@@ -101,5 +103,13 @@ bool drain_only_devdax(const struct daxpin_drain *d);
 int drain_fences_lift(struct daxpin_drain *d);
 int drain_fenced_unbind(struct daxpin_drain *d, const struct daxpin_drain_options *o,
 			 struct check *c);
+
+/* drain_sysram.c */
+int drain_sysram_add(struct daxpin_drain *d, struct unit *u);
+void drain_sysram_free(struct unit *u);
+int drain_sysram_offline(struct daxpin_drain *d, const struct daxpin_drain_options *o);
+int drain_sysram_dry_run(struct daxpin_drain *d, const struct daxpin_drain_options *o);
+int drain_sysram_restore(struct daxpin_drain *d, const struct daxpin_drain_options *o);
+int drain_sysram_verify(const struct unit *u, char *why, size_t size);
 
 #endif

@@ -56,7 +56,8 @@ static int fences_raise(struct daxpin_drain *d)
 	for (size_t i = 0; i < d->nr_units && rc == 0; i++) {
 		struct unit *u = &d->units[i];
 
-		if (!drain_unit_active(u))
+		/* system RAM is offline by now: no node, no page, nothing to fence */
+		if (!drain_unit_active(u) || u->sysram)
 			continue;
 		if (u->pub.daxdev && d->lsm)
 			devs[nr_devs++] = makedev(u->pub.daxdev->major, u->pub.daxdev->minor);
@@ -80,6 +81,9 @@ static int unit_verify(struct daxpin_drain *d, struct uevents *w, const struct u
 	char why[256];
 	int rc = u->pub.daxdev ? unbind_verify_daxdev(w, u->pub.daxdev, why, sizeof(why)) :
 				 unbind_verify_namespace(w, u->pub.ns, why, sizeof(why));
+
+	if (rc == 0 && u->sysram)
+		rc = drain_sysram_verify(u, why, sizeof(why));
 
 	if (rc < 0)
 		drain_reason_set(d, "%s is disabled, but the unbind is not confirmed: %s", u->pub.name, why);

@@ -205,6 +205,14 @@ DAXPIN_EXPORT bool daxpin_memory_movable(const struct daxpin_memory *m)
 	return online > 0;
 }
 
+DAXPIN_EXPORT bool daxpin_memblock_exists(unsigned long id)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), MEMORY_DIR "/memory%lu", id);
+	return access(path, F_OK) == 0;
+}
+
 DAXPIN_EXPORT const char *daxpin_memblock_online_state(enum daxpin_zone zone)
 {
 	return zone == DAXPIN_ZONE_MOVABLE ? "online_movable" : "online_kernel";

@@ -8,7 +8,8 @@
 # SIGKILLs one that ignores SIGTERM); SIGINT leaves the device bound; a
 # second drain of the same device reports the first's lock; a mounted fsdax
 # namespace is refused with the mount named; a region target drains every
-# namespace; unknown names and system-ram devices are refused. After each
+# namespace; unknown names are refused; a namespace whose device is system RAM
+# has its memory offlined, then goes. After each
 # unbind: no driver bound, a disabled namespace's dax device or block device
 # gone with its node, daxctl and ndctl list agree.
 # timeout: 480
@@ -186,13 +187,15 @@ run region "$DAXPIN" drain --json region0
 expect "region0: exit 0" 0 $rc
 expect "region0: every namespace disabled" "disabled disabled" "$(ns_state "$ns_a") $(ns_state "$ns_b")"
 
-# --- system-ram (kmem): refused ------------------------------------------------
+# --- system-ram (kmem): a namespace whose device is system RAM ---------------
 ndctl enable-namespace "$ns_b" >/dev/null
 # -f: the kernel onlines hot-added memory itself (auto_online_blocks)
 daxctl reconfigure-device -m system-ram -f "$dax_b" >/dev/null
-run kmem "$DAXPIN" drain "$dax_b"
-expect "system-ram device: exit 8 (unsupported)" 8 $rc
-expect "system-ram: says why" 1 "$(grep -c "system-ram (kmem)" /tmp/kmem.err)"
-run kmem-ns "$DAXPIN" drain "$ns_b"
-expect "its namespace: exit 8, nothing changed" "8 enabled" "$rc $(ns_state "$ns_b")"
+blocks=$(daxctl list -d "$dax_b" | json_array | jq '.[0].total_memblocks')
+run kmem-ns "$DAXPIN" drain --json --timeout 120 "$ns_b"
+expect "namespace of an idle system-ram device: exit 0" 0 $rc
+expect "system-ram: each of its $blocks blocks went offline first" "$blocks" \
+	"$(jq -s '[.[] | select(.event == "memblock" and .memblock.state == "offline")] | length' /tmp/kmem-ns.out)"
+expect "system-ram: the namespace is disabled" disabled "$(ns_state "$ns_b")"
+expect "system-ram: no 'cannot be hotremoved' in the kernel log" 0 "$(dmesg | grep -c 'cannot be hotremoved' || true)"
 exit $failed

@@ -4,7 +4,10 @@
 # daxpin memory shows its blocks as lsmem and daxctl count them; a process
 # that holds pages of the range in a pipe (test/vm/helpers/hold-ram) makes
 # them blocking pages, named by kind; daxctl offline-memory beside it shows
-# what the peer does with the same holder.
+# what the peer does with the same holder. daxpin drain then: a dry run says
+# busy and names the block, a drain times out and leaves every block online
+# in its zone, SIGINT mid-offline too; once the pipe is gone it offlines the
+# blocks, unbinds kmem, and the memory is removed.
 # timeout: 600
 # json: memory
 set -eu
@@ -17,7 +20,7 @@ daxctl list -d "$dax" | json_array | jq -c '.[0] | {chardev, mode, online_memblo
 total=$(daxctl list -d "$dax" | json_array | jq '.[0].total_memblocks')
 online=$(daxctl list -d "$dax" | json_array | jq '.[0].online_memblocks')
 # the device's page frames, from its mapping
-set -- $("$DAXPIN" list -J --dev "$dax" | jq -r '.. | objects | select(.chardev? == "'"$dax"'") | .mappings[0] | "\(.start) \(.end)"')
+set -- $(daxctl list -d "$dax" -M | json_array | jq -r '.[0].mappings[0] | "\(.start) \(.end)"')
 first_pfn=$(printf '%x' $(($1 / 4096)))
 last_pfn=$(printf '%x' $(($2 / 4096)))
 echo "$dax: $total blocks, $online online, PFNs $first_pfn-$last_pfn"
@@ -33,10 +36,10 @@ expect "idle: the blocks match /sys/devices/system/memory" "$(jq -r '.memory[] |
 	"$(for b in $(jq -r '.memory[].block' /tmp/idle.json); do echo "memory$b $(cat /sys/devices/system/memory/memory$b/state)"; done)"
 expect "idle: page kinds read as root" 0 "$(jq '[.memory[] | select(.pages == null)] | length' /tmp/idle.json)"
 expect "idle: no pinned or referenced pages" 0 "$(jq '[.memory[].pages | .referenced + .pinned] | add' /tmp/idle.json)"
-run memory-user as_nobody "$DAXPIN" memory -J --dev "$dax"
-expect "unprivileged: blocks listed, exit 0" 0 $rc
-expect "unprivileged: pages null with a reason" "null yes" \
-	"$(jq -r '[.memory[0].pages, (.memory[0].pages_reason | length > 0 | if . then "yes" else "no" end)] | join(" ")' /tmp/memory-user.out)"
+run memory-user as_nobody daxpin memory -J --dev "$dax"
+# the blocks are found from the device's physical addresses, root's only
+expect "unprivileged: exit 4 (needs root)" 4 $rc
+expect "unprivileged: says root is needed" 1 "$(grep -c 'root only' /tmp/memory-user.err)"
 
 # --- a pipe holds 5 pages of the range --------------------------------------
 rm -f /tmp/ram.ready /tmp/ram.release
@@ -63,6 +66,41 @@ expect "peer: daxctl offline-memory does not finish while the pipe holds pages" 
 daxctl online-memory "$dax" >/dev/null 2>&1 || true
 expect "peer: every block online again" "$total" "$(daxctl list -d "$dax" | json_array | jq '.[0].online_memblocks')"
 
+# --- drain with the pipe holding pages ----------------------------------------
+blocks_state() { for b in $(jq -r '.memory[].block' /tmp/idle.json); do printf '%s ' "$(cat /sys/devices/system/memory/memory$b/state)/$(cat /sys/devices/system/memory/memory$b/valid_zones)"; done; }
+before=$(blocks_state)
+run dry "$DAXPIN" drain --dry-run --json "$dax"
+expect "dry run while held: exit 5 (busy), nothing changed" "5 $before" "$rc $(blocks_state)"
+expect "dry run: names a block with referenced pages" yes \
+	"$(jq -s 'any(.[]; .event == "memblock" and .memblock.pages.referenced > 0) | if . then "yes" else "no" end' -r /tmp/dry.out)"
+run held "$DAXPIN" drain --json --timeout 8 "$dax"
+expect "drain while held: times out (exit 6)" 6 $rc
+expect "drain while held: every block online in its zone, as before" "$before" "$(blocks_state)"
+expect "drain while held: reported the blocking pages as it waited" yes \
+	"$(jq -s 'any(.[]; .event == "memblock" and .memblock.blocking > 0) | if . then "yes" else "no" end' -r /tmp/held.out)"
+expect "drain while held: the result says why" 1 "$(jq -s '[.[] | select(.event == "result") | .reason | test("did not go offline")] | map(select(.)) | length' /tmp/held.out)"
+"$DAXPIN" drain --timeout 8 "$dax" || true
+
+# SIGINT while the kernel retries: the blocks it offlined come back
+"$DAXPIN" drain --json --timeout 120 "$dax" >/tmp/int.out &
+drain=$!
+blocked() { jq -e -s 'any(.[]; .event == "memblock" and .memblock.blocking > 0)' /tmp/int.out >/dev/null 2>&1; }
+wait_until blocked
+kill -INT $drain
+set +e
+wait $drain
+rc=$?
+set -e
+expect "SIGINT mid-offline: exit 7" 7 $rc
+expect "SIGINT mid-offline: every block online in its zone, as before" "$before" "$(blocks_state)"
+
+# the pipe drains: so does the device
 touch /tmp/ram.release
 wait $ram
+run drained "$DAXPIN" drain --json --timeout 120 "$dax"
+expect "released: drain exits 0" 0 $rc
+expect "released: $dax disabled" disabled "$(dev_state "$dax")"
+expect "released: no block of it left" 0 \
+	"$(for b in $(jq -r '.memory[].block' /tmp/idle.json); do [ -e /sys/devices/system/memory/memory$b ] && echo x; done | wc -l)"
+expect "released: no 'cannot be hotremoved' in the kernel log" 0 "$(dmesg | grep -c 'cannot be hotremoved' || true)"
 exit $failed
