@@ -36,6 +36,8 @@ enum {
 	COL_PINNED,
 	COL_MAPPED,
 	COL_MAXREF,
+	COL_MEMBLOCKS,
+	COL_BLOCKING,
 };
 
 static const struct column list_columns[] = {
@@ -59,6 +61,8 @@ static const struct column list_columns[] = {
 	[COL_PINNED] = { "PINNED", 6, SCOLS_FL_RIGHT, "pages that may be DMA-pinned (FOLL_PIN: RDMA, VFIO, io_uring)" },
 	[COL_MAPPED] = { "MAPPED", 6, SCOLS_FL_RIGHT, "pages mapped by processes (kernels that count DAX mappings: 6.15+)" },
 	[COL_MAXREF] = { "MAXREF", 6, SCOLS_FL_RIGHT, "highest page reference count" },
+	[COL_MEMBLOCKS] = { "MEMBLOCKS", 5, SCOLS_FL_RIGHT, "system-ram: memory blocks online/total (daxpin memory shows them)" },
+	[COL_BLOCKING] = { "BLOCKING", 8, SCOLS_FL_RIGHT, "system-ram: pages that keep its blocks from going offline (root)" },
 	[COL_HOLDERS] = { "HOLDERS", 7, SCOLS_FL_RIGHT, "processes that map, open or pin it or own its page references (--holders)" },
 };
 
@@ -205,6 +209,15 @@ static char *row_cell(int col, const void *r)
 				  col == COL_MAPPED ? p->counts.mapped_pages :
 				  (uint64_t)p->counts.max_refcount);
 	}
+	case COL_MEMBLOCKS:
+	case COL_BLOCKING:
+		if (!d || d->driver != DAXPIN_DRIVER_KMEM)
+			return NULL;
+		if (!d->memory || (col == COL_BLOCKING && d->memory->pages_reason))
+			return strdup("-");
+		return col == COL_MEMBLOCKS ?
+			printf_str("%zu/%zu", daxpin_memory_online(d->memory), d->memory->nr_blocks) :
+			printf_str("%" PRIu64, daxpin_memory_blocking(d->memory));
 	case COL_HOLDERS: {
 		const struct daxpin_target_holders *th = ns ? ns->holders : d ? d->holders : NULL;
 
@@ -382,6 +395,7 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 	struct list_options o = {};
 	struct daxpin_topology_holders holders;
 	struct daxpin_topology_pages pages;
+	struct daxpin_topology_memory memory = { 0 };
 	bool want_holders = false, want_pages;
 	/* the holders scan's, as daxpin holders has them; the option given, for its error */
 	unsigned int holders_timeout_ms = 10000;
@@ -503,6 +517,11 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 	if (rc == EXIT_OK && want_pages && (t->nr_regions || t->nr_dax_regions)) {
 		rc = list_pages_scan(ctx, t, &o, &pages);
 	}
+	/* system RAM's blocks, and with page state what keeps them online */
+	if (rc == EXIT_OK && daxpin_topology_memory_scan(ctx, t, o.pages ? pages.ps : NULL, &memory) < 0) {
+		fprintf(stderr, "daxpin list: out of memory\n");
+		rc = EXIT_FAILURE_;
+	}
 	if (rc == EXIT_OK && want_holders) {
 		int err = daxpin_topology_holders_scan(ctx, t, holders_timeout_ms, holders_flags,
 						       &holders);
@@ -545,6 +564,7 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 	daxpin_layouts_free(layouts);
 	if (o.holders)
 		daxpin_topology_holders_free(&holders);
+	daxpin_topology_memory_free(&memory);
 	if (o.pages)
 		daxpin_topology_pages_free(&pages);
 	daxpin_topology_free(t);

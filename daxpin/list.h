@@ -6,6 +6,7 @@
 
 #include <daxpin/daxpin.h>
 #include <daxpin/topology_holders.h>
+#include <daxpin/topology_memory.h>
 #include <daxpin/topology_pages.h>
 
 #include "holders_output.h"

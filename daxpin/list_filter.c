@@ -77,12 +77,26 @@ static bool ns_has_dev(const struct list_filter *f, const struct daxpin_namespac
 	return f->blockdev_ns == ns || (f->daxdev && f->daxdev->ns == ns);
 }
 
+/* --pinned keeps system RAM whose blocks pages keep online */
+static bool memory_blocked(const struct daxpin_daxdev *d)
+{
+	return d->memory && !d->memory->pages_reason && daxpin_memory_blocking(d->memory);
+}
+
+static bool ns_memory_blocked(const struct daxpin_namespace *ns)
+{
+	for (size_t i = 0; i < ns->nr_daxdevs; i++)
+		if (memory_blocked(&ns->daxdevs[i]))
+			return true;
+	return false;
+}
+
 bool list_ns_selected(const struct list_options *o,
 		      const struct daxpin_namespace *ns)
 {
 	const struct list_filter *f = &o->filter;
 
-	if (o->pinned && !daxpin_object_pages_busy(ns->pages))
+	if (o->pinned && !daxpin_object_pages_busy(ns->pages) && !ns_memory_blocked(ns))
 		return false;
 	if (o->region && ns->region != f->region)
 		return false;
@@ -118,7 +132,7 @@ bool list_region_selected(const struct list_options *o,
 bool list_daxdev_selected(const struct list_options *o,
 			  const struct daxpin_daxdev *d)
 {
-	if (o->pinned && !daxpin_object_pages_busy(d->pages))
+	if (o->pinned && !daxpin_object_pages_busy(d->pages) && !memory_blocked(d))
 		return false;
 	if (d->ns)
 		return list_ns_selected(o, d->ns);

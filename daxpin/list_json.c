@@ -109,6 +109,23 @@ static void add_holders(struct json_object *obj, const struct daxpin_target_hold
 		add(obj, "holders", holders_to_json(th));
 }
 
+/*
+ * System RAM: daxctl's keys for its blocks, and the pages that keep them
+ * from going offline; null with memory_reason when unknown.
+ */
+static void add_memory(struct json_object *j, const struct daxpin_memory *m)
+{
+	const char *pages_reason = m ? m->pages_reason : NULL;
+
+	add(j, "online_memblocks", m ? xjson_uint64(daxpin_memory_online(m)) : NULL);
+	add(j, "total_memblocks", m ? xjson_uint64(m->nr_blocks) : NULL);
+	add(j, "movable", m ? xjson_bool(daxpin_memory_movable(m)) : NULL);
+	add(j, "blocking_pages", m && !pages_reason ? xjson_uint64(daxpin_memory_blocking(m)) : NULL);
+	if (!m || pages_reason)
+		add_string(j, "memory_reason", m ? pages_reason :
+			   "its memory blocks are found from physical addresses, which the kernel shows to root only");
+}
+
 static struct json_object *daxdev_to_json(const struct daxpin_daxdev *d,
 					  const struct list_options *o)
 {
@@ -145,6 +162,8 @@ static struct json_object *daxdev_to_json(const struct daxpin_daxdev *d,
 	add_pfn_ranges(j, d->ranges, d->nr_ranges, d->ranges_known);
 	add_pages(j, o, d->pages);
 	add_holders(j, d->holders);
+	if (d->driver == DAXPIN_DRIVER_KMEM)
+		add_memory(j, d->memory);
 	return j;
 }
 

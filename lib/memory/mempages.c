@@ -55,6 +55,8 @@ static int64_t expected_refs(uint64_t flags, int32_t mapcount, uint32_t nr)
 		refs += nr;
 	if (has(flags, KPF_PRIVATE))
 		refs += 1;	/* buffer heads, or a filesystem's private data */
+	if (!has(flags, KPF_LRU))
+		refs += 1;	/* a CPU's LRU batch holds it until it joins a list */
 	return refs;
 }
 
