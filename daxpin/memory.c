@@ -181,25 +181,37 @@ static const struct command_spec memory_command = {
 	.nr_columns = ARRAY_SIZE(memory_columns),
 };
 
-/* Every kmem device of t with its blocks, or the one --dev names. */
+static bool memory_device_wanted(const struct daxpin_daxdev *d, const char *dev, size_t *nr_kmem)
+{
+	if (d->driver != DAXPIN_DRIVER_KMEM || (dev && strcmp(dev, d->dev)))
+		return false;
+	(*nr_kmem)++;
+	return d->memory;
+}
+
+/*
+ * Every kmem device of t with its blocks, or the one --dev names; *nr_kmem
+ * counts those devices whether or not their blocks could be read.
+ */
 static size_t memory_devices(const struct daxpin_topology *t, const char *dev,
-			     const struct daxpin_daxdev **out, size_t max)
+			     const struct daxpin_daxdev **out, size_t max, size_t *nr_kmem)
 {
 	size_t n = 0;
 
+	*nr_kmem = 0;
 	for (size_t i = 0; i < t->nr_regions; i++)
 		for (size_t j = 0; j < t->regions[i].nr_namespaces; j++)
 			for (size_t k = 0; k < t->regions[i].namespaces[j].nr_daxdevs; k++) {
 				const struct daxpin_daxdev *d = &t->regions[i].namespaces[j].daxdevs[k];
 
-				if (d->memory && (!dev || !strcmp(dev, d->dev)) && n < max)
+				if (memory_device_wanted(d, dev, nr_kmem) && n < max)
 					out[n++] = d;
 			}
 	for (size_t i = 0; i < t->nr_dax_regions; i++)
 		for (size_t k = 0; k < t->dax_regions[i].nr_daxdevs; k++) {
 			const struct daxpin_daxdev *d = &t->dax_regions[i].daxdevs[k];
 
-			if (d->memory && (!dev || !strcmp(dev, d->dev)) && n < max)
+			if (memory_device_wanted(d, dev, nr_kmem) && n < max)
 				out[n++] = d;
 		}
 	return n;
@@ -262,7 +274,7 @@ int cmd_memory(int argc, char **argv, struct daxpin_ctx *ctx)
 	struct daxpin_topology *t;
 	const char *dev = NULL;
 	bool json = false;
-	size_t nr;
+	size_t nr, nr_kmem;
 	int c, rc;
 
 	while ((c = command_option(&memory_command, &topt, argc, argv)) > 0) {
@@ -315,11 +327,14 @@ int cmd_memory(int argc, char **argv, struct daxpin_ctx *ctx)
 		rc = EXIT_FAILURE_;
 		goto out;
 	}
-	nr = memory_devices(t, dev, devs, ARRAY_SIZE(devs));
-	if (!nr) {
-		fprintf(stderr, dev ? "daxpin memory: the memory blocks of %s cannot be read: its physical addresses are shown to root only\n" :
-				      "daxpin memory: no system-ram dax device%s\n", dev ? dev : "");
-		rc = dev ? EXIT_PERMISSION : EXIT_NONE;
+	nr = memory_devices(t, dev, devs, ARRAY_SIZE(devs), &nr_kmem);
+	if (!nr && nr_kmem) {
+		fprintf(stderr, "daxpin memory: the memory blocks of %zu system-ram device%s cannot be read: their physical addresses are shown to root only\n",
+			nr_kmem, nr_kmem == 1 ? "" : "s");
+		rc = EXIT_PERMISSION;
+	} else if (!nr) {
+		fprintf(stderr, "daxpin memory: no system-ram dax device\n");
+		rc = EXIT_NONE;
 	} else {
 		rc = memory_print(devs, nr, json, &topt, &sel) < 0 ? EXIT_FAILURE_ : EXIT_OK;
 	}

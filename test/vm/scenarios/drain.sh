@@ -189,8 +189,10 @@ expect "region0: every namespace disabled" "disabled disabled" "$(ns_state "$ns_
 
 # --- system-ram (kmem): a namespace whose device is system RAM ---------------
 ndctl enable-namespace "$ns_b" >/dev/null
-# -f: the kernel onlines hot-added memory itself (auto_online_blocks)
-daxctl reconfigure-device -m system-ram -f "$dax_b" >/dev/null
+# onlined movable by daxctl, as operators do it: a block the kernel onlines
+# itself (auto_online_blocks) lands in ZONE_NORMAL, where slab may take it
+echo offline >/sys/devices/system/memory/auto_online_blocks
+daxctl reconfigure-device -m system-ram "$dax_b" >/dev/null
 blocks=$(daxctl list -d "$dax_b" | json_array | jq '.[0].total_memblocks')
 run kmem-ns "$DAXPIN" drain --json --timeout 120 "$ns_b"
 expect "namespace of an idle system-ram device: exit 0" 0 $rc
