@@ -80,6 +80,7 @@ void access_str(unsigned int access, char buf[ACCESS_STR_MAX])
 		/* reference owners: capitals, fuser has none */
 		{ DAXPIN_ACCESS_PIPE, 'P' }, { DAXPIN_ACCESS_IO_URING, 'U' },
 		{ DAXPIN_ACCESS_RDMA_HINT, 'R' }, { DAXPIN_ACCESS_VFIO_HINT, 'V' },
+		{ DAXPIN_ACCESS_RESIDENT, 'M' },
 	};
 	size_t n = 0;
 
@@ -380,6 +381,32 @@ static int target_resolve(struct daxpin_ctx *ctx, struct topology_once *once,
 	return rc;
 }
 
+/*
+ * System RAM is found by page frame, which only root sees: unprivileged,
+ * "no holders" would be a guess.
+ */
+static int sysram_check(struct daxpin_ctx *ctx, struct topology_once *once, const char *arg,
+			const struct holders_options *o)
+{
+	const struct daxpin_topology *t = topology_get(ctx, once);
+	const char *name = strncmp(arg, "/dev/", 5) == 0 ? arg + 5 : arg;
+	struct daxpin_object obj;
+
+	if (!t || daxpin_topology_lookup(t, name, &obj) || !obj.daxdev ||
+	    obj.daxdev->driver != DAXPIN_DRIVER_KMEM)
+		return EXIT_OK;
+	if (o->no_owners || (o->scan_flags & DAXPIN_HOLDERS_NO_BPF)) {
+		error_line("daxpin holders: %s is system RAM: its holders are found by page frame, which %s turns off",
+			   name, o->no_owners ? "--no-owners" : "--no-bpf");
+		return EXIT_USAGE;
+	}
+	if (obj.daxdev->ranges_known)
+		return EXIT_OK;
+	error_line("daxpin holders: %s is system RAM: whose memory lives there is read from page frame numbers, which the kernel shows to root only; run as root",
+		   name);
+	return EXIT_PERMISSION;
+}
+
 enum { OPT_NO_BPF = 256, OPT_NO_OWNERS };
 
 static const struct command_option holders_options[] = {
@@ -560,6 +587,8 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 		free(name);
 		if (err < 0)
 			rc = resolve_status(err);
+		else
+			rc = sysram_check(ctx, &topo, argv[optind + i], &o);
 	}
 	if (rc == EXIT_OK) {
 		int err = daxpin_holders_scan(ctx, targets, (size_t)nr, o.timeout_ms,

@@ -57,6 +57,9 @@ void reference_describe(const struct daxpin_reference *r, char *buf, size_t size
 		snprintf(buf, size, "RDMA verbs fd %d and pinned memory (a hint, not exact)", r->fd);
 	else if (r->kind == DAXPIN_REF_VFIO_HINT)
 		snprintf(buf, size, "VFIO fd %d, may map pages for DMA (a hint, not exact)", r->fd);
+	else if (r->kind == DAXPIN_REF_RESIDENT)
+		snprintf(buf, size, "%" PRIu64 " page%s of its memory live there", r->pages,
+			 r->pages == 1 ? "" : "s");
 	else
 		snprintf(buf, size, "%" PRIu64 " page%s in %s fd %d (inode %" PRIu64 "%s%s%s)",
 			 r->pages, r->pages == 1 ? "" : "s", daxpin_ref_kind_name(r->kind), r->fd,

@@ -52,6 +52,11 @@ enum daxpin_access {
 	DAXPIN_ACCESS_IO_URING = 1 << 7,
 	DAXPIN_ACCESS_RDMA_HINT = 1 << 8,
 	DAXPIN_ACCESS_VFIO_HINT = 1 << 9,
+	/*
+	 * 'M': system RAM: pages of it are mapped into the process (its
+	 * memory lives there; an offline migrates it, a forced drain signals it)
+	 */
+	DAXPIN_ACCESS_RESIDENT = 1 << 10,
 };
 
 struct daxpin_process {

@@ -43,6 +43,9 @@ struct daxpin_target;
  *	fixed buffer (exact)
  * @DAXPIN_REF_RDMA_HINT: an open RDMA verbs device and pinned memory
  *	(VmPin > 0): the process may pin the target's pages; not verified
+ * @DAXPIN_REF_RESIDENT: system RAM: pages of the range mapped into the
+ *	process (from /proc/PID/pagemap), which an offline migrates; @pages
+ *	counts them, @fd is -1
  * @DAXPIN_REF_VFIO_HINT: an open VFIO container, group or device: the
  *	process may have the target's pages mapped for DMA (VFIO_IOMMU_MAP_DMA
  *	pins them); not verified. Whatever its VmLck and VmPin: VFIO accounts
@@ -53,6 +56,7 @@ enum daxpin_ref_kind {
 	DAXPIN_REF_IO_URING,
 	DAXPIN_REF_RDMA_HINT,
 	DAXPIN_REF_VFIO_HINT,
+	DAXPIN_REF_RESIDENT,
 };
 
 /* Which end of a pipe a file descriptor is (its open mode). */

@@ -36,11 +36,17 @@ struct daxpin_pagestate;
  * @DAXPIN_PAGE_DEVDAX: a device-dax character device
  *	(MEMORY_DEVICE_GENERIC)
  *
+ * @DAXPIN_PAGE_SYSRAM: system RAM from a dax device (kmem): the page
+ *	allocator's pages, whose idle count depends on what each is used
+ *	for (lib/memory/ reads that); owners are found by page frame, their
+ *	references are not counted against a baseline
+ *
  * The kind decides which reference count an idle page has.
  */
 enum daxpin_page_kind {
 	DAXPIN_PAGE_FSDAX,
 	DAXPIN_PAGE_DEVDAX,
+	DAXPIN_PAGE_SYSRAM,
 };
 
 /**

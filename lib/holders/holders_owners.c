@@ -36,6 +36,9 @@ static unsigned int access_of(const struct daxpin_owner *ow)
 		case DAXPIN_REF_VFIO_HINT:
 			access |= DAXPIN_ACCESS_VFIO_HINT;
 			break;
+		case DAXPIN_REF_RESIDENT:
+			access |= DAXPIN_ACCESS_RESIDENT;
+			break;
 		}
 	return access;
 }

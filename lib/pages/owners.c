@@ -51,6 +51,8 @@ DAXPIN_EXPORT const char *daxpin_ref_kind_name(enum daxpin_ref_kind kind)
 		return "rdma-hint";
 	case DAXPIN_REF_VFIO_HINT:
 		return "vfio-hint";
+	case DAXPIN_REF_RESIDENT:
+		return "resident";
 	}
 	return NULL;
 }
@@ -80,8 +82,14 @@ static bool key_is(const struct daxpin_key *k, enum daxpin_key_kind kind,
 static int daxdev_ranges(const struct daxpin_daxdev *d, const struct daxpin_key *k,
 			 struct daxpin_owners_target *out)
 {
-	if ((!d->major && !d->minor) || !key_is(k, DAXPIN_KEY_CHARDEV, d->major, d->minor) ||
-	    daxpin_daxdev_pages_unreadable(d))
+	if ((!d->major && !d->minor) || !key_is(k, DAXPIN_KEY_CHARDEV, d->major, d->minor))
+		return 0;
+	if (d->driver == DAXPIN_DRIVER_KMEM && d->ranges_known) {
+		out->kind = DAXPIN_PAGE_SYSRAM;
+		out->large_folios = true;	/* transparent huge pages */
+		return ranges_append(out, d->ranges, d->nr_ranges);
+	}
+	if (daxpin_daxdev_pages_unreadable(d))
 		return 0;
 	out->kind = DAXPIN_PAGE_DEVDAX;
 	out->large_folios = d->align > (unsigned long)sysconf(_SC_PAGESIZE);
@@ -216,7 +224,8 @@ static int count_refs(struct daxpin_pagestate *ps, struct daxpin_owners *o,
 		struct daxpin_target_owners *to = &o->targets[t];
 		struct daxpin_page_counts counts;
 
-		if (!targets[t].nr_ranges)
+		/* system RAM has no baseline to count against: daxpin memory classifies it */
+		if (!targets[t].nr_ranges || targets[t].kind == DAXPIN_PAGE_SYSRAM)
 			continue;
 		rc = daxpin_pagestate_scan(ps, targets[t].ranges, targets[t].nr_ranges,
 					   targets[t].kind, &counts);
@@ -577,6 +586,18 @@ void owners_scanner_close(struct owners_scanner *sc)
 	free(sc);
 }
 
+/* The processes whose memory is in a system-RAM target, beside its reference owners. */
+static int sysram_residents(struct daxpin_owners *o, const struct daxpin_owners_target *t,
+			    struct daxpin_target_owners *to)
+{
+	bool skipped;
+	int rc = residents_scan(t, to, &skipped);
+
+	if (!rc && skipped && !o->refs_reason)
+		rc = set_reason(&o->refs_reason, "mappings over 64 GiB (reservations) not searched for resident pages", 0);
+	return rc;
+}
+
 int owners_scanner_run(struct owners_scanner *sc, struct daxpin_pagestate *ps,
 		       const struct daxpin_owners_target *targets, size_t nr_targets,
 		       struct daxpin_owners **out)
@@ -592,6 +613,9 @@ int owners_scanner_run(struct owners_scanner *sc, struct daxpin_pagestate *ps,
 	o->nr_targets = nr_targets;
 #if OWNERS_BPF
 	rc = sc->reason ? unavailable(o, sc->reason, sc->error) : scan_bpf(sc, ps, o, targets);
+	for (size_t t = 0; !rc && !sc->reason && t < nr_targets; t++)
+		if (targets[t].kind == DAXPIN_PAGE_SYSRAM && targets[t].nr_ranges)
+			rc = sysram_residents(o, &targets[t], &o->targets[t]);
 #else
 	(void)ps;
 	(void)targets;

@@ -7,6 +7,7 @@
  * its public headers: counts and a scanner whose shape is not API yet.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
@@ -46,5 +47,14 @@ void owners_scanner_close(struct owners_scanner *sc);
 typedef int pagestate_run_fn(const struct pagescan_run *run, void *arg);
 int pagestate_walk(struct daxpin_pagestate *ps, uint64_t pfn, uint64_t end,
 		   pagestate_run_fn *fn, void *arg);
+
+/*
+ * residents.c: every process with pages of t's ranges (system RAM) mapped,
+ * appended to to as owners with a DAXPIN_REF_RESIDENT reference; skipped
+ * set when some mapping was too large to read.
+ */
+struct daxpin_target_owners;
+int residents_scan(const struct daxpin_owners_target *t, struct daxpin_target_owners *to,
+		   bool *skipped);
 
 #endif

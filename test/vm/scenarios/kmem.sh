@@ -9,7 +9,7 @@
 # in its zone, SIGINT mid-offline too; once the pipe is gone it offlines the
 # blocks, unbinds kmem, and the memory is removed.
 # timeout: 600
-# json: memory
+# json: memory holders
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -52,6 +52,19 @@ expect "held: at least the 5 spliced pages are referenced" yes \
 expect "held: the blocking count covers them" yes \
 	"$(jq '[.memory[].blocking] | add >= 5 | if . then "yes" else "no" end' -r /tmp/held.json)"
 "$DAXPIN" memory --dev "$dax" -o BLOCK,STATE,ZONES,FREE,BLOCKING,BLOCKERS
+ram_pid=$(awk '{print $2}' /tmp/ram.ready)
+ram_pipe=$(awk '{print $3}' /tmp/ram.ready)
+run holders "$DAXPIN" holders -J "$dax"
+expect "holders: exit 0 (someone holds it)" 0 $rc
+expect "holders: names hold-ram as the owner of its pipe (P) whose memory lives there (M)" "PM" \
+	"$(jq -r '.[0].holders[] | select(.pid == '"$ram_pid"') | .access' /tmp/holders.out)"
+expect "holders: the pipe's inode and its 5 pages" "$ram_pipe 5" \
+	"$(jq -r '[.[0].holders[] | select(.pid == '"$ram_pid"') | .references[] | select(.kind == "pipe")][0] | "\(.inode) \(.pages)"' /tmp/holders.out)"
+"$DAXPIN" holders "$dax"
+run holders-user as_nobody daxpin holders "$dax"
+expect "holders unprivileged: exit 4, never 'no holders'" 4 $rc
+run holders-nobpf "$DAXPIN" holders --no-bpf "$dax"
+expect "holders --no-bpf: refused (exit 2): system RAM is found by page frame" 2 $rc
 
 # the peer with the same holder: it retries until killed (or says EBUSY)
 set +e
