@@ -73,6 +73,24 @@ void daxpin_cxl_free(struct daxpin_cxl *cxl);
 const struct daxpin_cxl_region *daxpin_cxl_region_of(const struct daxpin_cxl *cxl,
 						     const struct daxpin_region *r,
 						     const char **reason);
+/*
+ * The spelling of a CXL region as a target, "cxl:region1": CXL and nd
+ * regions share one id space, so a bare "region1" would name both.
+ * daxpin_cxl_target() returns the region's name in a target so spelled,
+ * else NULL; daxpin_cxl_lookup() finds it by that name, or NULL.
+ */
+#define DAXPIN_CXL_TARGET_PREFIX "cxl:"
+const char *daxpin_cxl_target(const char *target);
+const struct daxpin_cxl_region *daxpin_cxl_lookup(const struct daxpin_cxl *cxl,
+						  const char *region);
+
+/*
+ * Disables CXL region region ("region1"), as cxl disable-region does: what
+ * it feeds goes with it. 0, -ENOENT when there is no such region, or
+ * libcxl's error.
+ */
+int daxpin_cxl_region_disable(struct daxpin_ctx *ctx, const char *region);
+
 /* The CXL region feeding dax region r, or NULL. */
 const struct daxpin_cxl_region *daxpin_cxl_region_of_dax(const struct daxpin_cxl *cxl,
 							 const struct daxpin_dax_region *r);

@@ -125,26 +125,32 @@ static int region_fill(const struct daxpin_topology *topo, struct cxl_bus *bus,
 	return 0;
 }
 
-DAXPIN_EXPORT int daxpin_cxl_scan(struct daxpin_ctx *ctx, const struct daxpin_topology *topo,
-				  struct daxpin_cxl **out)
+/* A libcxl context logging through ctx's log. */
+static int cxl_open(struct daxpin_ctx *ctx, struct cxl_ctx **lib)
 {
-	struct daxpin_cxl *cxl;
-	struct cxl_ctx *lib;
-	struct cxl_bus *bus;
-	int rc;
+	int rc = cxl_new(lib);
 
-	cxl = calloc(1, sizeof(*cxl));
-	if (!cxl)
-		return -ENOMEM;
-	rc = cxl_new(&lib);
-	if (rc < 0) {
-		free(cxl);
+	if (rc < 0)
 		return rc;
-	}
 	/* libcxl would otherwise log to stderr on its own */
-	cxl_set_userdata(lib, ctx);
-	cxl_set_log_fn(lib, log_cxl);
-	cxl_set_log_priority(lib, ctx->log_priority);
+	cxl_set_userdata(*lib, ctx);
+	cxl_set_log_fn(*lib, log_cxl);
+	cxl_set_log_priority(*lib, ctx->log_priority);
+	return 0;
+}
+
+/*
+ * Calls fn for every CXL region (each under its root decoder) until it
+ * returns nonzero, and returns that.
+ */
+static int regions_walk(struct cxl_ctx *lib,
+			int (*fn)(struct cxl_bus *bus, struct cxl_decoder *decoder,
+				  struct cxl_region *region, void *arg),
+			void *arg)
+{
+	struct cxl_bus *bus;
+	int rc = 0;
+
 	cxl_bus_foreach(lib, bus) {
 		struct cxl_decoder *decoder;
 
@@ -152,24 +158,95 @@ DAXPIN_EXPORT int daxpin_cxl_scan(struct daxpin_ctx *ctx, const struct daxpin_to
 			struct cxl_region *region;
 
 			cxl_region_foreach(decoder, region) {
-				struct daxpin_cxl_region *r = array_push(&cxl->regions,
-									 &cxl->nr_regions,
-									 sizeof(*r));
-
-				rc = r ? region_fill(topo, bus, decoder, region, r) : -ENOMEM;
+				rc = fn(bus, decoder, region, arg);
 				if (rc)
-					goto out;
+					return rc;
 			}
 		}
 	}
-out:
-	cxl_unref(lib);
-	if (rc) {
-		daxpin_cxl_free(cxl);
+	return rc;
+}
+
+struct scan {
+	const struct daxpin_topology *topo;
+	struct daxpin_cxl *cxl;
+};
+
+static int scan_one(struct cxl_bus *bus, struct cxl_decoder *decoder,
+		    struct cxl_region *region, void *arg)
+{
+	struct scan *s = arg;
+	struct daxpin_cxl_region *r = array_push(&s->cxl->regions, &s->cxl->nr_regions,
+						 sizeof(*r));
+
+	return r ? region_fill(s->topo, bus, decoder, region, r) : -ENOMEM;
+}
+
+DAXPIN_EXPORT int daxpin_cxl_scan(struct daxpin_ctx *ctx, const struct daxpin_topology *topo,
+				  struct daxpin_cxl **out)
+{
+	struct scan s = { .topo = topo };
+	struct cxl_ctx *lib;
+	int rc;
+
+	s.cxl = calloc(1, sizeof(*s.cxl));
+	if (!s.cxl)
+		return -ENOMEM;
+	rc = cxl_open(ctx, &lib);
+	if (rc < 0) {
+		free(s.cxl);
 		return rc;
 	}
-	*out = cxl;
+	rc = regions_walk(lib, scan_one, &s);
+	cxl_unref(lib);
+	if (rc) {
+		daxpin_cxl_free(s.cxl);
+		return rc;
+	}
+	*out = s.cxl;
 	return 0;
+}
+
+static int disable_one(struct cxl_bus *bus, struct cxl_decoder *decoder,
+		       struct cxl_region *region, void *arg)
+{
+	int rc;
+
+	(void)bus;
+	(void)decoder;
+	if (strcmp(cxl_region_get_devname(region), arg) != 0)
+		return 0;
+	rc = cxl_region_disable(region);
+	/* nonzero ends the walk: 1 for done */
+	return rc < 0 ? rc : 1;
+}
+
+DAXPIN_EXPORT int daxpin_cxl_region_disable(struct daxpin_ctx *ctx, const char *region)
+{
+	struct cxl_ctx *lib;
+	int rc = cxl_open(ctx, &lib);
+
+	if (rc < 0)
+		return rc;
+	rc = regions_walk(lib, disable_one, (void *)region);
+	cxl_unref(lib);
+	return rc == 1 ? 0 : rc == 0 ? -ENOENT : rc;
+}
+
+DAXPIN_EXPORT const char *daxpin_cxl_target(const char *target)
+{
+	size_t n = strlen(DAXPIN_CXL_TARGET_PREFIX);
+
+	return strncmp(target, DAXPIN_CXL_TARGET_PREFIX, n) == 0 ? target + n : NULL;
+}
+
+DAXPIN_EXPORT const struct daxpin_cxl_region *daxpin_cxl_lookup(const struct daxpin_cxl *cxl,
+								const char *region)
+{
+	for (size_t i = 0; i < cxl->nr_regions; i++)
+		if (strcmp(cxl->regions[i].region, region) == 0)
+			return &cxl->regions[i];
+	return NULL;
 }
 
 DAXPIN_EXPORT void daxpin_cxl_free(struct daxpin_cxl *cxl)
