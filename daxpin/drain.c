@@ -19,6 +19,7 @@
 
 #include "folio_json.h"
 #include "builtin.h"
+#include "cxl_targets.h"
 #include "exitcodes.h"
 #include "memblock_output.h"
 #include "holders_output.h"
@@ -368,7 +369,8 @@ static const struct command_spec drain_command = {
 	.usage = "daxpin drain [OPTIONS] TARGET...\n\n"
 		"Wait until nothing maps, opens, references or pins TARGET, then disable it:\n"
 		"a dax device (dax0.0), a namespace (namespace0.0, pmem0: its dax devices, then\n"
-		"itself) or a region (region0: every namespace in it). Needs root.",
+		"itself), a region (region0: every namespace in it) or a CXL region (cxl:region1:\n"
+		"the nd region it feeds, then cxl disable-region). Needs root.",
 	.options = drain_options,
 	.nr_options = ARRAY_SIZE(drain_options),
 	.exit_status = "0 drained (or already disabled; dry run: drainable), 5 busy,\n"
@@ -376,7 +378,8 @@ static const struct command_spec drain_command = {
 };
 
 /* Adds each named target; an exit code. */
-static int targets_add(struct daxpin_drain *d, const struct daxpin_topology *t,
+static int targets_add(struct daxpin_ctx *ctx, struct daxpin_drain *d,
+		       const struct daxpin_topology *t, struct cxl_targets *ct,
 		       int argc, char **argv, const char **reason)
 {
 	static char msg[512];
@@ -384,9 +387,11 @@ static int targets_add(struct daxpin_drain *d, const struct daxpin_topology *t,
 	for (int i = 0; i < argc; i++) {
 		const char *name = strncmp(argv[i], "/dev/", 5) == 0 ? argv[i] + 5 : argv[i];
 		struct daxpin_object obj;
-		int rc;
+		int rc = cxl_target_resolve(ctx, t, name, ct, &obj, reason);
 
-		if (daxpin_topology_lookup(t, name, &obj) < 0) {
+		if (rc < 0)
+			return -rc;
+		if (!rc && daxpin_topology_lookup(t, name, &obj) < 0) {
 			snprintf(msg, sizeof(msg), "no region, namespace, block device or dax device '%s'; see 'daxpin list'",
 				 argv[i]);
 			*reason = msg;
@@ -418,6 +423,7 @@ int cmd_drain(int argc, char **argv, struct daxpin_ctx *ctx)
 	struct drain_cli cli = { 0 };
 	struct daxpin_topology *topo = NULL;
 	struct daxpin_drain *d = NULL;
+	struct cxl_targets ct = { 0 };
 	const char *reason = NULL;
 	bool grace_given = false;
 	char what[256];
@@ -476,7 +482,7 @@ int cmd_drain(int argc, char **argv, struct daxpin_ctx *ctx)
 		rc = EXIT_FAILURE_;
 		goto out;
 	}
-	rc = targets_add(d, topo, argc - optind, argv + optind, &reason);
+	rc = targets_add(ctx, d, topo, &ct, argc - optind, argv + optind, &reason);
 	if (rc != EXIT_OK)
 		goto out;
 	err = daxpin_drain_run(d, &opts);
@@ -488,12 +494,16 @@ int cmd_drain(int argc, char **argv, struct daxpin_ctx *ctx)
 		reason = daxpin_drain_reason(d) ? daxpin_drain_reason(d) : strerror(-err);
 	if (!cli.json)
 		result_human(d, rc, opts.flags & DAXPIN_DRAIN_DRY_RUN);
+	/* a CXL region goes only once all it feeds is drained and disabled */
+	if (rc == EXIT_OK && !(opts.flags & DAXPIN_DRAIN_DRY_RUN))
+		rc = cxl_targets_disable(ctx, &ct, cli.json, &reason);
 out:
 	if (cli.json)
 		result_json(d, rc, reason, opts.flags & DAXPIN_DRAIN_DRY_RUN);
 	if (reason && rc != EXIT_OK)
 		fprintf(stderr, "daxpin drain: %s\n", reason);
 	daxpin_drain_free(d);
+	cxl_targets_free(&ct);
 	daxpin_topology_free(topo);
 	close(opts.cancel_fd);
 	return rc;

@@ -9,6 +9,7 @@
 #include <daxpin/layouts.h>
 
 #include "builtin.h"
+#include "cxl_output.h"
 #include "exitcodes.h"
 #include "list.h"
 #include "options.h"
@@ -38,6 +39,16 @@ enum {
 	COL_MAXREF,
 	COL_MEMBLOCKS,
 	COL_BLOCKING,
+	/* the CXL lineage of a region (cxl_output.c), in enum cxl_field's order */
+	COL_CXL_REGION,
+	COL_DECODER,
+	COL_INTERLEAVE_WAYS,
+	COL_INTERLEAVE_GRANULARITY,
+	COL_DECODE_STATE,
+	COL_MEMDEV,
+	COL_SERIAL,
+	COL_HOST,
+	COL_PORT,
 };
 
 static const struct column list_columns[] = {
@@ -64,6 +75,15 @@ static const struct column list_columns[] = {
 	[COL_MEMBLOCKS] = { "MEMBLOCKS", 5, SCOLS_FL_RIGHT, "system-ram: memory blocks online/total (daxpin memory shows them)" },
 	[COL_BLOCKING] = { "BLOCKING", 8, SCOLS_FL_RIGHT, "system-ram: pages that keep its blocks from going offline (root)" },
 	[COL_HOLDERS] = { "HOLDERS", 7, SCOLS_FL_RIGHT, "processes that map, open or pin it or own its page references (--holders)" },
+	[COL_CXL_REGION] = { "CXL_REGION", 7, 0, "the CXL region feeding a region (cxl:NAME as a target)" },
+	[COL_DECODER] = { "DECODER", 7, 0, "the CXL region's root decoder" },
+	[COL_INTERLEAVE_WAYS] = { "INTERLEAVE_WAYS", 2, SCOLS_FL_RIGHT, "CXL memory devices interleaved" },
+	[COL_INTERLEAVE_GRANULARITY] = { "INTERLEAVE_GRANULARITY", 4, SCOLS_FL_RIGHT, "CXL interleave granularity, bytes" },
+	[COL_DECODE_STATE] = { "DECODE_STATE", 6, 0, "CXL region decoders: commit or reset" },
+	[COL_MEMDEV] = { "MEMDEV", 5, SCOLS_FL_WRAP, "the CXL memory devices behind a region" },
+	[COL_SERIAL] = { "SERIAL", 6, SCOLS_FL_WRAP | SCOLS_FL_RIGHT, "their serial numbers" },
+	[COL_HOST] = { "HOST", 12, SCOLS_FL_WRAP, "their PCI devices" },
+	[COL_PORT] = { "PORT", 5, SCOLS_FL_WRAP, "the CXL port each hangs from" },
 };
 
 static const int list_default_columns[] = {
@@ -223,6 +243,22 @@ static char *row_cell(int col, const void *r)
 
 		return th ? printf_str("%zu", th->nr_holders) : NULL;
 	}
+	case COL_CXL_REGION:
+	case COL_DECODER:
+	case COL_INTERLEAVE_WAYS:
+	case COL_INTERLEAVE_GRANULARITY:
+	case COL_DECODE_STATE:
+	case COL_MEMDEV:
+	case COL_SERIAL:
+	case COL_HOST:
+	case COL_PORT: {
+		const char *reason = NULL;
+		const struct daxpin_cxl_region *c =
+			row->region ? daxpin_cxl_region_of(o->cxl, row->region, &reason) :
+			row->dax_region ? daxpin_cxl_region_of_dax(o->cxl, row->dax_region) : NULL;
+
+		return cxl_cell((enum cxl_field)(col - COL_CXL_REGION), c, reason);
+	}
 	}
 	return NULL;
 }
@@ -305,6 +341,16 @@ static int list_table(const struct daxpin_topology *t, const struct list_options
 	if ((columns_selected(sel, COL_PFNS) || columns_selected(sel, COL_PAGES)) &&
 	    ranges_hidden(t))
 		fprintf(stderr, "daxpin list: PFNS and PAGES show '-': the kernel shows physical addresses to root only\n");
+	if (columns_selected(sel, COL_CXL_REGION))
+		for (size_t i = 0; i < t->nr_regions; i++) {
+			const char *reason;
+
+			if (list_region_selected(o, &t->regions[i]) &&
+			    !daxpin_cxl_region_of(o->cxl, &t->regions[i], &reason) && reason) {
+				fprintf(stderr, "daxpin list: CXL_REGION of %s shows '-': %s\n",
+					t->regions[i].dev, reason);
+			}
+		}
 	scols_unref_table(tb);
 	return rc;
 }
@@ -408,6 +454,7 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 	struct timespec start;
 	struct column_selection sel;
 	struct daxpin_topology *t;
+	struct daxpin_cxl *cxl = NULL;
 	int c, rc;
 
 	while ((c = command_option(&list_command, &o.table, argc, argv)) > 0) {
@@ -504,6 +551,18 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		return EXIT_FAILURE_;
 	}
 	rc = list_filter_resolve(t, &o);
+	/* the CXL lineage where it is shown: libcxl's walk is the cost of a column */
+	for (int col = COL_CXL_REGION; rc == EXIT_OK && !cxl && col <= COL_PORT; col++)
+		if (o.json || columns_selected(&sel, col)) {
+			int err = daxpin_cxl_scan(ctx, t, &cxl);
+
+			if (err < 0) {
+				fprintf(stderr, "daxpin list: cannot read the CXL topology: %s\n",
+					strerror(-err));
+				rc = EXIT_FAILURE_;
+			}
+			o.cxl = cxl;
+		}
 	if (rc == EXIT_OK && !t->nr_regions && !t->nr_dax_regions) {
 		const char *module = daxpin_missing_module(ctx);
 
@@ -567,6 +626,7 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 	daxpin_topology_memory_free(&memory);
 	if (o.pages)
 		daxpin_topology_pages_free(&pages);
+	daxpin_cxl_free(cxl);
 	daxpin_topology_free(t);
 	return rc;
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include <daxpin/cxl.h>
 #include <daxpin/daxpin.h>
 #include <daxpin/topology_holders.h>
 #include <daxpin/topology_memory.h>
@@ -34,6 +35,8 @@ struct list_options {
 	bool pinned;		/* only objects with referenced or pinned pages */
 	bool verbose;		/* the busy folios too */
 	bool prometheus;	/* --format prometheus */
+	/* the CXL regions feeding the regions (NULL: not scanned) */
+	const struct daxpin_cxl *cxl;
 	struct list_filter filter;
 };
 

@@ -6,6 +6,7 @@
  */
 #include <stdint.h>
 
+#include "cxl_output.h"
 #include "folio_json.h"
 #include "list.h"
 
@@ -234,6 +235,8 @@ static struct json_object *region_to_json(const struct daxpin_region *r,
 {
 	struct json_object *j = xjson_object();
 	struct json_object *nss = xjson_array();
+	const struct daxpin_cxl_region *c;
+	const char *reason;
 
 	add_string(j, "dev", r->dev);
 	add(j, "size", json_size(r->size, &o->table));
@@ -242,6 +245,8 @@ static struct json_object *region_to_json(const struct daxpin_region *r,
 	add_string(j, "type", r->type);
 	if (!r->enabled)
 		add_string(j, "state", "disabled");
+	c = daxpin_cxl_region_of(o->cxl, r, &reason);
+	cxl_add_lineage(j, c, reason, &o->table);
 	for (size_t i = 0; i < r->nr_namespaces; i++)
 		if (list_ns_selected(o, &r->namespaces[i]))
 			xjson_append(nss, namespace_to_json(&r->namespaces[i], o));
@@ -270,6 +275,7 @@ struct json_object *list_to_json(const struct daxpin_topology *t,
 		add(j, "id", xjson_int(r->id));
 		add(j, "size", json_size(r->size, &o->table));
 		add(j, "align", xjson_uint64(r->align));
+		cxl_add_lineage(j, daxpin_cxl_region_of_dax(o->cxl, r), NULL, &o->table);
 		add(j, "devices", daxdevs_to_json(r->daxdevs, r->nr_daxdevs, o));
 		xjson_append(dax_regions, j);
 	}

@@ -5,7 +5,7 @@ set -eu
 
 packages="
 	meson ninja-build pkg-config gcc clang llvm
-	libndctl-dev libdaxctl-dev libkmod-dev libjson-c-dev libudev-dev
+	libndctl-dev libdaxctl-dev libcxl-dev libkmod-dev libjson-c-dev libudev-dev
 	libsmartcols-dev libmount-dev libbpf-dev bpftool libcmocka-dev
 	umockdev libumockdev-dev udev asciidoctor bash-completion
 	ndctl daxctl qemu-system-x86 busybox-static cpio xz-utils zstd kmod libibverbs-dev ibverbs-providers

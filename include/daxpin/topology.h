@@ -128,6 +128,10 @@ struct daxpin_region {
 	unsigned long align;
 	const char *type;	/* "pmem", "blk" */
 	bool enabled;
+	/* its bus's provider: "ACPI.NFIT", "CXL" (a CXL region feeds it: lib/cxl/) */
+	char *provider;
+	uint64_t resource;	/* physical address */
+	bool resource_known;	/* false: shown to root only */
 	struct daxpin_namespace *namespaces;
 	size_t nr_namespaces;
 };

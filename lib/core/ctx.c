@@ -37,11 +37,7 @@ void daxpin_log(struct daxpin_ctx *ctx, int priority, const char *file,
 	va_end(args);
 }
 
-/* libndctl's and libdaxctl's messages, through the caller's log function */
-static void log_library(struct daxpin_ctx *ctx, const char *library, int priority,
-			const char *file, int line, const char *fn, const char *format,
-			va_list args) __attribute__((format(printf, 7, 0)));
-static void log_library(struct daxpin_ctx *ctx, const char *library, int priority,
+void log_library(struct daxpin_ctx *ctx, const char *library, int priority,
 			const char *file, int line, const char *fn, const char *format,
 			va_list args)
 {

@@ -33,6 +33,14 @@ void daxpin_log(struct daxpin_ctx *ctx, int priority, const char *file,
 				   __VA_ARGS__);                              \
 	} while (0)
 /*
+ * The messages of a library daxpin calls (libndctl, libdaxctl, libcxl),
+ * through the caller's log function, "LIBRARY: FUNCTION" as their source.
+ */
+void log_library(struct daxpin_ctx *ctx, const char *library, int priority,
+		 const char *file, int line, const char *fn, const char *format,
+		 va_list args) __attribute__((format(printf, 7, 0)));
+
+/*
  * lib/core/array.c, the growable arrays: array_grow() makes room for need
  * elements of size in *array, doubling its capacity *cap; array_push()
  * appends one zeroed element to *array (array: the address of the

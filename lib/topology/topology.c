@@ -290,6 +290,13 @@ static int region_fill(struct daxpin_ctx *ctx, struct libmnt_table *mounts,
 	r->align = ndctl_region_get_align(region);
 	r->type = ndctl_region_get_type_name(region);
 	r->enabled = ndctl_region_is_enabled(region);
+	/* mode 0400: libndctl reads ULLONG_MAX without root */
+	r->resource = ndctl_region_get_resource(region);
+	r->resource_known = r->resource != ULLONG_MAX;
+	rc = strdup_field(&r->provider,
+			  ndctl_bus_get_provider(ndctl_region_get_bus(region)));
+	if (rc)
+		return rc;
 
 	ndctl_namespace_foreach(region, ndns) {
 		struct daxpin_namespace *ns;
@@ -455,6 +462,7 @@ DAXPIN_EXPORT void daxpin_topology_free(struct daxpin_topology *t)
 		}
 		free(r->namespaces);
 		free(r->dev);
+		free(r->provider);
 	}
 	free(t->regions);
 	for (size_t i = 0; i < t->nr_dax_regions; i++)
