@@ -78,10 +78,12 @@ static void classify(struct daxpin_memblock_pages *p, uint64_t pfn, uint64_t fla
 		kind = &p->page_tables;
 	else if (has(flags, KPF_OFFLINE))
 		return;	/* a balloon's page: its driver lets go when asked (MEM_GOING_OFFLINE) */
-	/* a user page: on an LRU list, or mapped and still in a CPU's LRU batch
-	 * (offline drains those first: lru_add_drain_all()) */
+	/* a user page: on an LRU list, or still in a CPU's LRU batch (offline
+	 * drains those first: lru_add_drain_all()), where only the page cache's
+	 * and anonymous memory's own flags tell it from a kernel allocation */
 	else if (has(flags, KPF_LRU) || has(flags, KPF_HUGE) || has(flags, KPF_THP) ||
-		 has(flags, KPF_ANON) || has(flags, KPF_MMAP)) {
+		 has(flags, KPF_ANON) || has(flags, KPF_MMAP) || has(flags, KPF_UPTODATE) ||
+		 has(flags, KPF_DIRTY) || has(flags, KPF_WRITEBACK) || has(flags, KPF_SWAPBACKED)) {
 		bool pinned = nr > 1 ? run->pincount > 0 : run->refcount >= PAGECLASS_PIN_BIAS;
 
 		if (pinned)
