@@ -161,6 +161,35 @@ struct json_object *holders_to_json(const struct daxpin_target_holders *th)
 	return a;
 }
 
+/* the kernel's own pages in system RAM, which no process can let go */
+static void unmovable_print(const struct daxpin_unmovable_pages *u)
+{
+	const struct { const char *name; uint64_t n; } kinds[] = {
+		{ "slab", u->slab }, { "page tables", u->page_tables },
+		{ "reserved", u->reserved }, { "kernel", u->kernel },
+	};
+	const char *sep = " (unmovable kernel pages no process holds: ";
+
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (kinds[i].n) {
+			printf("%s%" PRIu64 " %s", sep, kinds[i].n, kinds[i].name);
+			sep = ", ";
+		}
+	if (strcmp(sep, ", ") == 0)
+		printf(")");
+}
+
+static struct json_object *unmovable_to_json(const struct daxpin_unmovable_pages *u)
+{
+	struct json_object *j = xjson_object();
+
+	add(j, "slab", xjson_uint64(u->slab));
+	add(j, "page_tables", xjson_uint64(u->page_tables));
+	add(j, "reserved", xjson_uint64(u->reserved));
+	add(j, "kernel", xjson_uint64(u->kernel));
+	return j;
+}
+
 /*
  * The owners part of a target: each holder's "references" (null with a
  * reason when owners were not searched) and the "unattributed" references.
@@ -185,6 +214,7 @@ static void owners_to_json(struct json_object *j, const struct daxpin_holders *h
 	add(j, "unattributed", to && to->refs_known ? xjson_uint64(to->unattributed) : NULL);
 	if (!to || !to->refs_known)
 		add(j, "unattributed_reason", reason ? xjson_string(reason) : NULL);
+	add(j, "unmovable", to && to->unmovable_known ? unmovable_to_json(&to->unmovable) : NULL);
 }
 
 static void print_json(char **names, const struct daxpin_holders *h)
@@ -245,8 +275,12 @@ static void print_concise(char **names, const struct daxpin_holders *h)
 		if (!th->nr_holders)
 			printf(h->complete ? " no holders" : " no holders seen");
 		if (th->owners && th->owners->refs_known && th->owners->unattributed)
-			printf(" (%" PRIu64 " page references without a known owner)",
+			printf(th->owners->unmovable_known ?
+			       " (%" PRIu64 " referenced pages without a known owner)" :
+			       " (%" PRIu64 " page references without a known owner)",
 			       th->owners->unattributed);
+		if (th->owners && th->owners->unmovable_known)
+			unmovable_print(&th->owners->unmovable);
 		printf("\n");
 	}
 }

@@ -37,9 +37,11 @@ struct json_object *references_to_json(const struct daxpin_owner *ow)
 		struct json_object *j = xjson_object();
 		bool hint = is_hint(r->kind);
 
+		bool resident = r->kind == DAXPIN_REF_RESIDENT;	/* pages of its memory: no file */
+
 		xjson_add(j, "kind", xjson_string(daxpin_ref_kind_name(r->kind)));
-		xjson_add(j, "fd", xjson_int(r->fd));
-		xjson_add(j, "inode", xjson_uint64(r->inode));
+		xjson_add(j, "fd", resident ? NULL : xjson_int(r->fd));
+		xjson_add(j, "inode", resident ? NULL : xjson_uint64(r->inode));
 		xjson_add(j, "end", r->kind == DAXPIN_REF_PIPE ?
 			  xjson_string(pipe_end_name(r->end)) : NULL);
 		xjson_add(j, "pages", hint ? NULL : xjson_uint64(r->pages));

@@ -122,6 +122,10 @@ struct daxpin_owner {
  *	references taken or dropped between the two scans)
  * @truncated: some pipe or ring held more runs of pages than one record
  *	passes on; their references count as unattributed
+ * @unmovable_known: system RAM: whether @unmovable is known
+ * @unmovable: system RAM: pages no process holds that keep its memory from
+ *	going offline, by kind (for system RAM @refs and @unattributed count
+ *	referenced and pinned pages, not references)
  */
 struct daxpin_target_owners {
 	struct daxpin_owner *owners;
@@ -131,6 +135,13 @@ struct daxpin_target_owners {
 	uint64_t refs;
 	uint64_t unattributed;
 	bool truncated;
+	bool unmovable_known;
+	struct daxpin_unmovable_pages {
+		uint64_t slab;
+		uint64_t page_tables;
+		uint64_t reserved;
+		uint64_t kernel;
+	} unmovable;
 };
 
 /**

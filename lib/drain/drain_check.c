@@ -127,6 +127,8 @@ unsigned int drain_proc_access(const struct daxpin_drain *d, const struct daxpin
 			if (th->holders[j].proc == p)
 				access |= th->holders[j].access;
 	}
+	/* memory of a process in system RAM migrates: it holds nothing */
+	access &= ~DAXPIN_ACCESS_RESIDENT;
 	return referenced ? access : access & ~ACCESS_OWNER;
 }
 

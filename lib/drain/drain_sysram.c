@@ -31,6 +31,8 @@ struct sysram {
 #define OFFLINE_SLICE_MS 1000
 /* after the kernel refused at once (-EBUSY: an unmovable page), before the next try */
 #define BUSY_RETRY_MS 200
+/* while the blockers stay the same, their owners are looked for again this often */
+#define OWNERS_RESCAN_MS 5000
 
 int drain_sysram_add(struct daxpin_drain *d, struct unit *u)
 {
@@ -82,6 +84,22 @@ static void blockers_scan(struct daxpin_drain *d, struct sysram *s)
 		daxpin_memory_scan_pages(s->memory, d->ps);
 }
 
+/*
+ * The owners of the blocking pages' references (pipes, io_uring, RDMA,
+ * VFIO), for the report, and for --force, which signals them as it does a
+ * device-dax device's holders.
+ */
+static int blockers_owners(struct daxpin_drain *d, const struct daxpin_drain_options *o,
+			   uint64_t blocking, bool rescan)
+{
+	struct check c = { .pages.referenced_pages = blocking };
+	int rc = rescan ? drain_holders_scan(d, true) : 0;
+
+	if (rc < 0 || !(o->flags & DAXPIN_DRAIN_FORCE))
+		return rc;
+	return drain_force(d, o, &c);
+}
+
 static uint64_t left_ms(const struct daxpin_drain *d, const struct daxpin_drain_options *o)
 {
 	uint64_t now = drain_elapsed_ms(d);
@@ -97,6 +115,8 @@ static int block_offline(struct daxpin_drain *d, const struct daxpin_drain_optio
 	struct sysram *s = u->sysram;
 	struct daxpin_memblock *b = &s->memory->blocks[i];
 	uint64_t reported = UINT64_MAX;
+	bool changed;
+	int err;
 
 	s->zone_was[i] = b->zone;
 	for (;;) {
@@ -126,10 +146,15 @@ static int block_offline(struct daxpin_drain *d, const struct daxpin_drain_optio
 			return rc;
 		}
 		blockers_scan(d, s);
-		if (daxpin_memblock_blocking(b) != reported) {
+		changed = daxpin_memblock_blocking(b) != reported;
+		if (changed) {
 			reported = daxpin_memblock_blocking(b);
 			emit_block(d, o, u, b);
 		}
+		err = blockers_owners(d, o, reported, changed ||
+				      drain_elapsed_ms(d) - d->holders_ms >= OWNERS_RESCAN_MS);
+		if (err < 0)
+			return err;
 		if (rc == -EBUSY) {
 			struct pollfd p = { .fd = o->cancel_fd, .events = POLLIN };
 

@@ -9,11 +9,80 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <daxpin/memory.h>
 #include <daxpin/owners.h>
+#include <daxpin/pagestate.h>
 #include <daxpin/topology_holders.h>
 
 #include "core/private.h"
 #include "pages/pages_internal.h"
+
+/* The kmem device whose memory a system-RAM owners target is. */
+static const struct daxpin_daxdev *sysram_device(const struct daxpin_topology *t,
+						 const struct daxpin_owners_target *ot)
+{
+	const struct daxpin_daxdev *d;
+
+	for (size_t i = 0; i < t->nr_regions; i++)
+		for (size_t j = 0; j < t->regions[i].nr_namespaces; j++)
+			for (size_t k = 0; k < t->regions[i].namespaces[j].nr_daxdevs; k++) {
+				d = &t->regions[i].namespaces[j].daxdevs[k];
+				if (d->driver == DAXPIN_DRIVER_KMEM && d->nr_ranges &&
+				    d->ranges[0].pfn == ot->ranges[0].pfn)
+					return d;
+			}
+	for (size_t i = 0; i < t->nr_dax_regions; i++)
+		for (size_t k = 0; k < t->dax_regions[i].nr_daxdevs; k++) {
+			d = &t->dax_regions[i].daxdevs[k];
+			if (d->driver == DAXPIN_DRIVER_KMEM && d->nr_ranges &&
+			    d->ranges[0].pfn == ot->ranges[0].pfn)
+				return d;
+		}
+	return NULL;
+}
+
+/*
+ * System RAM has no idle reference count to measure references against:
+ * its blocking pages, classified as daxpin memory does, are what the
+ * owners must explain, and the kernel's own pages are named by kind.
+ */
+static int sysram_unattributed(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
+			       const struct daxpin_owners_target *ot, struct daxpin_target_owners *to)
+{
+	const struct daxpin_daxdev *d = sysram_device(t, ot);
+	struct daxpin_pagestate *ps = NULL;
+	struct daxpin_memblock_pages sum = {};
+	struct daxpin_memory *m = NULL;
+	int rc;
+
+	if (!d)
+		return 0;
+	rc = daxpin_memory_read(ctx, d, &m);
+	if (!rc)
+		rc = daxpin_pagestate_open(ctx, &ps);
+	/* unreadable pages leave refs_known false: the owners' reason says why */
+	if (!rc && daxpin_memory_scan_pages(m, ps) == 0) {
+		for (size_t i = 0; i < m->nr_blocks; i++) {
+			const struct daxpin_memblock_pages *p = &m->blocks[i].pages;
+
+			sum.referenced += p->referenced;
+			sum.pinned += p->pinned;
+			sum.slab += p->slab;
+			sum.page_tables += p->page_tables;
+			sum.reserved += p->reserved;
+			sum.kernel += p->kernel;
+		}
+		to->refs_known = true;
+		to->refs = sum.referenced + sum.pinned;
+		to->unattributed = to->refs > to->attributed ? to->refs - to->attributed : 0;
+		to->unmovable_known = true;
+		to->unmovable = (struct daxpin_unmovable_pages){ sum.slab, sum.page_tables,
+								 sum.reserved, sum.kernel };
+	}
+	daxpin_pagestate_close(ps);
+	daxpin_memory_free(m);
+	return rc == -ENOMEM ? rc : 0;
+}
 
 DAXPIN_EXPORT int daxpin_holders_find_owners(struct daxpin_ctx *ctx,
 					     const struct daxpin_topology *topo,
@@ -32,6 +101,9 @@ DAXPIN_EXPORT int daxpin_holders_find_owners(struct daxpin_ctx *ctx,
 	}
 	if (!rc)
 		rc = daxpin_owners_scan(ctx, ot, nr, &o);
+	for (size_t i = 0; i < nr && !rc && !o->reason; i++)
+		if (ot[i].kind == DAXPIN_PAGE_SYSRAM && ot[i].nr_ranges)
+			rc = sysram_unattributed(ctx, topo, &ot[i], &o->targets[i]);
 	if (!rc)
 		rc = daxpin_holders_add_owners(h, o);
 	for (size_t i = 0; i < nr; i++)

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * hold-ram -p FIRST-LAST -k K -r READY -t RELEASE [-m splice|resident]:
+ * hold-ram -p FIRST-LAST -k K -r READY -t RELEASE [-m splice|uring|resident]:
  * allocates anonymous memory until K of its pages have page frame numbers
  * in [FIRST, LAST] (hex, read from /proc/self/pagemap: root), then holds
  * them: "splice" (default) puts them into a pipe with vmsplice(), a
  * reference beyond the mapping that makes migration, and so an offline of
- * their memory block, fail while it lasts; "resident" only keeps them
+ * their memory block, fail while it lasts; "uring" registers them as
+ * io_uring fixed buffers, a long-term DMA pin (FOLL_LONGTERM: refused in
+ * ZONE_MOVABLE, which migrates the pages away first, so for memory onlined
+ * in ZONE_NORMAL); "resident" only keeps them
  * mapped, which an offline migrates away. The rest of what it allocated is
- * freed. Writes "ready PID PIPE-INODE" to READY, then waits for RELEASE to
+ * freed. Writes "ready PID PIPE-INODE" (0 but for splice) to READY, then waits for RELEASE to
  * exist (or SIGTERM/SIGINT) and exits 0. The system-RAM scenario (kmem.sh)
  * uses it: in ZONE_MOVABLE the page allocator hands most anonymous memory
  * out of the hot-plugged range.
@@ -23,8 +26,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
+
+#include <linux/io_uring.h>
 
 #define PAGE 4096UL
 #define CHUNK (64UL << 20)
@@ -67,7 +73,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!k || !ready || !release || !last ||
-	    (strcmp(mode, "splice") && strcmp(mode, "resident")))
+	    (strcmp(mode, "splice") && strcmp(mode, "uring") && strcmp(mode, "resident")))
 		goto usage;
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
@@ -123,6 +129,14 @@ int main(int argc, char **argv)
 				die("vmsplice");
 	}
 
+	if (!strcmp(mode, "uring")) {
+		struct io_uring_params params = { 0 };
+		int ring = (int)syscall(SYS_io_uring_setup, 4, &params);
+
+		if (ring < 0 || syscall(SYS_io_uring_register, ring, IORING_REGISTER_BUFFERS, held, k) < 0)
+			die("io_uring fixed buffers");
+	}
+
 	struct stat st = { 0 };
 	FILE *f;
 
@@ -139,6 +153,6 @@ int main(int argc, char **argv)
 		poll(NULL, 0, 20);
 	return 0;
 usage:
-	fprintf(stderr, "usage: hold-ram -p FIRST-LAST -k K -r READY -t RELEASE [-m splice|resident]\n");
+	fprintf(stderr, "usage: hold-ram -p FIRST-LAST -k K -r READY -t RELEASE [-m splice|uring|resident]\n");
 	return 2;
 }

@@ -7,7 +7,9 @@
 # what the peer does with the same holder. daxpin drain then: a dry run says
 # busy and names the block, a drain times out and leaves every block online
 # in its zone, SIGINT mid-offline too; once the pipe is gone it offlines the
-# blocks, unbinds kmem, and the memory is removed.
+# blocks, unbinds kmem, and the memory is removed. --force signals the
+# pipe's owner and drains. Onlined in ZONE_NORMAL, the memory takes a
+# long-term pin (io_uring fixed buffers): named, and the drain times out.
 # timeout: 600
 # json: memory holders
 set -eu
@@ -61,6 +63,12 @@ expect "holders: names hold-ram as the owner of its pipe (P) whose memory lives 
 	"$(jq -r '.[0].holders[] | select(.pid == '"$ram_pid"') | .access' /tmp/holders.out)"
 expect "holders: the pipe's inode and its 5 pages" "$ram_pipe 5" \
 	"$(jq -r '[.[0].holders[] | select(.pid == '"$ram_pid"') | .references[] | select(.kind == "pipe")][0] | "\(.inode) \(.pages)"' /tmp/holders.out)"
+expect "holders: the pipe explains every referenced page of the memory (unattributed 0)" 0 \
+	"$(jq '.[0].unattributed' /tmp/holders.out)"
+expect "holders: the kernel's own pages are counted by kind (movable: none)" "0 0 0" \
+	"$(jq -r '.[0].unmovable | "\(.slab) \(.page_tables) \(.kernel)"' /tmp/holders.out)"
+expect "holders: resident memory has no fd or inode" "null null" \
+	"$(jq -r '[.[0].holders[].references[] | select(.kind == "resident")][0] | "\(.fd) \(.inode)"' /tmp/holders.out)"
 "$DAXPIN" holders "$dax"
 run holders-user as_nobody daxpin holders "$dax"
 expect "holders unprivileged: exit 4, never 'no holders'" 4 $rc
@@ -93,7 +101,9 @@ expect "drain while held: every block online in its zone, as before" "$before" "
 expect "drain while held: reported the blocking pages as it waited" yes \
 	"$(jq -s 'any(.[]; .event == "memblock" and .memblock.blocking > 0) | if . then "yes" else "no" end' -r /tmp/held.out)"
 expect "drain while held: the result says why" 1 "$(jq -s '[.[] | select(.event == "result") | .reason | test("did not go offline")] | map(select(.)) | length' /tmp/held.out)"
-"$DAXPIN" drain --timeout 8 "$dax" || true
+run held-text "$DAXPIN" drain --timeout 8 "$dax"
+expect "drain while held (text): names hold-ram and its pipe as what holds the memory" yes \
+	"$(grep -q "$ram_pid.*hold-ram\|hold-ram.*$ram_pid" /tmp/held-text.out /tmp/held-text.err && echo yes || echo no)"
 
 # SIGINT while the kernel retries: the blocks it offlined come back
 "$DAXPIN" drain --json --timeout 120 "$dax" >/tmp/int.out &
@@ -117,4 +127,46 @@ expect "released: $dax disabled" disabled "$(dev_state "$dax")"
 expect "released: no block of it left" 0 \
 	"$(for b in $(jq -r '.memory[].block' /tmp/idle.json); do [ -e /sys/devices/system/memory/memory$b ] && echo x; done | wc -l)"
 expect "released: no 'cannot be hotremoved' in the kernel log" 0 "$(dmesg | grep -c 'cannot be hotremoved' || true)"
+
+# hold_ram MODE: a hold-ram of 5 pages of the range, as $ram ($ram_pid)
+hold_ram() {
+	rm -f /tmp/ram.ready /tmp/ram.release
+	"$VM_HELPERS/hold-ram" -p "$first_pfn-$last_pfn" -k 5 -r /tmp/ram.ready -t /tmp/ram.release -m "$1" &
+	ram=$!
+	wait_for /tmp/ram.ready
+	ram_pid=$(awk '{print $2}' /tmp/ram.ready)
+}
+
+# --- --force: the pipe's owner is signalled, then the memory goes -----------
+daxctl reconfigure-device -m system-ram "$dax" >/dev/null
+hold_ram splice
+run forced "$DAXPIN" drain --json --force --grace 3 --timeout 120 "$dax"
+expect "--force: exit 0" 0 $rc
+expect "--force: SIGTERM to hold-ram, the owner of the pipe" yes \
+	"$(jq -r -s 'any(.[]; .event == "signal" and .pid == '"$ram_pid"' and .signal == "SIGTERM") | if . then "yes" else "no" end' /tmp/forced.out)"
+wait $ram
+expect "--force: $dax disabled, no block of it left" "disabled 0" \
+	"$(dev_state "$dax") $(for b in $(jq -r '.memory[].block' /tmp/idle.json); do [ -e /sys/devices/system/memory/memory$b ] && echo x; done | wc -l)"
+
+# --- ZONE_NORMAL with a long-term pin: io_uring fixed buffers ---------------
+daxctl reconfigure-device -m system-ram --no-movable "$dax" >/dev/null
+expect "normal: every block in ZONE_NORMAL" "$total" \
+	"$("$DAXPIN" memory -J --dev "$dax" | jq '[.memory[] | select(.zones == "Normal")] | length')"
+hold_ram uring
+"$DAXPIN" memory --dev "$dax" -o BLOCK,ZONES,BLOCKING,BLOCKERS
+expect "normal: the 5 registered pages are pinned" yes \
+	"$("$DAXPIN" memory -J --dev "$dax" | jq -r '[.memory[].pages.pinned] | add >= 5 | if . then "yes" else "no" end')"
+"$DAXPIN" memory --dev "$dax" 2>&1 >/dev/null | grep -q 'ZONE_NORMAL' && note=yes || note=no
+expect "normal: the ZONE_NORMAL policy is named" yes "$note"
+run pinned-holders "$DAXPIN" holders -J "$dax"
+expect "normal: holders names hold-ram's io_uring ring (U)" yes \
+	"$(jq -r '[.[0].holders[] | select(.pid == '"$ram_pid"') | .access | test("U")] | any | if . then "yes" else "no" end' /tmp/pinned-holders.out)"
+before=$(blocks_state)
+run pinned "$DAXPIN" drain --json --timeout 8 "$dax"
+expect "normal, pinned: drain times out (exit 6)" 6 $rc
+expect "normal, pinned: every block online in ZONE_NORMAL again" "$before" "$(blocks_state)"
+expect "normal, pinned: the pinned pages were reported" yes \
+	"$(jq -r -s 'any(.[]; .event == "memblock" and .memblock.pages.pinned > 0) | if . then "yes" else "no" end' /tmp/pinned.out)"
+touch /tmp/ram.release
+wait $ram
 exit $failed
