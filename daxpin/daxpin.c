@@ -149,6 +149,22 @@ static void fence_repaired(const struct daxpin_fence_repair *r, void *arg)
 			r->name, owner, strerror(-r->error));
 }
 
+/* One line per system-RAM drain that died with memory offline: it is back online. */
+static void memory_repaired(const struct daxpin_memory_repair *r, void *arg)
+{
+	char owner[48] = "";
+
+	(void)arg;
+	if (r->owner)
+		snprintf(owner, sizeof(owner), " (pid %d)", (int)r->owner);
+	if (!r->error)
+		fprintf(stderr, "daxpin: onlined %zu memory block%s of %s again, offlined by a drain%s that is gone\n",
+			r->onlined, r->onlined == 1 ? "" : "s", r->name, owner);
+	else
+		fprintf(stderr, "daxpin: memory blocks of %s were offlined by a drain%s that is gone, and cannot be onlined again: %s; run any daxpin command as root, or 'daxctl online-memory %s'\n",
+			r->name, owner, strerror(-r->error), r->name);
+}
+
 int main(int argc, char **argv)
 {
 	const struct cmd_struct *cmd;
@@ -179,6 +195,7 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE_;
 	}
 	daxpin_fences_repair(ctx, fence_repaired, NULL);
+	daxpin_memory_repair(ctx, memory_repaired, NULL);
 	rc = cmd->fn(argc - 1, argv + 1, ctx);
 	daxpin_unref(ctx);
 	return flush_stdout(rc);

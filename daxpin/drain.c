@@ -282,6 +282,23 @@ static void holder_report(const char *name, const struct daxpin_holder *h)
 	printf("\n");
 }
 
+static bool sysram_object(const struct daxpin_drain_object *o)
+{
+	return o->daxdev && o->daxdev->driver == DAXPIN_DRIVER_KMEM && o->state == DAXPIN_DRAIN_BOUND;
+}
+
+/*
+ * System RAM: the owners of the references that kept a block online
+ * (looked for while it would not go); memory merely resident there
+ * migrates, and holds nothing.
+ */
+static void sysram_report(const struct daxpin_drain_object *o)
+{
+	for (size_t i = 0; o->holders && i < o->holders->nr_holders; i++)
+		if (o->holders->holders[i].access & ~DAXPIN_ACCESS_RESIDENT)
+			holder_report(o->name, &o->holders->holders[i]);
+}
+
 /*
  * What still holds one object: processes (reference owners with what they
  * hold), then pages and the first busy folios.
@@ -291,6 +308,10 @@ static void object_report(const struct daxpin_drain_object *o)
 	const struct daxpin_page_counts *c = &o->pages;
 	const struct daxpin_target_owners *owners = o->holders ? o->holders->owners : NULL;
 
+	if (sysram_object(o)) {
+		sysram_report(o);
+		return;
+	}
 	if (!o->has_pages || !o->checked || o->state != DAXPIN_DRAIN_BOUND)
 		return;
 	for (size_t i = 0; o->holders && i < o->holders->nr_holders; i++)

@@ -240,4 +240,32 @@ typedef void (*daxpin_fence_repair_fn)(const struct daxpin_fence_repair *r, void
  */
 int daxpin_fences_repair(struct daxpin_ctx *ctx, daxpin_fence_repair_fn fn, void *arg);
 
+/**
+ * struct daxpin_memory_repair - memory blocks a drain offlined and did not
+ *	put back, because it died
+ * @name: the system-RAM dax device (daxX.Y)
+ * @owner: the pid its drain lock names (that process is gone), 0 if none
+ * @onlined: blocks put back online, each in the zone it was in
+ * @error: 0 when every block of the record is online again (or went with
+ *	its device); else a negative errno, and the record is kept for the
+ *	next try (-EACCES: not root)
+ */
+struct daxpin_memory_repair {
+	const char *name;
+	pid_t owner;
+	size_t onlined;
+	int error;
+};
+
+typedef void (*daxpin_memory_repair_fn)(const struct daxpin_memory_repair *r, void *arg);
+
+/*
+ * Onlines again the memory blocks of every system-RAM drain that died
+ * before it could (its record in /run/daxpin/offlined-NAME, whose drain lock
+ * nobody holds). A live drain's record is left alone. Calls fn for each
+ * record without an owner. Returns how many were repaired, or a negative
+ * errno if /run/daxpin cannot be read.
+ */
+int daxpin_memory_repair(struct daxpin_ctx *ctx, daxpin_memory_repair_fn fn, void *arg);
+
 #endif

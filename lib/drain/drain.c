@@ -462,6 +462,8 @@ DAXPIN_EXPORT int daxpin_drain_run(struct daxpin_drain *d,
 		if (restored < 0)
 			rc = restored;
 	}
+	if (rc == 0)
+		drain_sysram_done(d);
 	return rc;
 }
 

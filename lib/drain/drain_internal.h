@@ -111,5 +111,12 @@ int drain_sysram_offline(struct daxpin_drain *d, const struct daxpin_drain_optio
 int drain_sysram_dry_run(struct daxpin_drain *d, const struct daxpin_drain_options *o);
 int drain_sysram_restore(struct daxpin_drain *d, const struct daxpin_drain_options *o);
 int drain_sysram_verify(const struct unit *u, char *why, size_t size);
+void drain_sysram_done(const struct daxpin_drain *d);
+
+/* sysram_journal.c: what a drain offlined, for the next command to undo if it dies */
+struct daxpin_memory;
+int sysram_journal_save(const char *name, const struct daxpin_memory *m, const bool *offlined,
+			const enum daxpin_zone *zone_was);
+void sysram_journal_clear(const char *name);
 
 #endif

@@ -20,6 +20,7 @@
 
 #include "core/private.h"
 #include "drain_internal.h"
+#include "drainlock.h"
 
 struct sysram {
 	struct daxpin_memory *memory;
@@ -92,12 +93,25 @@ static void blockers_scan(struct daxpin_drain *d, struct sysram *s)
 static int blockers_owners(struct daxpin_drain *d, const struct daxpin_drain_options *o,
 			   uint64_t blocking, bool rescan)
 {
-	struct check c = { .pages.referenced_pages = blocking };
+	/* busy as drain_pages_busy() counts it: the owners hold what blocks */
+	struct check c = { .pages.refs = blocking, .pages.referenced_pages = blocking };
 	int rc = rescan ? drain_holders_scan(d, true) : 0;
 
 	if (rc < 0 || !(o->flags & DAXPIN_DRAIN_FORCE))
 		return rc;
 	return drain_force(d, o, &c);
+}
+
+/* Before the next block: should the drain die now, the next command onlines this one. */
+static int journal_save(struct daxpin_drain *d, const struct unit *u)
+{
+	const struct sysram *s = u->sysram;
+	int rc = sysram_journal_save(u->pub.name, s->memory, s->offlined, s->zone_was);
+
+	if (rc)
+		drain_reason_set(d, "cannot record the offlined blocks of %s in " DAXPIN_RUN_DIR ": %s; every block is online again",
+				 u->pub.name, strerror(-rc));
+	return rc;
 }
 
 static uint64_t left_ms(const struct daxpin_drain *d, const struct daxpin_drain_options *o)
@@ -134,7 +148,7 @@ static int block_offline(struct daxpin_drain *d, const struct daxpin_drain_optio
 		if (b->state == DAXPIN_MEMBLOCK_OFFLINE) {
 			s->offlined[i] = true;
 			emit_block(d, o, u, b);
-			return 0;
+			return journal_save(d, u);
 		}
 		if (rc == -EINTR) {
 			drain_reason_set(d, "interrupted; every block of %s is online again", u->pub.name);
@@ -242,8 +256,18 @@ int drain_sysram_restore(struct daxpin_drain *d, const struct daxpin_drain_optio
 			s->offlined[i] = false;
 			emit_block(d, o, u, b);
 		}
+		/* the record of blocks still offline stays, for the next command */
+		sysram_journal_save(u->pub.name, s->memory, s->offlined, s->zone_was);
 	}
 	return rc;
+}
+
+/* The drain finished: the devices it unbound took their blocks with them. */
+void drain_sysram_done(const struct daxpin_drain *d)
+{
+	for (size_t k = 0; k < d->nr_units; k++)
+		if (d->units[k].sysram && d->units[k].pub.state == DAXPIN_DRAIN_UNBOUND)
+			sysram_journal_clear(d->units[k].pub.name);
 }
 
 /* After the kmem unbind: the kernel removed every block (no "cannot be hotremoved"). */

@@ -11,7 +11,6 @@
 
 #include "drainlock.h"
 
-#define DRAIN_LOCK_DIR "/run/daxpin"
 #define LOCK_RETRY_MS 5
 
 static pid_t lock_owner(int fd)
@@ -45,9 +44,9 @@ int drain_lock(const char *name, unsigned int wait_ms, pid_t *holder)
 	int fd, len, rc;
 
 	*holder = 0;
-	if (mkdir(DRAIN_LOCK_DIR, 0755) < 0 && errno != EEXIST)
+	if (mkdir(DAXPIN_RUN_DIR, 0755) < 0 && errno != EEXIST)
 		return -errno;
-	snprintf(path, sizeof(path), DRAIN_LOCK_DIR "/drain-%s.lock", name);
+	snprintf(path, sizeof(path), DAXPIN_RUN_DIR "/drain-%s.lock", name);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -errno;
@@ -73,7 +72,7 @@ static int lock_open_ro(const char *name)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), DRAIN_LOCK_DIR "/drain-%s.lock", name);
+	snprintf(path, sizeof(path), DAXPIN_RUN_DIR "/drain-%s.lock", name);
 	return open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 }
 

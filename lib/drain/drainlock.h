@@ -5,6 +5,9 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* where drains keep their locks and what a killed one must have undone */
+#define DAXPIN_RUN_DIR "/run/daxpin"
+
 /*
  * One drain per object at a time: an advisory lock on
  * /run/daxpin/drain-NAME.lock that holds the owner's pid. The kernel drops

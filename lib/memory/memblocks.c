@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -251,11 +252,15 @@ static uint64_t now_ms(void)
 }
 
 /* The write itself, in the child: its exit status is the errno (0: done). */
-static void write_state(unsigned long id, const char *state)
+static void write_state(unsigned long id, const char *state, pid_t parent)
 {
 	char path[128];
 	int fd;
 
+	/* the kernel retries an offline until its writer gets a signal: this
+	 * one must not outlive a caller killed meanwhile */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(ECANCELED);
 	snprintf(path, sizeof(path), MEMORY_DIR "/memory%lu/state", id);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -273,13 +278,13 @@ DAXPIN_EXPORT int daxpin_memblock_set_state(struct daxpin_ctx *ctx, struct daxpi
 {
 	uint64_t deadline = now_ms() + timeout_ms;
 	int status, pidfd, rc = 0;
-	pid_t child;
+	pid_t parent = getpid(), child;
 
 	child = fork();
 	if (child < 0)
 		return -errno;
 	if (child == 0)
-		write_state(b->id, state);
+		write_state(b->id, state, parent);
 	pidfd = (int)syscall(SYS_pidfd_open, child, 0);
 	for (;;) {
 		struct pollfd p = { .fd = pidfd, .events = POLLIN };

@@ -17,7 +17,6 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 node() { stat -c '%F %t:%T %a %u:%g' "/dev/$1"; }
-exists() { [ -e "$1" ] && echo yes || echo no; }
 devdax() { ndctl create-namespace -r region0 -m devdax -a 2M -s "$1" | jq -r '"\(.dev) \(.daxregion.devices[0].chardev)"'; }
 
 set -- $(devdax 512M)

@@ -11,7 +11,7 @@
 # pipe's owner and drains. Onlined in ZONE_NORMAL, the memory takes a
 # long-term pin (io_uring fixed buffers): named, and the drain times out.
 # timeout: 600
-# json: memory holders
+# json: memory holders drain
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -92,10 +92,12 @@ expect "peer: every block online again" "$total" "$(daxctl list -d "$dax" | json
 blocks_state() { for b in $(jq -r '.memory[].block' /tmp/idle.json); do printf '%s ' "$(cat /sys/devices/system/memory/memory$b/state)/$(cat /sys/devices/system/memory/memory$b/valid_zones)"; done; }
 before=$(blocks_state)
 run dry "$DAXPIN" drain --dry-run --json "$dax"
+cp /tmp/dry.out "$(json_file drain.dry.jsonl)"
 expect "dry run while held: exit 5 (busy), nothing changed" "5 $before" "$rc $(blocks_state)"
 expect "dry run: names a block with referenced pages" yes \
 	"$(jq -s 'any(.[]; .event == "memblock" and .memblock.pages.referenced > 0) | if . then "yes" else "no" end' -r /tmp/dry.out)"
 run held "$DAXPIN" drain --json --timeout 8 "$dax"
+cp /tmp/held.out "$(json_file drain.held.jsonl)"
 expect "drain while held: times out (exit 6)" 6 $rc
 expect "drain while held: every block online in its zone, as before" "$before" "$(blocks_state)"
 expect "drain while held: reported the blocking pages as it waited" yes \
@@ -118,10 +120,36 @@ set -e
 expect "SIGINT mid-offline: exit 7" 7 $rc
 expect "SIGINT mid-offline: every block online in its zone, as before" "$before" "$(blocks_state)"
 
+# SIGKILL while the kernel retries: the blocks it offlined stay offline (the
+# kernel cannot undo them for a dead process) until the next daxpin command,
+# which onlines them in their zones from the drain's record and says so
+"$DAXPIN" drain --json --timeout 120 "$dax" >/tmp/kill.out &
+drain=$!
+offlined_and_blocked() {
+	jq -e -s 'any(.[]; .event == "memblock" and .memblock.state == "offline") and
+		  any(.[]; .event == "memblock" and .memblock.blocking > 0)' /tmp/kill.out >/dev/null 2>&1
+}
+wait_until offlined_and_blocked
+kill -KILL $drain
+wait $drain || true
+offlined=$(jq -s '[.[] | select(.event == "memblock" and .memblock.state == "offline")] | length' /tmp/kill.out)
+expect "SIGKILL mid-offline: its record names the $offlined blocks it offlined" "$offlined" \
+	"$(wc -l </run/daxpin/offlined-"$dax")"
+no_writer() { ! grep -q going-offline /sys/devices/system/memory/memory*/state; }
+wait_until no_writer
+expect "SIGKILL mid-offline: no writer outlives it (no block going-offline)" 0 \
+	"$(grep -l going-offline /sys/devices/system/memory/memory*/state | wc -l)"
+run repair "$DAXPIN" memory --dev "$dax"
+expect "SIGKILL mid-offline: the next command onlines them again and says so" 1 \
+	"$(grep -c "onlined $offlined memory blocks\? of $dax again, offlined by a drain (pid $drain) that is gone" /tmp/repair.err)"
+expect "SIGKILL mid-offline: every block online in its zone, as before" "$before" "$(blocks_state)"
+expect "SIGKILL mid-offline: the record is gone" no "$(exists /run/daxpin/offlined-"$dax")"
+
 # the pipe drains: so does the device
 touch /tmp/ram.release
 wait $ram
 run drained "$DAXPIN" drain --json --timeout 120 "$dax"
+cp /tmp/drained.out "$(json_file drain.drained.jsonl)"
 expect "released: drain exits 0" 0 $rc
 expect "released: $dax disabled" disabled "$(dev_state "$dax")"
 expect "released: no block of it left" 0 \
@@ -141,9 +169,11 @@ hold_ram() {
 daxctl reconfigure-device -m system-ram "$dax" >/dev/null
 hold_ram splice
 run forced "$DAXPIN" drain --json --force --grace 3 --timeout 120 "$dax"
+cp /tmp/forced.out "$(json_file drain.forced.jsonl)"
 expect "--force: exit 0" 0 $rc
 expect "--force: SIGTERM to hold-ram, the owner of the pipe" yes \
 	"$(jq -r -s 'any(.[]; .event == "signal" and .pid == '"$ram_pid"' and .signal == "SIGTERM") | if . then "yes" else "no" end' /tmp/forced.out)"
+touch /tmp/ram.release	# a failed --force must not leave the scenario waiting
 wait $ram
 expect "--force: $dax disabled, no block of it left" "disabled 0" \
 	"$(dev_state "$dax") $(for b in $(jq -r '.memory[].block' /tmp/idle.json); do [ -e /sys/devices/system/memory/memory$b ] && echo x; done | wc -l)"
@@ -163,6 +193,7 @@ expect "normal: holders names hold-ram's io_uring ring (U)" yes \
 	"$(jq -r '[.[0].holders[] | select(.pid == '"$ram_pid"') | .access | test("U")] | any | if . then "yes" else "no" end' /tmp/pinned-holders.out)"
 before=$(blocks_state)
 run pinned "$DAXPIN" drain --json --timeout 8 "$dax"
+cp /tmp/pinned.out "$(json_file drain.pinned.jsonl)"
 expect "normal, pinned: drain times out (exit 6)" 6 $rc
 expect "normal, pinned: every block online in ZONE_NORMAL again" "$before" "$(blocks_state)"
 expect "normal, pinned: the pinned pages were reported" yes \

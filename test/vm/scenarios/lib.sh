@@ -70,6 +70,7 @@ run() {
 
 # dev_state DAXDEV, ns_state NAMESPACE: "enabled" or "disabled", as daxctl
 # and ndctl list them
+exists() { [ -e "$1" ] && echo yes || echo no; }
 dev_state() { daxctl list -d "$1" -i | json_array | jq -r '.[0].state // "enabled"'; }
 ns_state() { ndctl list -n "$1" -i | json_array | jq -r '.[0].state // "enabled"'; }
 
