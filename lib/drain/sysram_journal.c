@@ -134,8 +134,11 @@ DAXPIN_EXPORT int daxpin_memory_repair(struct daxpin_ctx *ctx, daxpin_memory_rep
 	while ((de = readdir(dir))) {
 		const char *name = de->d_name + strlen(JOURNAL_PREFIX);
 
+		size_t len = strlen(de->d_name);
+
+		/* not the record being written (.tmp): the one it replaces is whole */
 		if (strncmp(de->d_name, JOURNAL_PREFIX, strlen(JOURNAL_PREFIX)) == 0 && *name &&
-		    !strchr(name, '.'))
+		    !(len > 4 && strcmp(de->d_name + len - 4, ".tmp") == 0))
 			repaired += repair_one(ctx, name, fn, arg);
 	}
 	closedir(dir);
