@@ -1,8 +1,10 @@
 #!/bin/sh
 # The README's main-job demo (test/vm/demo runs it): a devdax and an fsdax
-# namespace with a few page references held, and daxpin showing them, each
+# namespace with a few page references held, then a system-RAM device with
+# a pipe holding its pages, and daxpin showing them and draining, each
 # command echoed as in a terminal. As a test it proves the demo runs end to
 # end: every command it shows must succeed.
+# timeout: 420
 set -eu
 . "$(dirname "$0")/lib.sh"
 PATH=$(dirname "$DAXPIN"):$PATH
@@ -43,6 +45,24 @@ printf '\n# the references go once break-layouts waits for them, the file unchan
 say daxpin break-layouts /tmp/pmem/data
 release_refs devdax
 release_refs file
+
+printf '\n# system RAM: a 512M device onlined movable, 5 of its pages held in a pipe (vmsplice)\n'
+echo offline >/sys/devices/system/memory/auto_online_blocks
+ram=$(ndctl create-namespace -r region0 -m devdax -a 2M -s 512M | jq -r '.daxregion.devices[0].chardev')
+say daxctl reconfigure-device -m system-ram -u "$ram"
+set -- $(daxctl list -d "$ram" -M | json_array | jq -r '.[0].mappings[0] | "\(.start) \(.end)"')
+rm -f /tmp/ram.ready /tmp/ram.release
+"$VM_HELPERS/hold-ram" -p "$(printf '%x-%x' $(($1 / 4096)) $(($2 / 4096)))" -k 5 \
+	-r /tmp/ram.ready -t /tmp/ram.release >/dev/null &
+wait_for /tmp/ram.ready
+say daxpin memory --dev "$ram"
+say daxpin holders "$ram"
+printf '\n# the pipe drains while the drain offlines the blocks (daxctl offline-memory retries until killed)\n'
+# released once the drain holds its lock, as for dax0.0
+lock=/run/daxpin/drain-$ram.lock
+(wait_until sh -c "[ -e $lock ] && ! flock -n $lock true" && touch /tmp/ram.release) &
+say daxpin drain --timeout 60 "$ram"
+
 printf '\n# all references released\n'
 say daxpin list --pinned
 exit $failed
