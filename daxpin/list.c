@@ -105,19 +105,6 @@ static char *strdup_or_null(const char *s)
 	return s && s[0] ? strdup(s) : NULL;
 }
 
-static char *printf_str(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *printf_str(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	return rc < 0 ? NULL : s;
-}
-
 static char *ranges_str(const struct daxpin_pfn_range *r, size_t nr,
 			bool known, bool pages)
 {

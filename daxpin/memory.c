@@ -4,7 +4,6 @@
  * devices in lsmem's terms, with what keeps each from going offline.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <inttypes.h>
@@ -60,19 +59,6 @@ struct memory_row {
 	const struct daxpin_memblock *b;
 	bool bytes;
 };
-
-static char *printf_str(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *printf_str(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	return rc < 0 ? NULL : s;
-}
 
 static char *blockers_str(const struct daxpin_memblock *b)
 {

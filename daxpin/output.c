@@ -272,6 +272,18 @@ int table_add_line(struct libscols_table *tb, struct libscols_line *parent,
 	return 0;
 }
 
+char *printf_str(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return rc < 0 ? NULL : s;
+}
+
 char *size_to_str(uint64_t bytes, bool in_bytes)
 {
 	static const char suffix[] = "BKMGTPE";

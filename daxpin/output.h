@@ -69,6 +69,10 @@ int table_add_line(struct libscols_table *tb, struct libscols_line *parent,
 		   const struct column_selection *sel, table_cell_fn *cell, const void *row,
 		   struct libscols_line **line);
 
+/* A table cell printed with printf's format: NULL (an empty cell) when out of memory. */
+__attribute__((format(printf, 1, 2)))
+char *printf_str(const char *fmt, ...);
+
 /* "256M", "1.5G" (lsblk style), or the plain byte count with --bytes. */
 char *size_to_str(uint64_t bytes, bool in_bytes);
 
