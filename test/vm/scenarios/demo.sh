@@ -13,6 +13,14 @@ say() {
 	printf '\n$ %s\n' "$*"
 	"$@" || { rc=$?; echo "(exit status $rc)"; failed=1; }
 }
+# say_to FILE CMD...: say, with CMD's output also in FILE as it comes
+say_to() {
+	file=$1
+	shift
+	printf '\n$ %s\n' "$*"
+	{ "$@" || echo "(exit status $?)"; } | tee -a "$file"
+	! grep -q '^(exit status' "$file" || failed=1
+}
 
 say ndctl create-namespace -r region0 -m devdax -a 2M -s 256M
 say ndctl create-namespace -r region0 -m fsdax -s 512M
@@ -49,7 +57,7 @@ release_refs file
 printf '\n# system RAM: a 512M device onlined movable, 5 of its pages held in a pipe (vmsplice)\n'
 echo offline >/sys/devices/system/memory/auto_online_blocks
 ram=$(ndctl create-namespace -r region0 -m devdax -a 2M -s 512M | jq -r '.daxregion.devices[0].chardev')
-say daxctl reconfigure-device -m system-ram -u "$ram"
+daxctl reconfigure-device -m system-ram "$ram" >/dev/null
 set -- $(daxctl list -d "$ram" -M | json_array | jq -r '.[0].mappings[0] | "\(.start) \(.end)"')
 rm -f /tmp/ram.ready /tmp/ram.release
 "$VM_HELPERS/hold-ram" -p "$(printf '%x-%x' $(($1 / 4096)) $(($2 / 4096)))" -k 5 \
@@ -57,11 +65,11 @@ rm -f /tmp/ram.ready /tmp/ram.release
 wait_for /tmp/ram.ready
 say daxpin memory --dev "$ram"
 say daxpin holders "$ram"
-printf '\n# the pipe drains while the drain offlines the blocks (daxctl offline-memory retries until killed)\n'
-# released once the drain holds its lock, as for dax0.0
-lock=/run/daxpin/drain-$ram.lock
-(wait_until sh -c "[ -e $lock ] && ! flock -n $lock true" && touch /tmp/ram.release) &
-say daxpin drain --timeout 60 "$ram"
+printf '\n# daxctl offline-memory would retry until killed; the drain names the block, and the pipe drains\n'
+# released once the drain says which block will not go, and why
+: >/tmp/ram-drain.out
+(wait_until grep -q 'will not go offline' /tmp/ram-drain.out && touch /tmp/ram.release) &
+say_to /tmp/ram-drain.out daxpin drain --timeout 60 "$ram"
 
 printf '\n# all references released\n'
 say daxpin list --pinned
