@@ -57,7 +57,7 @@ release_refs file
 printf '\n# system RAM: a 512M device onlined movable, 5 of its pages held in a pipe (vmsplice)\n'
 echo offline >/sys/devices/system/memory/auto_online_blocks
 ram=$(ndctl create-namespace -r region0 -m devdax -a 2M -s 512M | jq -r '.daxregion.devices[0].chardev')
-daxctl reconfigure-device -m system-ram "$ram" >/dev/null
+daxctl reconfigure-device -m system-ram "$ram" >/dev/null 2>&1
 set -- $(daxctl list -d "$ram" -M | json_array | jq -r '.[0].mappings[0] | "\(.start) \(.end)"')
 rm -f /tmp/ram.ready /tmp/ram.release
 "$VM_HELPERS/hold-ram" -p "$(printf '%x-%x' $(($1 / 4096)) $(($2 / 4096)))" -k 5 \
