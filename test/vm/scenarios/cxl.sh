@@ -73,6 +73,11 @@ expect "the dax device under the nd region" "\"$chardev\"" \
 expect "regions not on CXL have no cxl key" "[]" \
 	"$(jq -c --arg r "$ndr" '[.regions[] | select(.dev != $r) | select(has("cxl"))]' "$out")"
 
+# bash completion offers the CXL region as drain spells it
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+expect "completion: drain targets include cxl:$cxlr" "cxl:$cxlr" \
+	"$(PATH=$(dirname "$DAXPIN"):$PATH bash -c '. "$1"; _daxpin_cxl_regions' sh "$top/completions/daxpin")"
+
 # the table, one row per region: the nd region's line names its lineage
 "$DAXPIN" list -r -n -o NAME,CXL_REGION,DECODER,INTERLEAVE_WAYS,INTERLEAVE_GRANULARITY,DECODE_STATE,MEMDEV,SERIAL,HOST,PORT \
 	>/tmp/table.out
