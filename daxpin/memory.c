@@ -167,40 +167,23 @@ static const struct command_spec memory_command = {
 	.nr_columns = ARRAY_SIZE(memory_columns),
 };
 
-static bool memory_device_wanted(const struct daxpin_daxdev *d, const char *dev, size_t *nr_kmem)
+struct memory_devices {
+	const char *dev;			/* --dev, or NULL for every one */
+	const struct daxpin_daxdev **out;
+	size_t max, nr;
+	size_t nr_kmem;				/* kmem devices, blocks read or not */
+};
+
+static bool memory_device_add(const struct daxpin_daxdev *d, void *arg)
 {
-	if (d->driver != DAXPIN_DRIVER_KMEM || (dev && strcmp(dev, d->dev)))
+	struct memory_devices *md = arg;
+
+	if (d->driver != DAXPIN_DRIVER_KMEM || (md->dev && strcmp(md->dev, d->dev)))
 		return false;
-	(*nr_kmem)++;
-	return d->memory;
-}
-
-/*
- * Every kmem device of t with its blocks, or the one --dev names; *nr_kmem
- * counts those devices whether or not their blocks could be read.
- */
-static size_t memory_devices(const struct daxpin_topology *t, const char *dev,
-			     const struct daxpin_daxdev **out, size_t max, size_t *nr_kmem)
-{
-	size_t n = 0;
-
-	*nr_kmem = 0;
-	for (size_t i = 0; i < t->nr_regions; i++)
-		for (size_t j = 0; j < t->regions[i].nr_namespaces; j++)
-			for (size_t k = 0; k < t->regions[i].namespaces[j].nr_daxdevs; k++) {
-				const struct daxpin_daxdev *d = &t->regions[i].namespaces[j].daxdevs[k];
-
-				if (memory_device_wanted(d, dev, nr_kmem) && n < max)
-					out[n++] = d;
-			}
-	for (size_t i = 0; i < t->nr_dax_regions; i++)
-		for (size_t k = 0; k < t->dax_regions[i].nr_daxdevs; k++) {
-			const struct daxpin_daxdev *d = &t->dax_regions[i].daxdevs[k];
-
-			if (memory_device_wanted(d, dev, nr_kmem) && n < max)
-				out[n++] = d;
-		}
-	return n;
+	md->nr_kmem++;
+	if (d->memory && md->nr < md->max)
+		md->out[md->nr++] = d;
+	return false;
 }
 
 #define MEMORY_DEVICES_MAX 256
@@ -260,7 +243,7 @@ int cmd_memory(int argc, char **argv, struct daxpin_ctx *ctx)
 	struct daxpin_topology *t;
 	const char *dev = NULL;
 	bool json = false;
-	size_t nr, nr_kmem;
+	struct memory_devices md;
 	int c, rc;
 
 	while ((c = command_option(&memory_command, &topt, argc, argv)) > 0) {
@@ -313,16 +296,17 @@ int cmd_memory(int argc, char **argv, struct daxpin_ctx *ctx)
 		rc = EXIT_FAILURE_;
 		goto out;
 	}
-	nr = memory_devices(t, dev, devs, ARRAY_SIZE(devs), &nr_kmem);
-	if (!nr && nr_kmem) {
+	md = (struct memory_devices){ .dev = dev, .out = devs, .max = ARRAY_SIZE(devs) };
+	daxpin_topology_find_daxdev(t, memory_device_add, &md);
+	if (!md.nr && md.nr_kmem) {
 		fprintf(stderr, "daxpin memory: the memory blocks of %zu system-ram device%s cannot be read: their physical addresses are shown to root only\n",
-			nr_kmem, nr_kmem == 1 ? "" : "s");
+			md.nr_kmem, md.nr_kmem == 1 ? "" : "s");
 		rc = EXIT_PERMISSION;
-	} else if (!nr) {
+	} else if (!md.nr) {
 		fprintf(stderr, "daxpin memory: no system-ram dax device\n");
 		rc = EXIT_NONE;
 	} else {
-		rc = memory_print(devs, nr, json, &topt, &sel) < 0 ? EXIT_FAILURE_ : EXIT_OK;
+		rc = memory_print(devs, md.nr, json, &topt, &sel) < 0 ? EXIT_FAILURE_ : EXIT_OK;
 	}
 	daxpin_topology_memory_free(&tm);
 out:

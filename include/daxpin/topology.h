@@ -185,6 +185,15 @@ struct daxpin_object {
 int daxpin_topology_lookup(const struct daxpin_topology *topo, const char *name,
 			   struct daxpin_object *obj);
 
+/*
+ * The first dax device of topo, those under namespaces before those of dax
+ * regions, for which match returns true; NULL when none does. A match that
+ * never returns true visits every device.
+ */
+const struct daxpin_daxdev *daxpin_topology_find_daxdev(const struct daxpin_topology *topo,
+							bool (*match)(const struct daxpin_daxdev *d, void *arg),
+							void *arg);
+
 const char *daxpin_ns_mode_name(enum daxpin_ns_mode mode);
 const char *daxpin_map_name(enum daxpin_map map);
 /* The daxctl mode of a device: "devdax" (also when disabled), "system-ram", "famfs" */

@@ -17,28 +17,12 @@
 #include "core/private.h"
 #include "pages/pages_internal.h"
 
-/* The kmem device whose memory a system-RAM owners target is. */
-static const struct daxpin_daxdev *sysram_device(const struct daxpin_topology *t,
-						 const struct daxpin_owners_target *ot)
+/* Whether d is the kmem device whose memory the owners target arg is. */
+static bool is_sysram_of(const struct daxpin_daxdev *d, void *arg)
 {
-	const struct daxpin_daxdev *d;
+	const struct daxpin_owners_target *ot = arg;
 
-	for (size_t i = 0; i < t->nr_regions; i++)
-		for (size_t j = 0; j < t->regions[i].nr_namespaces; j++)
-			for (size_t k = 0; k < t->regions[i].namespaces[j].nr_daxdevs; k++) {
-				d = &t->regions[i].namespaces[j].daxdevs[k];
-				if (d->driver == DAXPIN_DRIVER_KMEM && d->nr_ranges &&
-				    d->ranges[0].pfn == ot->ranges[0].pfn)
-					return d;
-			}
-	for (size_t i = 0; i < t->nr_dax_regions; i++)
-		for (size_t k = 0; k < t->dax_regions[i].nr_daxdevs; k++) {
-			d = &t->dax_regions[i].daxdevs[k];
-			if (d->driver == DAXPIN_DRIVER_KMEM && d->nr_ranges &&
-			    d->ranges[0].pfn == ot->ranges[0].pfn)
-				return d;
-		}
-	return NULL;
+	return d->driver == DAXPIN_DRIVER_KMEM && d->nr_ranges && d->ranges[0].pfn == ot->ranges[0].pfn;
 }
 
 /*
@@ -49,7 +33,7 @@ static const struct daxpin_daxdev *sysram_device(const struct daxpin_topology *t
 static int sysram_unattributed(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
 			       const struct daxpin_owners_target *ot, struct daxpin_target_owners *to)
 {
-	const struct daxpin_daxdev *d = sysram_device(t, ot);
+	const struct daxpin_daxdev *d = daxpin_topology_find_daxdev(t, is_sysram_of, (void *)ot);
 	struct daxpin_pagestate *ps = NULL;
 	struct daxpin_memblock_pages sum = {};
 	struct daxpin_memory *m = NULL;

@@ -472,6 +472,22 @@ DAXPIN_EXPORT void daxpin_topology_free(struct daxpin_topology *t)
 	free(t);
 }
 
+DAXPIN_EXPORT const struct daxpin_daxdev *
+daxpin_topology_find_daxdev(const struct daxpin_topology *t,
+			    bool (*match)(const struct daxpin_daxdev *d, void *arg), void *arg)
+{
+	for (size_t i = 0; i < t->nr_regions; i++)
+		for (size_t j = 0; j < t->regions[i].nr_namespaces; j++)
+			for (size_t k = 0; k < t->regions[i].namespaces[j].nr_daxdevs; k++)
+				if (match(&t->regions[i].namespaces[j].daxdevs[k], arg))
+					return &t->regions[i].namespaces[j].daxdevs[k];
+	for (size_t i = 0; i < t->nr_dax_regions; i++)
+		for (size_t k = 0; k < t->dax_regions[i].nr_daxdevs; k++)
+			if (match(&t->dax_regions[i].daxdevs[k], arg))
+				return &t->dax_regions[i].daxdevs[k];
+	return NULL;
+}
+
 static bool name_is(const char *name, const char *obj)
 {
 	return obj && strcmp(name, obj) == 0;
