@@ -414,9 +414,9 @@ SEC("syscall")
 int pagestate_setup(void *ctx)
 {
 	setup.error = KSYM_ADDR("vmemmap_base", &setup.vmemmap_base);
-	setup.rework = BTF_HAS_FUNC("dax_break_layout_final") ||	/* fsdax pages idle at 0 */
-		       BTF_HAS_FUNC("vmf_insert_folio_pmd") ||		/* huge mappings take a folio ref */
-		       BTF_HAS_FUNC("vmf_insert_page_mkwrite");	/* PTE mappings take a page ref */
+	setup.rework = KSYM_EXISTS("dax_break_layout_final") ||	/* fsdax pages idle at 0 */
+		       KSYM_EXISTS("vmf_insert_folio_pmd") ||		/* huge mappings take a folio ref */
+		       KSYM_EXISTS("vmf_insert_page_mkwrite");		/* PTE mappings take a page ref */
 	setup.done = 1;
 	return 0;
 }
