@@ -24,25 +24,15 @@
  * space (lib/pages/owners.c).
  */
 #include "../core/daxpin_tasks.h"
+#include "../core/daxpin_ksyms.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "owners_abi.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* x86-64 with KASLR: the virtual address of the struct page of PFN 0 */
-extern const void vmemmap_base __ksym;
-/* the file operations that identify an io_uring and a uverbs file; weak:
- * a kernel without io_uring or without ib_uverbs loaded has none */
-extern const void io_uring_fops __ksym __weak;
-extern const void uverbs_fops __ksym __weak;
-/* ... with an mmap method (soft-RoCE and most hardware) */
-extern const void uverbs_mmap_fops __ksym __weak;
-/* the vfio module's container (/dev/vfio/vfio), group (/dev/vfio/N) and
- * device files (the device holds its group, the group its container) */
-extern const void vfio_fops __ksym __weak;
-extern const void vfio_group_fops __ksym __weak;
-extern const void vfio_device_fops __ksym __weak;
+/* Kernel addresses, found by owners_setup once per load (daxpin_ksyms.h) */
+struct owners_ksyms ksyms;
 
 struct pipe_buffer {
 	struct page *page;
@@ -274,6 +264,12 @@ static __always_inline void who(struct task_struct *task, __u32 kind, __u32 fd,
 	bpf_probe_read_kernel_str(w.tmpl.comm, sizeof(w.tmpl.comm), task->comm);
 }
 
+/* a kernel without the module (not loaded, not built) has no such fops: 0 */
+static __always_inline int is_fops(const void *fop, __u64 addr)
+{
+	return addr && (__u64)fop == addr;
+}
+
 SEC("iter/task_file")
 int owners_fds(struct bpf_iter__task_file *ctx)
 {
@@ -290,7 +286,8 @@ int owners_fds(struct bpf_iter__task_file *ctx)
 	if (!inode)
 		return 0;
 	if (!w.vmemmap) {
-		bpf_probe_read_kernel(&w.vmemmap, sizeof(w.vmemmap), &vmemmap_base);
+		bpf_probe_read_kernel(&w.vmemmap, sizeof(w.vmemmap),
+				      (const void *)ksyms.vmemmap_base);
 		w.psz = bpf_core_type_size(struct page);
 		if (!w.vmemmap || !w.psz)
 			return 1;
@@ -303,18 +300,16 @@ int owners_fds(struct bpf_iter__task_file *ctx)
 	if ((inode->i_mode & S_IFMT) == S_IFIFO && inode->i_pipe) {
 		who(task, OWNERS_REC_PIPE, ctx->fd, file, inode, (__u64)inode->i_pipe);
 		walk_pipe(inode->i_pipe);
-	} else if (&io_uring_fops && fop == &io_uring_fops && file->private_data) {
+	} else if (is_fops(fop, ksyms.io_uring_fops) && file->private_data) {
 		who(task, OWNERS_REC_IO_URING, ctx->fd, file, inode, (__u64)file->private_data);
 		walk_ring(file->private_data);
-	} else if (((&uverbs_fops && fop == &uverbs_fops) ||
-		    (&uverbs_mmap_fops && fop == &uverbs_mmap_fops)) &&
+	} else if ((is_fops(fop, ksyms.uverbs_fops) || is_fops(fop, ksyms.uverbs_mmap_fops)) &&
 		   task->mm && task->mm->pinned_vm.counter > 0) {
 		who(task, OWNERS_REC_UVERBS, ctx->fd, file, inode, (__u64)file->private_data);
 		bpf_seq_write(seq, &w.tmpl, sizeof(w.tmpl));
 		return 0;
-	} else if ((&vfio_fops && fop == &vfio_fops) ||
-		   (&vfio_group_fops && fop == &vfio_group_fops) ||
-		   (&vfio_device_fops && fop == &vfio_device_fops)) {
+	} else if (is_fops(fop, ksyms.vfio_fops) || is_fops(fop, ksyms.vfio_group_fops) ||
+		   is_fops(fop, ksyms.vfio_device_fops)) {
 		who(task, OWNERS_REC_VFIO, ctx->fd, file, inode, (__u64)file->private_data);
 		bpf_seq_write(seq, &w.tmpl, sizeof(w.tmpl));
 		return 0;
@@ -325,5 +320,26 @@ int owners_fds(struct bpf_iter__task_file *ctx)
 		return 0;
 	RUN(n - 1).truncated = w.truncated;
 	bpf_seq_write(seq, runs, n * sizeof(runs[0]));
+	return 0;
+}
+
+/* Run once by the loader: the addresses owners_fds compares with. Only
+ * vmemmap_base must exist; a module's fops are there while it is loaded,
+ * and the pins are per load of those modules (lib/pages/owners.c). */
+SEC("syscall")
+int owners_setup(void *ctx)
+{
+	ksyms.error = KSYM_ADDR("vmemmap_base", &ksyms.vmemmap_base);
+	/* io_uring and ib_uverbs files; uverbs_mmap_fops: with an mmap
+	 * method (soft-RoCE and most hardware) */
+	KSYM_ADDR("io_uring_fops", &ksyms.io_uring_fops);
+	KSYM_ADDR("uverbs_fops", &ksyms.uverbs_fops);
+	KSYM_ADDR("uverbs_mmap_fops", &ksyms.uverbs_mmap_fops);
+	/* vfio's container (/dev/vfio/vfio), group (/dev/vfio/N) and device
+	 * files (the device holds its group, the group its container) */
+	KSYM_ADDR("vfio_fops", &ksyms.vfio_fops);
+	KSYM_ADDR("vfio_group_fops", &ksyms.vfio_group_fops);
+	KSYM_ADDR("vfio_device_fops", &ksyms.vfio_device_fops);
+	ksyms.done = 1;
 	return 0;
 }

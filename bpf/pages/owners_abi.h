@@ -48,4 +48,14 @@ struct owners_filter {
 	__u32 pad;
 };
 
+/* The owners_setup program's findings, in the .bss: 0 for a symbol the
+ * kernel does not have. */
+struct owners_ksyms {
+	__u64 vmemmap_base;	/* x86-64 with KASLR: &vmemmap_base */
+	__u64 io_uring_fops, uverbs_fops, uverbs_mmap_fops;
+	__u64 vfio_fops, vfio_group_fops, vfio_device_fops;
+	__s32 error;		/* 0, or why vmemmap_base was not found */
+	__u32 done;		/* 1 once the program ran */
+};
+
 #endif

@@ -40,6 +40,15 @@ struct pagescan_args {
 	__u32 pad;
 };
 
+/* The pagestate_setup program's findings, in the .bss. */
+struct pagestate_setup {
+	__u64 vmemmap_base;	/* &vmemmap_base */
+	__s32 error;		/* 0, or why vmemmap_base was not found */
+	__u32 rework;		/* 1: the kernel has the 6.15 refcount rework */
+	__u32 done;		/* 1 once the program ran */
+	__u32 pad;
+};
+
 /* Size of a run table in the program's .bss, read through the skeleton. */
 #define PAGESCAN_RUNS_MAX 4096
 

@@ -23,15 +23,13 @@
  * namespace can, and each names its file through page->mapping->host.
  */
 #include "../core/daxpin_tasks.h"
+#include "../core/daxpin_ksyms.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "pagescan_abi.h"
 #include "pagefile_abi.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-/* x86-64 with KASLR: the virtual address of the struct page of PFN 0 */
-extern const void vmemmap_base __ksym;
 
 #define EFAULT 14
 #define E2BIG 7
@@ -47,11 +45,10 @@ extern const void vmemmap_base __ksym;
  * own (pagescan_args.slot), so that the scan uses every CPU. */
 struct pagescan_run runs[PAGESCAN_SLOTS][PAGESCAN_RUNS_MAX];
 
-/* Not read here: user space keeps the kernel's page semantics (found in its
- * BTF, which takes seconds to parse under emulation) next to the program,
- * so that callers of the pinned program need not parse it again; 0 until
- * the first caller found it, then the daxpin_page_semantics plus one. */
-__u32 semantics_found;
+/* What the setup program found, once per load of the programs (see
+ * daxpin_ksyms.h); the struct page of PFN 0 sits at *vmemmap_base (x86-64
+ * with KASLR). */
+struct pagestate_setup setup;
 
 static __u8 buf[PAGESCAN_SLOTS][BUF_BYTES];
 
@@ -332,7 +329,8 @@ int pagescan(struct pagescan_args *args)
 		fail(st, -E2BIG);
 		goto out;
 	}
-	ret = bpf_probe_read_kernel(&st->vmemmap, sizeof(st->vmemmap), &vmemmap_base);
+	ret = bpf_probe_read_kernel(&st->vmemmap, sizeof(st->vmemmap),
+				    (const void *)setup.vmemmap_base);
 	if (ret) {
 		fail(st, ret);
 		goto out;
@@ -376,7 +374,7 @@ int pagefile(void *ctx)
 	__u64 vmemmap = 0, psz = bpf_core_type_size(struct page___file);
 	long ret;
 
-	ret = bpf_probe_read_kernel(&vmemmap, sizeof(vmemmap), &vmemmap_base);
+	ret = bpf_probe_read_kernel(&vmemmap, sizeof(vmemmap), (const void *)setup.vmemmap_base);
 	lookup.error = ret;
 	if (ret || !psz)
 		return 0;
@@ -402,5 +400,23 @@ int pagefile(void *ctx)
 		else
 			lookup.index[i] = BPF_CORE_READ(page, index);
 	}
+	return 0;
+}
+
+/*
+ * Run once by the loader: where vmemmap_base is, and whether the kernel
+ * counts DAX page references the 6.15 way ("fs/dax: Fix ZONE_DEVICE page
+ * reference counts" added these functions; three, because each depends on
+ * another config option (FS_DAX, TRANSPARENT_HUGEPAGE, none) and a backport
+ * may carry some only). What those counts mean is for user space.
+ */
+SEC("syscall")
+int pagestate_setup(void *ctx)
+{
+	setup.error = KSYM_ADDR("vmemmap_base", &setup.vmemmap_base);
+	setup.rework = KSYM_EXISTS("dax_break_layout_final") ||	/* fsdax pages idle at 0 */
+		       KSYM_EXISTS("vmf_insert_folio_pmd") ||		/* huge mappings take a folio ref */
+		       KSYM_EXISTS("vmf_insert_page_mkwrite");		/* PTE mappings take a page ref */
+	setup.done = 1;
 	return 0;
 }

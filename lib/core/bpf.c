@@ -247,6 +247,18 @@ static int get_unpinned(struct bpf_loaded *l)
 	return 0;
 }
 
+/* The .bss first, then read-only maps only (the strings a program copies):
+ * those are the programs' own, never written, so they need no pins. */
+static bool shares_bss_only(const struct bpf_object_skeleton *s)
+{
+	if (s->map_cnt < 1)
+		return false;
+	for (int i = 1; i < s->map_cnt; i++)
+		if (!(bpf_map__map_flags(*map_at(s, i)->map) & BPF_F_RDONLY_PROG))
+			return false;
+	return true;
+}
+
 int bpf_loaded_get(struct daxpin_ctx *ctx, struct bpf_object_skeleton *s,
 		   const char *pin, struct bpf_loaded *l)
 {
@@ -256,7 +268,7 @@ int bpf_loaded_get(struct daxpin_ctx *ctx, struct bpf_object_skeleton *s,
 	*l = (struct bpf_loaded){ .skeleton = s, .pin_dir = -1 };
 	for (size_t i = 0; i < BPF_LOADED_PROGS_MAX; i++)
 		l->prog_fds[i] = -1;
-	if (s->prog_cnt > BPF_LOADED_PROGS_MAX || s->map_cnt != 1)
+	if (s->prog_cnt > BPF_LOADED_PROGS_MAX || !shares_bss_only(s))
 		return -E2BIG;
 	l->pin_dir = pin_dir_open(ctx, s, pin, dir, sizeof(dir));
 	if (l->pin_dir < 0) {

@@ -9,8 +9,9 @@
  * handle's log function (DAXPIN_LOG=debug shows them). A failure to load is
  * for the caller to explain: the error code says why.
  *
- * Loading costs the most of an invocation (parsing the kernel's BTF and
- * /proc/kallsyms, then the verifier: seconds under emulation), so a
+ * Loading costs the most of an invocation (libbpf parsing the kernel's BTF
+ * for CO-RE, then the verifier: seconds under emulation; kernel symbols are
+ * looked up by the programs themselves, bpf/core/daxpin_ksyms.h), so a
  * skeleton loaded with pinning is pinned in bpffs, in
  * /sys/fs/bpf/daxpin/NAME_HASH (HASH: of the BPF object's bytes, so another
  * daxpin build never uses them; bpffs lives as long as the boot, so neither
@@ -56,10 +57,11 @@ struct bpf_loaded {
 
 /*
  * Loads an opened skeleton's programs (each caller runs all of its
- * skeleton's) and its one map, its .bss: from and to bpffs as described
- * above where it can, else for this caller only. pin ("" or more) names
- * what else the programs depend on, such as a module whose symbols they
- * resolve at load time: the directory is NAME_HASH_PIN.
+ * skeleton's) and its .bss, its first map (any other must be read-only):
+ * from and to bpffs as described above where it can, else for this caller
+ * only. pin ("" or more) names what else the programs depend on, such as a
+ * module whose symbols they resolve once loaded: the directory is
+ * NAME_HASH_PIN.
  */
 int bpf_loaded_get(struct daxpin_ctx *ctx, struct bpf_object_skeleton *skeleton,
 		   const char *pin, struct bpf_loaded *l);

@@ -481,6 +481,31 @@ static int owner_cmp(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
+/* The addresses the iterator compares with, found by its setup program once
+ * per load (bpf/pages/owners.bpf.c): callers of pinned programs find them
+ * in the .bss. */
+static int scanner_setup(struct owners_scanner *sc)
+{
+	const struct owners_ksyms *k = &sc->skel->bss->ksyms;
+	char what[128];
+	int rc = 0;
+
+	bpf_loaded_lock(&sc->loaded);
+	if (!k->done &&
+	    bpf_prog_test_run_opts(bpf_loaded_prog_fd(&sc->loaded, sc->skel->progs.owners_setup),
+				   NULL))
+		rc = -errno;
+	bpf_loaded_unlock(&sc->loaded);
+	/* a typeless symbol: listed only with CONFIG_KALLSYMS_ALL */
+	if (!rc && k->error == -ENOENT)
+		return unavailable_scanner(sc, "kernel does not list vmemmap_base in /proc/kallsyms (CONFIG_KALLSYMS_ALL)", -ESRCH);
+	if (!rc && !k->error)
+		return 0;
+	snprintf(what, sizeof(what), rc ? "running the BPF setup program failed: %s" :
+		 "cannot find vmemmap_base: %s", strerror(-(rc ? rc : k->error)));
+	return unavailable_scanner(sc, what, rc ? rc : k->error);
+}
+
 static int scanner_load(struct owners_scanner *sc)
 {
 	char uverbs[40], vfio[40], pin[84];
@@ -493,15 +518,13 @@ static int scanner_load(struct owners_scanner *sc)
 	rc = BPF_SKELETON_GET(sc->ctx, owners, &sc->skel, pin, &sc->loaded);
 	if (rc == -EPERM)
 		return unavailable_scanner(sc, "needs CAP_BPF and CAP_PERFMON (run as root)", rc);
-	if (rc == -ESRCH)
-		return unavailable_scanner(sc, "kernel does not list vmemmap_base in /proc/kallsyms (CONFIG_KALLSYMS_ALL)", rc);
 	if (rc) {
 		char what[128];
 
 		snprintf(what, sizeof(what), "loading the BPF iterator failed: %s", strerror(-rc));
 		return unavailable_scanner(sc, what, rc);
 	}
-	return 0;
+	return scanner_setup(sc);
 }
 
 static int scan_bpf(struct owners_scanner *sc, struct daxpin_pagestate *ps,

@@ -27,7 +27,6 @@
 #include <sched.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "core/bpf.h"
 #include "pagestate.skel.h"
@@ -86,36 +85,26 @@ static bool locked_down(void)
 	return n > 0 && strstr(buf, "[confidentiality]");
 }
 
-/*
- * The 6.15 rework ("fs/dax: Fix ZONE_DEVICE page reference counts") added
- * these functions; a kernel with any of them counts DAX page references
- * the new way. Three, because each depends on a different config option
- * (FS_DAX, TRANSPARENT_HUGEPAGE, none) and a backport may carry some only.
- */
-static const char *const rework_functions[] = {
-	"dax_break_layout_final",	/* fs/dax.c: fsdax pages idle at 0 */
-	"vmf_insert_folio_pmd",		/* huge mappings take a folio ref */
-	"vmf_insert_page_mkwrite",	/* PTE mappings take a page ref */
-};
-
-static int detect_semantics(struct daxpin_pagestate *ps)
+/* The setup program's findings (bpf/pages/pagestate.bpf.c), once per load
+ * of the programs: callers of the pinned ones find them in the .bss. */
+static int setup(struct daxpin_pagestate *ps)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
-	int rc = -errno;
+	struct pagestate_setup *st = &ps->skel->bss->setup;
 
-	if (!btf)
-		return unavailable(ps, rc, "cannot read kernel BTF (%s): %s",
-				   btf_path, strerror(-rc));
-	ps->sem = DAXPIN_PAGES_IDLE_REF;
-	for (size_t i = 0; i < sizeof(rework_functions) / sizeof(rework_functions[0]); i++) {
-		if (btf__find_by_name_kind(btf, rework_functions[i], BTF_KIND_FUNC) >= 0) {
-			dbg(ps->ctx, "kernel has %s(): refcount rework\n",
-			    rework_functions[i]);
-			ps->sem = DAXPIN_PAGES_MAPPING_REFS;
-			break;
-		}
-	}
-	btf__free(btf);
+	if (!st->done &&
+	    bpf_prog_test_run_opts(bpf_loaded_prog_fd(&ps->loaded, ps->skel->progs.pagestate_setup),
+				   NULL))
+		return unavailable(ps, -errno, "running the BPF setup program failed: %s",
+				   strerror(errno));
+	/* a typeless symbol: listed only with CONFIG_KALLSYMS_ALL */
+	if (st->error == -ENOENT)
+		return unavailable(ps, -ESRCH, "kernel does not list vmemmap_base in /proc/kallsyms (CONFIG_KALLSYMS_ALL)");
+	if (st->error)
+		return unavailable(ps, st->error, "cannot find vmemmap_base: %s",
+				   strerror(-st->error));
+	ps->sem = st->rework ? DAXPIN_PAGES_MAPPING_REFS : DAXPIN_PAGES_IDLE_REF;
+	if (st->rework)
+		dbg(ps->ctx, "kernel has the 6.15 page refcount rework\n");
 	return 0;
 }
 
@@ -132,21 +121,11 @@ static int load(struct daxpin_pagestate *ps)
 	if (!bpf_capable())
 		return unavailable(ps, -EPERM, "needs CAP_BPF and CAP_PERFMON (run as root)");
 	rc = BPF_SKELETON_GET(ps->ctx, pagestate, &ps->skel, "", &ps->loaded);
-	/* libbpf resolves the program's typeless extern from /proc/kallsyms,
-	 * which lists data symbols only with CONFIG_KALLSYMS_ALL */
-	if (rc == -ESRCH)
-		return unavailable(ps, rc, "kernel does not list vmemmap_base in /proc/kallsyms (CONFIG_KALLSYMS_ALL)");
 	if (rc)
 		return unavailable(ps, rc, "loading the BPF program failed: %s",
 				   strerror(-rc));
 	bpf_loaded_lock(&ps->loaded);
-	if (ps->skel->bss->semantics_found) {
-		ps->sem = ps->skel->bss->semantics_found - 1;
-	} else {
-		rc = detect_semantics(ps);
-		if (!rc)
-			ps->skel->bss->semantics_found = ps->sem + 1;
-	}
+	rc = setup(ps);
 	bpf_loaded_unlock(&ps->loaded);
 	return rc;
 }
