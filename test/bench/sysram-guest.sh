@@ -57,7 +57,8 @@ for size in 512M 4G; do
 		echo "processes=$(ls -d /proc/[0-9]* | wc -l)"
 		echo "holders_warm=$(best 3 "$DAXPIN" holders "$dax")"
 		rm -f /tmp/spawn.ready
-		"$spawn" 2000 /dev/null /tmp/spawn.ready &
+		head -c 4096 /dev/zero >/tmp/spawn.file	# every tenth maps it
+		"$spawn" 2000 /tmp/spawn.file /tmp/spawn.ready &
 		spawned=$!
 		wait_for /tmp/spawn.ready
 		echo "processes_more=$(ls -d /proc/[0-9]* | wc -l)"
