@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * hold-ram -p FIRST-LAST -k K -r READY -t RELEASE [-m splice|uring|resident]:
+ * hold-ram -p FIRST-LAST -k K -r READY -t RELEASE [-m splice|uring|rdma|resident]:
  * allocates anonymous memory until K of its pages have page frame numbers
  * in [FIRST, LAST] (hex, read from /proc/self/pagemap: root), then holds
  * them: "splice" (default) puts them into a pipe with vmsplice(), a
@@ -8,7 +8,9 @@
  * their memory block, fail while it lasts; "uring" registers them as
  * io_uring fixed buffers, a long-term DMA pin (FOLL_LONGTERM: refused in
  * ZONE_MOVABLE, which migrates the pages away first, so for memory onlined
- * in ZONE_NORMAL); "resident" only keeps them
+ * in ZONE_NORMAL); "rdma" registers each as an RDMA memory region on the
+ * first RDMA device, the same pin (built with libibverbs only); "resident"
+ * only keeps them
  * mapped, which an offline migrates away. The rest of what it allocated is
  * freed. Writes "ready PID PIPE-INODE" (0 but for splice) to READY, then waits for RELEASE to
  * exist (or SIGTERM/SIGINT) and exits 0. The system-RAM scenario (kmem.sh)
@@ -31,6 +33,10 @@
 #include <unistd.h>
 
 #include <linux/io_uring.h>
+
+#ifdef HAVE_IBVERBS
+#include "rdma-pin.h"
+#endif
 
 #define PAGE 4096UL
 #define CHUNK (64UL << 20)
@@ -73,7 +79,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!k || !ready || !release || !last ||
-	    (strcmp(mode, "splice") && strcmp(mode, "uring") && strcmp(mode, "resident")))
+	    (strcmp(mode, "splice") && strcmp(mode, "uring") && strcmp(mode, "rdma") &&
+	     strcmp(mode, "resident")))
 		goto usage;
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
@@ -137,6 +144,15 @@ int main(int argc, char **argv)
 			die("io_uring fixed buffers");
 	}
 
+	if (!strcmp(mode, "rdma")) {
+#ifdef HAVE_IBVERBS
+		rdma_pin(held, k, "hold-ram");
+#else
+		fprintf(stderr, "hold-ram: built without libibverbs: no rdma mode\n");
+		return 1;
+#endif
+	}
+
 	struct stat st = { 0 };
 	FILE *f;
 
@@ -153,6 +169,6 @@ int main(int argc, char **argv)
 		poll(NULL, 0, 20);
 	return 0;
 usage:
-	fprintf(stderr, "usage: hold-ram -p FIRST-LAST -k K -r READY -t RELEASE [-m splice|uring|resident]\n");
+	fprintf(stderr, "usage: hold-ram -p FIRST-LAST -k K -r READY -t RELEASE [-m splice|uring|rdma|resident]\n");
 	return 2;
 }

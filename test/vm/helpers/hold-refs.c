@@ -81,7 +81,7 @@
 #include <time.h>
 #include <unistd.h>
 #ifdef HAVE_IBVERBS
-#include <infiniband/verbs.h>
+#include "rdma-pin.h"
 #define PIN_MODE "pin|"
 #else
 #define PIN_MODE ""
@@ -263,23 +263,14 @@ static void hand_to_child(int pipe_fd)
 /* pin K pages with one memory region each; they stay pinned until exit */
 static void pin_pages(char *base, unsigned long k, unsigned long stride, long page)
 {
-	struct ibv_device **devs = ibv_get_device_list(NULL);
-	struct ibv_context *ctx;
-	struct ibv_pd *pd;
-	unsigned long i;
+	struct iovec *iov = calloc(k, sizeof(*iov));
 
-	if (!devs || !devs[0]) {
-		fprintf(stderr, "hold-refs: no RDMA device (rdma link add rxe0 type rxe netdev DEV)\n");
-		exit(1);
-	}
-	ctx = ibv_open_device(devs[0]);
-	pd = ctx ? ibv_alloc_pd(ctx) : NULL;
-	if (!pd)
-		die(ibv_get_device_name(devs[0]));
-	for (i = 0; i < k; i++)
-		if (!ibv_reg_mr(pd, base + i * stride, page,
-				IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE))
-			die("ibv_reg_mr");
+	if (!iov)
+		die("calloc");
+	for (unsigned long i = 0; i < k; i++)
+		iov[i] = (struct iovec){ base + i * stride, (size_t)page };
+	rdma_pin(iov, k, "hold-refs");
+	free(iov);
 }
 #endif
 

@@ -9,7 +9,8 @@
 # in its zone, SIGINT mid-offline too; once the pipe is gone it offlines the
 # blocks, unbinds kmem, and the memory is removed. --force signals the
 # pipe's owner and drains. Onlined in ZONE_NORMAL, the memory takes a
-# long-term pin (io_uring fixed buffers): named, and the drain times out.
+# long-term pin (io_uring fixed buffers, an RDMA registration over
+# soft-RoCE): named, and the drain times out.
 # timeout: 600
 # json: memory holders drain
 set -eu
@@ -198,6 +199,23 @@ expect "normal, pinned: drain times out (exit 6)" 6 $rc
 expect "normal, pinned: every block online in ZONE_NORMAL again" "$before" "$(blocks_state)"
 expect "normal, pinned: the pinned pages were reported" yes \
 	"$(jq -r -s 'any(.[]; .event == "memblock" and .memblock.pages.pinned > 0) | if . then "yes" else "no" end' /tmp/pinned.out)"
+touch /tmp/ram.release
+wait $ram
+
+# --- ZONE_NORMAL with an RDMA registration (soft-RoCE), the other long-term pin
+ip link show dummy0 >/dev/null 2>&1 || ip link add dummy0 type dummy
+ip link set dummy0 up
+rdma link add rxe0 type rxe netdev dummy0
+hold_ram rdma
+expect "normal, rdma: the 5 registered pages are pinned" yes \
+	"$("$DAXPIN" memory -J --dev "$dax" | jq -r '[.memory[].pages.pinned] | add >= 5 | if . then "yes" else "no" end')"
+run rdma-holders "$DAXPIN" holders -J "$dax"
+expect "normal, rdma: holders names hold-ram with its RDMA device (R)" yes \
+	"$(jq -r '[.[0].holders[] | select(.pid == '"$ram_pid"') | .access | test("R")] | any | if . then "yes" else "no" end' /tmp/rdma-holders.out)"
+before=$(blocks_state)
+run rdma "$DAXPIN" drain --json --timeout 5 "$dax"
+cp /tmp/rdma.out "$(json_file drain.rdma.jsonl)"
+expect "normal, rdma: drain times out (exit 6), every block online in ZONE_NORMAL again" "6 $before" "$rc $(blocks_state)"
 touch /tmp/ram.release
 wait $ram
 exit $failed
