@@ -59,6 +59,8 @@ ram_pid=$(awk '{print $2}' /tmp/ram.ready)
 ram_pipe=$(awk '{print $3}' /tmp/ram.ready)
 run holders "$DAXPIN" holders -J "$dax"
 cp /tmp/holders.out "$(json_file holders.sysram.json)"
+# what the memory holds just after, for a reader of a failed check below
+"$DAXPIN" memory --dev "$dax" -o BLOCK,BLOCKING,BLOCKERS
 expect "holders: exit 0 (someone holds it)" 0 $rc
 expect "holders: names hold-ram as the owner of its pipe (P) whose memory lives there (M)" "PM" \
 	"$(jq -r '.[0].holders[] | select(.pid == '"$ram_pid"') | .access' /tmp/holders.out)"
