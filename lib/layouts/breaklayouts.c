@@ -3,7 +3,10 @@
  * A forced layout break: a same-size truncate in a child process. The
  * child may sleep until a reference is dropped, perhaps never; a child can
  * be killed (the wait is interruptible) without leaving this process stuck,
- * and while it waits this process can look at who holds what.
+ * and while it waits this process can look at who holds what. The child
+ * dies with this process: a break killed with SIGKILL leaves no truncate
+ * waiting behind it, holding the file's inode lock against every other
+ * truncate, write or break of the file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -40,11 +44,16 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* The child: truncate to the size the file has now; exits with the errno. */
-static void __attribute__((noreturn)) truncate_same_size(int fd)
+/*
+ * The child: truncate to the size the file has now; exits with the errno.
+ * Killed when PARENT goes, even if it went before the death signal was set.
+ */
+static void __attribute__((noreturn)) truncate_same_size(int fd, pid_t parent)
 {
 	struct stat st;
 
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(ESRCH);
 	if (fstat(fd, &st) < 0 || ftruncate(fd, st.st_size) < 0)
 		_exit(errno & 0xff);
 	_exit(0);
@@ -119,7 +128,7 @@ DAXPIN_EXPORT int daxpin_break_layouts(struct daxpin_ctx *ctx, int fd,
 	uint64_t start, deadline = 0;
 	struct stat st;
 	int pidfd, status, ended;
-	pid_t child;
+	pid_t child, self = getpid();
 
 	memset(res, 0, sizeof(*res));
 	res->pages_reason = ps ? daxpin_pagestate_reason(ps) : "page state not requested";
@@ -146,7 +155,7 @@ DAXPIN_EXPORT int daxpin_break_layouts(struct daxpin_ctx *ctx, int fd,
 		return -errno;
 	}
 	if (child == 0)
-		truncate_same_size(fd);
+		truncate_same_size(fd, self);
 	pidfd = (int)syscall(SYS_pidfd_open, child, 0);
 	if (pidfd < 0) {
 		int rc = -errno;

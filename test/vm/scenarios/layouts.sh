@@ -63,6 +63,17 @@ wait_waiter() {
 	done
 }
 
+# truncate_waits PID: whether a child of break-layouts PID waits in a
+# layout break (its pid in $child)
+truncate_waits() {
+	child=$(cat /proc/"$1"/task/*/children 2>/dev/null | tr -s ' ' '\n' | grep . | head -n 1)
+	[ -n "$child" ] && "$DAXPIN" layouts -n -o PID | grep -qx " *$child"
+}
+
+# gone PID: whether PID has ended (a zombie of an orphan counts: the
+# guest's init reaps it when it can)
+gone() { [ ! -e "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+
 fingerprint() {
 	echo "$(stat -c '%s %Y' "$1") $(md5sum <"$1")"
 }
@@ -191,6 +202,22 @@ for fs in xfs ext4; do
 	"$DAXPIN" layouts || rc=$?
 	expect "$fs: no waiter left behind (10)" 10 $rc
 	expect "$fs: held file: size, mtime, data unchanged" "$before" "$(fingerprint "$f")"
+
+	# --- break-layouts killed (SIGKILL) while its truncate waits ----------
+	# the truncate goes with it: nothing waits on, holding F's inode lock
+	"$DAXPIN" break-layouts "$f" >/dev/null 2>&1 &
+	bpid=$!
+	wait_until truncate_waits $bpid
+	kill -KILL $bpid
+	rc=0
+	wait $bpid || rc=$?
+	expect "$fs: break-layouts killed: exit by SIGKILL" 137 $rc
+	wait_within 1 gone "$child" || true
+	expect "$fs: its truncate $child went with it within 1 s" gone "$(gone "$child" && echo gone)"
+	rc=0
+	"$DAXPIN" layouts || rc=$?
+	expect "$fs: killed break: no waiter left behind (10)" 10 $rc
+	expect "$fs: killed break: size, mtime, data unchanged" "$before" "$(fingerprint "$f")"
 
 	# --- break-layouts that waits for the release -------------------------
 	# released once its truncate has waited 1 s
