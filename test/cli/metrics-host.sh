@@ -30,6 +30,25 @@ rc=$?
 [ "$(stat -c %a "$tmp/daxpin.prom")" = 644 ] && ok "--output-file is world-readable" ||
 	fail "--output-file mode $(stat -c %a "$tmp/daxpin.prom")"
 [ "$(ls -A "$tmp" | grep -c '^\.')" = 0 ] && ok "no temporary file left" || fail "temporary file left: $(ls -A "$tmp")"
+# a temporary file no run holds is a killed run's: removed, said so; one a
+# run holds (flock, as daxpin holds its own until the rename) is kept
+: >"$tmp/.daxpin.prom.Ab12Cd"
+: >"$tmp/.other.prom.Ef34Gh"
+mkfifo "$tmp/fifo"
+exec 7<>"$tmp/fifo"
+flock "$tmp/.daxpin.prom.Held99" -c "touch '$tmp/locked'; read x <&7" &
+holder=$!
+i=0
+while [ ! -e "$tmp/locked" ] && [ $((i += 1)) -le 100 ]; do sleep 0.1; done
+"$daxpin" list --format prometheus --output-file "$tmp/daxpin.prom" 2>"$tmp/err" >/dev/null
+[ "$(grep -c "^daxpin list: removed '$tmp/.daxpin.prom.Ab12Cd', left by a run that was killed before it finished$" "$tmp/err")" = 1 ] &&
+	ok "a killed run's temporary file removed, in one line" || fail "stale temporary file: stderr $(cat "$tmp/err")"
+[ "$(LC_ALL=C ls -A "$tmp" | grep '^\.' | tr '\n' ' ')" = ".daxpin.prom.Held99 .other.prom.Ef34Gh " ] &&
+	ok "a held temporary file and another file's kept" || fail "left: $(ls -A "$tmp" | tr '\n' ' ')"
+echo >&7
+wait $holder
+exec 7>&-
+rm -f "$tmp/.daxpin.prom.Held99" "$tmp/.other.prom.Ef34Gh" "$tmp/fifo" "$tmp/locked"
 "$daxpin" list --json --output-file "$tmp/list.json" 2>/dev/null && jq -e .schema_version "$tmp/list.json" >/dev/null &&
 	ok "--json --output-file" || fail "--json --output-file"
 

@@ -77,6 +77,36 @@ expect "nobody: page state unavailable, with the reason" "0" \
 	"$(grep '^daxpin_page_state_available{reason=".*CAP_BPF.*"}' /tmp/nobody.prom | awk '{print $NF}')"
 expect "nobody: holders incomplete" 0 "$(awk '/^daxpin_holders_complete/ {print $NF}' /tmp/nobody.prom)"
 
+# --- a run killed (SIGKILL) while it writes the file ----------------------
+# the file stays whole (the last run's); the next run removes what the
+# killed one left, and says so. A kill that comes after the rename does
+# not count, and is tried again.
+tmp_there() { ls -A /tmp/textfile | grep -q '^\.daxpin\.prom\.'; }
+tmp_or_ended() { tmp_there || ! kill -0 "$1" 2>/dev/null; }
+killed=0
+for try in 1 2 3 4 5; do
+	cp $prom /tmp/before.prom
+	"$DAXPIN" list --format prometheus --output-file $prom 2>/dev/null &
+	lpid=$!
+	wait_until tmp_or_ended $lpid
+	kill -KILL $lpid 2>/dev/null || true
+	rc=0
+	wait $lpid || rc=$?
+	if [ $rc = 137 ] && tmp_there; then
+		killed=1
+		break
+	fi
+	echo "try $try: the run ended (exit $rc) before the kill"
+done
+expect "a run killed while it writes, its temporary file left" 1 $killed
+promtool check metrics <$prom >/dev/null && cmp -s $prom /tmp/before.prom &&
+	echo "ok: the metrics file is the last whole run's" || { echo "FAIL: the metrics file changed"; failed=1; }
+left=$(ls -A /tmp/textfile | grep '^\.daxpin\.prom\.')
+"$DAXPIN" list --format prometheus --output-file $prom 2>/tmp/repair.err
+expect "the next run removes it, and says so" 1 \
+	"$(grep -c "^daxpin list: removed '/tmp/textfile/$left', left by a run that was killed before it finished$" /tmp/repair.err)"
+expect "nothing left but the metrics file" daxpin.prom "$(ls -A /tmp/textfile)"
+
 release_refs b
 wait $tpid
 release_refs a

@@ -6,8 +6,9 @@
 # then finishing when the file's page is released), the references released
 # (counts back to 0 with the previous ones, the holder leaving), the
 # namespace disabled (the dax device's remove event, and the device gone
-# from the scans); SIGTERM ends it with exit 0 and an end event. Then its
-# memory over 1,500 events (watch-soak.sh).
+# from the scans); SIGTERM ends it with exit 0 and an end event; SIGKILL
+# leaves nothing behind (files, BPF pins, links) and the next watch starts.
+# Then its memory over 1,500 events (watch-soak.sh).
 # json: watch
 # timeout: 420
 set -eu
@@ -79,5 +80,34 @@ expect "SIGTERM: exit 0, the end event last" "0 end SIGTERM" \
 expect "no error event" 0 "$(jq -s '[.[] | select(.event == "error")] | length' "$events")"
 echo "events: $(wc -l <"$events"), $(jq -r .event "$events" | sort | uniq -c | tr -s ' \n' ' ')"
 cat /tmp/watch.err
+
+# --- SIGKILL mid-run: nothing left behind -----------------------------------
+# what daxpin can leave: files in /run/daxpin, BPF pins, links
+leftovers() {
+	echo "run: $(ls -A /run/daxpin 2>/dev/null | tr '\n' ' ')" \
+		"pins: $(find /sys/fs/bpf/daxpin 2>/dev/null | sort | tr '\n' ' ')" \
+		"links: $(bpftool link show 2>/dev/null | grep -c '^[0-9]*:')"
+}
+before=$(leftovers)
+as_before() { [ "$(leftovers)" = "$before" ]; }
+"$DAXPIN" watch --json --interval 1 >/tmp/killed.jsonl 2>/dev/null &
+watcher=$!
+scanned() { [ "$(jq -s 'map(select(.event == "start")) | length' /tmp/killed.jsonl 2>/dev/null)" = 1 ]; }
+wait_until scanned
+kill -KILL $watcher
+rc=0
+wait $watcher || rc=$?
+expect "killed watch: exit by SIGKILL" 137 $rc
+wait_within 5 as_before || true
+expect "killed watch: nothing left behind" "$before" "$(leftovers)"
+events=/tmp/again.jsonl
+"$DAXPIN" watch --json --interval 1 >"$events" 2>/dev/null &
+watcher=$!
+wait_event "a watch after the kill starts, page state available" '.event == "start" and .page_state'
+kill -TERM $watcher
+rc=0
+wait $watcher || rc=$?
+expect "and ends on SIGTERM with exit 0" 0 $rc
+
 "$(dirname "$0")/watch-soak.sh" || failed=1
 exit $failed
