@@ -218,7 +218,7 @@ DAXPIN_EXPORT int daxpin_drain_add(struct daxpin_drain *d, const struct daxpin_o
 		rc = namespace_check(d, &obj->region->namespaces[i]);
 	for (size_t i = 0; i < obj->region->nr_namespaces && !rc; i++)
 		rc = namespace_add(d, &obj->region->namespaces[i]);
-	return rc;
+	return rc ? rc : drain_region_add(d, obj->region);
 }
 
 /*
@@ -514,6 +514,7 @@ DAXPIN_EXPORT void daxpin_drain_free(struct daxpin_drain *d)
 	for (size_t i = 0; i < d->nr_units; i++)
 		drain_sysram_free(&d->units[i]);
 	free(d->units);
+	free(d->regions);
 	daxpin_holders_free(d->holders);
 	daxpin_pagestate_close(d->ps);
 	owners_scanner_close(d->owners);

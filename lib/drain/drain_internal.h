@@ -46,6 +46,8 @@ struct daxpin_drain {
 	const struct daxpin_topology *topo;
 	struct unit *units;
 	size_t nr_units;
+	const struct daxpin_region **regions;	/* the regions drained whole */
+	size_t nr_regions;
 	struct daxpin_pagestate *ps;
 	struct owners_scanner *owners;	/* loaded at the first referenced page */
 	struct daxpin_holders *holders;	/* the last scan */
@@ -99,6 +101,10 @@ int drain_force(struct daxpin_drain *d, const struct daxpin_drain_options *o,
 int64_t drain_next_kill_ms(const struct daxpin_drain *d, const struct daxpin_drain_options *o);
 
 /* drain_unbind.c */
+/* drain_regions.c */
+int drain_region_add(struct daxpin_drain *d, const struct daxpin_region *r);
+int drain_regions_unchanged(struct daxpin_drain *d);
+
 bool drain_only_devdax(const struct daxpin_drain *d);
 int drain_fences_lift(struct daxpin_drain *d);
 int drain_fenced_unbind(struct daxpin_drain *d, const struct daxpin_drain_options *o,

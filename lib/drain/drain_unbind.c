@@ -112,6 +112,14 @@ static int unbind_all(struct daxpin_drain *d, const struct daxpin_drain_options 
 			fence_release_blockdev(&u->fence);
 			rc = unbind_namespace(d->ctx, u->pub.ns);
 		}
+		if (rc == -ENODEV && u->pub.daxdev) {
+			char now[64];
+
+			daxdev_driver_now(u->pub.name, now, sizeof(now));
+			drain_reason_set(d, "%s was bound to %s when the drain began and is bound to %s now: another tool reconfigured it while the drain ran; the drain did not unbind it",
+					 u->pub.name, u->pub.daxdev->driver_name, now);
+			break;
+		}
 		if (rc < 0) {
 			drain_reason_set(d, "cannot disable %s: %s", u->pub.name, strerror(-rc));
 			break;
@@ -212,6 +220,8 @@ int drain_fenced_unbind(struct daxpin_drain *d, const struct daxpin_drain_option
 		drain_emit(d, o, &raced);
 		rc = -EAGAIN;
 	}
+	if (rc == 0)
+		rc = drain_regions_unchanged(d);
 	if (rc == 0)
 		rc = unbind_all(d, o, w);
 	/* after a failed unbind, put back the nodes of what is still bound */

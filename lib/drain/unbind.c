@@ -30,18 +30,21 @@ static struct ndctl_namespace *ndns_find(struct daxpin_ctx *ctx, const char *nam
  * What daxctl_dev_disable() writes for the dax-bus device model. Neither it
  * nor daxctl_dev_is_enabled() can be used: both first stat /dev/NAME to
  * tell the device model, and the drain's fence has removed that node until
- * the device is unbound.
+ * the device is unbound. Written to the driver the drain found bound, not
+ * to whichever is bound now: the kernel refuses (ENODEV) a device that
+ * another driver took since (daxctl reconfigure-device to kmem, whose
+ * unbind of online memory the kernel cannot undo).
  */
-static int driver_unbind(const char *name)
+static int driver_unbind(const char *driver, const char *name)
 {
 	char path[PATH_MAX];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/driver/unbind", name);
+	snprintf(path, sizeof(path), "/sys/bus/dax/drivers/%s/unbind", driver);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return errno == ENOENT ? -ENODEV : -errno;
 	n = write(fd, name, strlen(name));
 	if (n < 0)
 		n = -errno;
@@ -55,11 +58,29 @@ int unbind_daxdev(struct daxpin_ctx *ctx, const struct daxpin_daxdev *d)
 	int rc;
 
 	(void)ctx;
-	rc = driver_unbind(d->dev);
+	if (!d->driver_name)
+		return -ENODEV;
+	rc = driver_unbind(d->driver_name, d->dev);
 	if (rc < 0)
 		return rc;
 	snprintf(driver, sizeof(driver), "/sys/bus/dax/devices/%s/driver", d->dev);
 	return access(driver, F_OK) == 0 ? -EBUSY : 0;
+}
+
+int daxdev_driver_now(const char *name, char *driver, size_t size)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/driver", name);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0) {
+		snprintf(driver, size, "%s", errno == ENOENT ? "none" : "unknown");
+		return -errno;
+	}
+	target[n] = 0;
+	snprintf(driver, size, "%s", strrchr(target, '/') ? strrchr(target, '/') + 1 : target);
+	return 0;
 }
 
 int unbind_namespace(struct daxpin_ctx *ctx, const struct daxpin_namespace *ns)

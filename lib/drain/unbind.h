@@ -10,11 +10,14 @@ struct daxpin_ctx;
  * Unbind a dax device from its driver (sysfs) or disable a namespace
  * (libndctl), then check that it is no longer enabled. The caller has made
  * sure nothing holds it: neither libndctl nor the kernel waits for page
- * references. 0, -ENOENT when the object does not exist,
- * -EBUSY when it is still enabled afterwards, or their negative errno.
+ * references. 0, -ENOENT when the object does not exist, -ENODEV when the
+ * dax device is no longer bound to the driver it had when the topology was
+ * read, -EBUSY when it is still enabled afterwards, or their negative errno.
  */
 int unbind_daxdev(struct daxpin_ctx *ctx, const struct daxpin_daxdev *d);
 int unbind_namespace(struct daxpin_ctx *ctx, const struct daxpin_namespace *ns);
+/* The driver dax device NAME is bound to now ("none" when unbound): 0 or -errno. */
+int daxdev_driver_now(const char *name, char *driver, size_t size);
 
 /*
  * After unbind_*(), with events watched since before it (lib/events/uevents.h):

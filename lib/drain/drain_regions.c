@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * A drain of a region takes the namespaces the region had when the drain
+ * began. ndctl create-namespace can add one while the drain waits; the
+ * drain holds no lock of it and has checked nothing of it, so finishing
+ * would report a region out of service that has a live namespace. Behind
+ * the fence, before anything is unbound, the region's namespaces are read
+ * again (sysfs: libndctl keeps the list it read first): an enabled one the
+ * drain does not know stops it, nothing changed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "drain_internal.h"
+
+int drain_region_add(struct daxpin_drain *d, const struct daxpin_region *r)
+{
+	const struct daxpin_region **regions;
+
+	regions = realloc(d->regions, (d->nr_regions + 1) * sizeof(*regions));
+	if (!regions)
+		return -ENOMEM;
+	regions[d->nr_regions++] = r;
+	d->regions = regions;
+	return 0;
+}
+
+static bool namespace_known(const struct daxpin_drain *d, const struct daxpin_region *r,
+			    const char *name)
+{
+	for (size_t i = 0; i < r->nr_namespaces; i++)
+		if (strcmp(r->namespaces[i].dev, name) == 0)
+			return true;
+	for (size_t i = 0; i < d->nr_units; i++)
+		if (strcmp(d->units[i].pub.name, name) == 0)
+			return true;
+	return false;
+}
+
+/* An enabled namespace of R that the drain does not know, in NEW; 1 if found. */
+static int region_grown(const struct daxpin_drain *d, const struct daxpin_region *r,
+			char *new, size_t size)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *dir;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/sys/bus/nd/devices/%s", r->dev);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while (!found && (de = readdir(dir))) {
+		char driver[NAME_MAX + 16];
+
+		if (strncmp(de->d_name, "namespace", 9) != 0 || namespace_known(d, r, de->d_name))
+			continue;
+		/* a seed namespace (size 0) is never bound */
+		snprintf(driver, sizeof(driver), "%s/driver", de->d_name);
+		if (faccessat(dirfd(dir), driver, F_OK, 0) == 0) {
+			snprintf(new, size, "%s", de->d_name);
+			found = 1;
+		}
+	}
+	closedir(dir);
+	return found;
+}
+
+int drain_regions_unchanged(struct daxpin_drain *d)
+{
+	for (size_t i = 0; i < d->nr_regions; i++) {
+		char new[NAME_MAX + 1];
+
+		if (region_grown(d, d->regions[i], new, sizeof(new)) == 1) {
+			drain_reason_set(d, "%s gained %s while the drain ran (created after it began): the drain has not checked it and does not take it; nothing was changed; drain %s again",
+					 d->regions[i]->dev, new, d->regions[i]->dev);
+			return -EBUSY;
+		}
+	}
+	return 0;
+}

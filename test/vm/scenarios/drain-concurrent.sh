@@ -1,0 +1,154 @@
+#!/bin/sh
+# One clear outcome when a drain meets another drain or a peer tool, and
+# nothing to repair after it: a drain of a namespace while another drains
+# its dax device (both orders: the second is refused, naming the first, and
+# changes nothing); a namespace created in a region while a drain of the
+# region waits (the drain refuses to finish, changing nothing, rather than
+# report a region drained that has a live namespace); `daxctl
+# reconfigure-device` while a drain stands inside its fence; a device node
+# re-created (as udev would) inside a renaming fence. After each: no lock
+# held, no fence left, /dev/DAX as it was or as the winner left it. Steps
+# are ordered on the drains' own lock files and debug lines, never by
+# timing.
+# timeout: 420
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+# 2M-aligned and 256M: daxctl can online it as system RAM (whole 128M blocks)
+set -- $(ndctl create-namespace -r region0 -m devdax -a 2M -s 256M |
+	jq -r '"\(.dev) \(.daxregion.devices[0].chardev)"')
+ns=$1 dax=$2
+node() { stat -c '%F %t:%T %a %u:%g' "/dev/$1" 2>/dev/null || echo missing; }
+orig=$(node "$dax")
+
+# nothing_left LABEL: no fenced node, no drain lock held
+nothing_left() {
+	expect "$1: no fenced node left" "" "$(ls -a /dev | grep daxpin-fenced || true)"
+	held=""
+	for l in /run/daxpin/drain-*.lock; do
+		[ -e "$l" ] || continue
+		flock -n "$l" true || held="$held $l"
+	done
+	expect "$1: no drain lock held" "" "$held"
+}
+
+# waiting_drain TARGET: a drain of TARGET ($first) that holds its locks and
+# waits for 3 pipe-held pages of $dax
+waiting_drain() {
+	hold_refs pipe -m splice -k 3 -s 2M "/dev/$dax"
+	"$DAXPIN" drain --json --timeout 120 "$1" >/tmp/first.out 2>/tmp/first.err &
+	first=$!
+	wait_until grep -qx "$first" "/run/daxpin/drain-$dax.lock"
+	# and it found the pages: it waits, past its first check
+	wait_until found_refs
+}
+
+found_refs() { jq -e -s 'any(.[]; .event == "progress" and .refs > 0)' /tmp/first.out >/dev/null 2>&1; }
+
+# finish_first WANT: the pipe released, the first drain's exit status WANT
+finish_first() {
+	release_refs pipe
+	set +e
+	wait $first
+	status=$?
+	set -e
+	expect "the first drain ends: exit $1" "$1" $status
+}
+
+# --- a namespace drain while its dax device is drained, and the reverse ----
+for order in "$dax $ns" "$ns $dax"; do
+	set -- $order
+	waiting_drain "$1"
+	run second "$DAXPIN" drain --timeout 5 "$2"
+	expect "drain $2 while $1 drains: refused, busy (5)" 5 $rc
+	expect "and names the first drain" 1 \
+		"$(grep -c "another drain of $dax is running (pid $first); nothing was changed" /tmp/second.err)"
+	expect "nothing changed: $ns, $dax enabled, /dev/$dax as it was" "enabled enabled $orig" \
+		"$(ns_state "$ns") $(dev_state "$dax") $(node "$dax")"
+	finish_first 0
+	nothing_left "drain $2 while $1 drained"
+	if [ "$1" = "$ns" ]; then
+		expect "the first drain disabled $ns" disabled "$(ns_state "$ns")"
+		ndctl enable-namespace "$ns" >/dev/null
+	else
+		expect "the first drain disabled $dax" disabled "$(dev_state "$dax")"
+		daxctl enable-device "$dax" >/dev/null
+	fi
+done
+
+# --- a namespace created in the region while its drain waits ---------------
+waiting_drain region0
+new=$(ndctl create-namespace -r region0 -m devdax -a 4K -s 32M | jq -r .dev)
+echo "created $new while the drain of region0 waited"
+finish_first 5
+cat /tmp/first.out
+expect "the drain of region0 refuses to finish, naming $new" 1 \
+	"$(jq -r 'select(.event == "result") | .reason' /tmp/first.out | grep -c "$new")"
+expect "nothing changed: $ns, $new enabled" "enabled enabled" "$(ns_state "$ns") $(ns_state "$new")"
+nothing_left "a namespace created while region0 drained"
+ndctl destroy-namespace -f "$new" >/dev/null
+
+# stopped_in_fence [VAR=VALUE]: a drain of $dax with nothing to wait for,
+# stopped (SIGSTOP) the moment its fence is up; its log in /tmp/fenced.err
+stopped_in_fence() {
+	rm -f /tmp/fenced.fifo
+	mkfifo /tmp/fenced.fifo
+	env "$@" DAXPIN_LOG=debug "$DAXPIN" drain --json --timeout 60 "$dax" \
+		>/tmp/fenced.out 2>/tmp/fenced.fifo &
+	first=$!
+	exec 4</tmp/fenced.fifo
+	: >/tmp/fenced.err
+	while IFS= read -r line <&4; do
+		echo "$line" >>/tmp/fenced.err
+		case $line in *"fence up"*) kill -STOP $first; break ;; esac
+	done
+	cat <&4 >>/tmp/fenced.err &
+	log=$!
+	exec 4<&-
+}
+
+# resume: the stopped drain continued; its exit status in $status
+resume() {
+	kill -CONT $first
+	set +e
+	wait $first
+	status=$?
+	wait $log
+	set -e
+	cat /tmp/fenced.out
+}
+
+# --- daxctl reconfigure-device inside a drain's fence -----------------------
+stopped_in_fence
+fence=$(sed -n 's/.*fence up (\([a-z]*\)).*/\1/p' /tmp/fenced.err | head -n 1)
+run peer daxctl reconfigure-device -m system-ram "$dax"
+echo "daxctl reconfigure-device inside the $fence fence: exit $rc"
+peer=$rc
+resume
+mode=$(daxctl list -d "$dax" | jq -r '.[0].mode')
+echo "drain: exit $status; $dax now: $mode, $(dev_state "$dax")"
+if [ "$peer" = 0 ]; then
+	expect "daxctl reconfigured it first: the drain says so and fails (1)" "1 1" \
+		"$status $(jq -r 'select(.event == "result") | .reason' /tmp/fenced.out | grep -c 'kmem')"
+	expect "$dax left as daxctl made it" system-ram "$mode"
+	daxctl offline-memory "$dax" >/dev/null
+	daxctl reconfigure-device -m devdax -f "$dax" >/dev/null
+else
+	expect "the fence held daxctl off: the drain finished" 0 $status
+	daxctl enable-device "$dax" >/dev/null
+fi
+nothing_left "daxctl inside the fence"
+expect "/dev/$dax as it was" "$orig" "$(node "$dax")"
+
+# --- the node re-created inside a renaming fence -------------------------------
+stopped_in_fence DAXPIN_FENCE=rename
+expect "a renaming fence: /dev/$dax gone" missing "$(node "$dax")"
+mknod "/dev/$dax" c "$(cat "/sys/bus/dax/devices/$dax/dev" | tr : ' ')"
+chown "$(echo "$orig" | awk '{print $NF}')" "/dev/$dax"
+chmod "$(echo "$orig" | awk '{print $(NF - 1)}')" "/dev/$dax"
+resume
+expect "the drain finished all the same (the re-created node was not opened)" 0 $status
+expect "$dax disabled" disabled "$(dev_state "$dax")"
+expect "one node, as it was" "$orig" "$(node "$dax")"
+nothing_left "node re-created inside the fence"
+exit $failed
