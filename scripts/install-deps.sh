@@ -9,7 +9,7 @@ packages="
 	libsmartcols-dev libmount-dev libbpf-dev bpftool libcmocka-dev
 	umockdev libumockdev-dev udev asciidoctor bash-completion
 	ndctl daxctl qemu-system-x86 busybox-static cpio xz-utils zstd kmod libibverbs-dev ibverbs-providers
-	xfsprogs e2fsprogs psmisc lsof util-linux jq gdb
+	xfsprogs e2fsprogs psmisc lsof util-linux jq gdb strace
 	python3 python3-jsonschema prometheus prometheus-node-exporter ansible-core
 	debhelper fakeroot lintian
 "
