@@ -133,14 +133,22 @@ static int flush_stdout(int rc)
 	return rc;
 }
 
+/* " (pid N)" of a gone drain, or "" when its pid is unknown. */
+static const char *drain_pid(pid_t owner, char *buf, size_t size)
+{
+	if (!owner)
+		return "";
+	snprintf(buf, size, " (pid %d)", (int)owner);
+	return buf;
+}
+
 /* One line per fence a killed drain left: the node is back before the command looks. */
 static void fence_repaired(const struct daxpin_fence_repair *r, void *arg)
 {
-	char owner[48] = "";
+	char buf[48];
+	const char *owner = drain_pid(r->owner, buf, sizeof(buf));
 
 	(void)arg;
-	if (r->owner)
-		snprintf(owner, sizeof(owner), " (pid %d)", (int)r->owner);
 	if (!r->error)
 		fprintf(stderr, "daxpin: restored /dev/%s, fenced by a drain%s that is gone\n",
 			r->name, owner);
@@ -152,11 +160,10 @@ static void fence_repaired(const struct daxpin_fence_repair *r, void *arg)
 /* One line per system-RAM drain that died with memory offline: it is back online. */
 static void memory_repaired(const struct daxpin_memory_repair *r, void *arg)
 {
-	char owner[48] = "";
+	char buf[48];
+	const char *owner = drain_pid(r->owner, buf, sizeof(buf));
 
 	(void)arg;
-	if (r->owner)
-		snprintf(owner, sizeof(owner), " (pid %d)", (int)r->owner);
 	if (!r->error)
 		fprintf(stderr, "daxpin: onlined %zu memory block%s of %s again, offlined by a drain%s that is gone\n",
 			r->onlined, r->onlined == 1 ? "" : "s", r->name, owner);
