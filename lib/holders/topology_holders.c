@@ -5,6 +5,7 @@
  * (include/daxpin/topology_holders.h).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,17 +26,41 @@ static bool is_sysram_of(const struct daxpin_daxdev *d, void *arg)
 	return d->driver == DAXPIN_DRIVER_KMEM && d->nr_ranges && d->ranges[0].pfn == ot->ranges[0].pfn;
 }
 
+/* The blocking and unmovable pages of m's blocks, summed; 0 or -errno. */
+static int sysram_pages(struct daxpin_memory *m, struct daxpin_pagestate *ps,
+			struct daxpin_memblock_pages *sum)
+{
+	int rc = daxpin_memory_scan_pages(m, ps);
+
+	*sum = (struct daxpin_memblock_pages){};
+	for (size_t i = 0; !rc && i < m->nr_blocks; i++) {
+		const struct daxpin_memblock_pages *p = &m->blocks[i].pages;
+
+		sum->referenced += p->referenced;
+		sum->pinned += p->pinned;
+		sum->slab += p->slab;
+		sum->page_tables += p->page_tables;
+		sum->reserved += p->reserved;
+		sum->kernel += p->kernel;
+	}
+	return rc;
+}
+
 /*
  * System RAM has no idle reference count to measure references against:
  * its blocking pages, classified as daxpin memory does, are what the
  * owners must explain, and the kernel's own pages are named by kind.
+ * References that no owner explains are counted again by a second scan:
+ * a process that is exiting holds the pages it unmapped until they are
+ * freed (the kernel's TLB batch), referenced and mapped by nobody for a
+ * moment; only what both scans see counts as unattributed.
  */
 static int sysram_unattributed(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
 			       const struct daxpin_owners_target *ot, struct daxpin_target_owners *to)
 {
 	const struct daxpin_daxdev *d = daxpin_topology_find_daxdev(t, is_sysram_of, (void *)ot);
 	struct daxpin_pagestate *ps = NULL;
-	struct daxpin_memblock_pages sum = {};
+	struct daxpin_memblock_pages sum, again;
 	struct daxpin_memory *m = NULL;
 	int rc;
 
@@ -45,20 +70,19 @@ static int sysram_unattributed(struct daxpin_ctx *ctx, const struct daxpin_topol
 	if (!rc)
 		rc = daxpin_pagestate_open(ctx, &ps);
 	/* unreadable pages leave refs_known false: the owners' reason says why */
-	if (!rc && daxpin_memory_scan_pages(m, ps) == 0) {
-		for (size_t i = 0; i < m->nr_blocks; i++) {
-			const struct daxpin_memblock_pages *p = &m->blocks[i].pages;
-
-			sum.referenced += p->referenced;
-			sum.pinned += p->pinned;
-			sum.slab += p->slab;
-			sum.page_tables += p->page_tables;
-			sum.reserved += p->reserved;
-			sum.kernel += p->kernel;
-		}
+	if (!rc && sysram_pages(m, ps, &sum) == 0) {
 		to->refs_known = true;
 		to->refs = sum.referenced + sum.pinned;
 		to->unattributed = to->refs > to->attributed ? to->refs - to->attributed : 0;
+		if (to->unattributed && sysram_pages(m, ps, &again) == 0) {
+			uint64_t refs = again.referenced + again.pinned;
+			uint64_t still = refs > to->attributed ? refs - to->attributed : 0;
+
+			dbg(ctx, "%s: %" PRIu64 " unattributed references, %" PRIu64 " in a second scan\n",
+			    d->dev, to->unattributed, still);
+			if (still < to->unattributed)
+				to->unattributed = still;
+		}
 		to->unmovable_known = true;
 		to->unmovable = (struct daxpin_unmovable_pages){ sum.slab, sum.page_tables,
 								 sum.reserved, sum.kernel };
