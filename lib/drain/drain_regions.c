@@ -31,19 +31,20 @@ int drain_region_add(struct daxpin_drain *d, const struct daxpin_region *r)
 	return 0;
 }
 
-static bool namespace_known(const struct daxpin_drain *d, const struct daxpin_region *r,
-			    const char *name)
+/* Whether the drain takes namespace NAME (it was enabled when the drain began). */
+static bool namespace_taken(const struct daxpin_drain *d, const char *name)
 {
-	for (size_t i = 0; i < r->nr_namespaces; i++)
-		if (strcmp(r->namespaces[i].dev, name) == 0)
-			return true;
 	for (size_t i = 0; i < d->nr_units; i++)
-		if (strcmp(d->units[i].pub.name, name) == 0)
+		if (drain_unit_active(&d->units[i]) && strcmp(d->units[i].pub.name, name) == 0)
 			return true;
 	return false;
 }
 
-/* An enabled namespace of R that the drain does not know, in NEW; 1 if found. */
+/*
+ * An enabled namespace of R that the drain does not take, in NEW; 1 if
+ * found. It may have the name of one that was idle when the drain began:
+ * ndctl create-namespace uses the region's seed.
+ */
 static int region_grown(const struct daxpin_drain *d, const struct daxpin_region *r,
 			char *new, size_t size)
 {
@@ -59,7 +60,7 @@ static int region_grown(const struct daxpin_drain *d, const struct daxpin_region
 	while (!found && (de = readdir(dir))) {
 		char driver[NAME_MAX + 16];
 
-		if (strncmp(de->d_name, "namespace", 9) != 0 || namespace_known(d, r, de->d_name))
+		if (strncmp(de->d_name, "namespace", 9) != 0 || namespace_taken(d, de->d_name))
 			continue;
 		/* a seed namespace (size 0) is never bound */
 		snprintf(driver, sizeof(driver), "%s/driver", de->d_name);
