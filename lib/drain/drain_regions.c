@@ -41,6 +41,36 @@ static bool namespace_taken(const struct daxpin_drain *d, const char *name)
 }
 
 /*
+ * Whether namespace NAME of the region DIR is enabled as libndctl counts it:
+ * bound itself (raw mode), or claimed by a btt, pfn or dax device of the
+ * region that is bound (sector, fsdax, devdax: the namespace is unbound).
+ */
+static bool namespace_enabled(int dir, const char *name)
+{
+	char path[NAME_MAX * 2 + 16], holder[NAME_MAX + 1] = "";
+	ssize_t n = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/driver", name);
+	if (faccessat(dir, path, F_OK, 0) == 0)
+		return true;
+	snprintf(path, sizeof(path), "%s/holder", name);
+	fd = openat(dir, path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, holder, sizeof(holder) - 1);
+		close(fd);
+	}
+	if (n <= 0)
+		return false;
+	holder[n] = 0;
+	holder[strcspn(holder, "\n")] = 0;
+	if (!*holder)
+		return false;
+	snprintf(path, sizeof(path), "%s/driver", holder);
+	return faccessat(dir, path, F_OK, 0) == 0;
+}
+
+/*
  * An enabled namespace of R that the drain does not take, in NEW; 1 if
  * found. It may have the name of one that was idle when the drain began:
  * ndctl create-namespace uses the region's seed.
@@ -58,13 +88,9 @@ static int region_grown(const struct daxpin_drain *d, const struct daxpin_region
 	if (!dir)
 		return -errno;
 	while (!found && (de = readdir(dir))) {
-		char driver[NAME_MAX + 16];
-
 		if (strncmp(de->d_name, "namespace", 9) != 0 || namespace_taken(d, de->d_name))
 			continue;
-		/* a seed namespace (size 0) is never bound */
-		snprintf(driver, sizeof(driver), "%s/driver", de->d_name);
-		if (faccessat(dirfd(dir), driver, F_OK, 0) == 0) {
+		if (namespace_enabled(dirfd(dir), de->d_name)) {
 			snprintf(new, size, "%s", de->d_name);
 			found = 1;
 		}
