@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/private.h"
 #include "drain_internal.h"
 
 int drain_region_add(struct daxpin_drain *d, const struct daxpin_region *r)
@@ -88,9 +89,15 @@ static int region_grown(const struct daxpin_drain *d, const struct daxpin_region
 	if (!dir)
 		return -errno;
 	while (!found && (de = readdir(dir))) {
-		if (strncmp(de->d_name, "namespace", 9) != 0 || namespace_taken(d, de->d_name))
+		bool taken, enabled;
+
+		if (strncmp(de->d_name, "namespace", 9) != 0)
 			continue;
-		if (namespace_enabled(dirfd(dir), de->d_name)) {
+		taken = namespace_taken(d, de->d_name);
+		enabled = namespace_enabled(dirfd(dir), de->d_name);
+		dbg(d->ctx, "%s: %s %s, %s\n", r->dev, de->d_name, enabled ? "enabled" : "idle",
+		    taken ? "drained" : "not drained");
+		if (enabled && !taken) {
 			snprintf(new, size, "%s", de->d_name);
 			found = 1;
 		}

@@ -77,11 +77,14 @@ for order in "$dax $ns" "$ns $dax"; do
 done
 
 # --- a namespace created in the region while its drain waits ---------------
+export DAXPIN_LOG=debug
 waiting_drain region0
+unset DAXPIN_LOG
 new=$(ndctl create-namespace -r region0 -m devdax -a 4K -s 32M | jq -r .dev)
 echo "created $new while the drain of region0 waited"
 finish_first 5
 cat /tmp/first.out
+grep 'region0: namespace' /tmp/first.err || true
 expect "the drain of region0 refuses to finish, naming $new" 1 \
 	"$(jq -r 'select(.event == "result") | .reason' /tmp/first.out | grep -c "$new")"
 expect "nothing changed: $ns, $new enabled" "enabled enabled" "$(ns_state "$ns") $(ns_state "$new")"
