@@ -143,6 +143,8 @@ resume() {
 }
 
 # --- daxctl reconfigure-device inside a drain's fence -----------------------
+# daxctl onlines the memory itself; it refuses while the kernel would too
+echo offline >/sys/devices/system/memory/auto_online_blocks
 stopped_in_fence
 fence=$(sed -n 's/.*fence up (\([a-z]*\)).*/\1/p' /tmp/fenced.err | head -n 1)
 run peer daxctl reconfigure-device -m system-ram "$dax"
@@ -167,7 +169,8 @@ expect "/dev/$dax as it was" "$orig" "$(node "$dax")"
 # --- the node re-created inside a renaming fence -------------------------------
 stopped_in_fence DAXPIN_FENCE=rename
 expect "a renaming fence: /dev/$dax gone" missing "$(node "$dax")"
-mknod "/dev/$dax" c "$(cat "/sys/bus/dax/devices/$dax/dev" | tr : ' ')"
+# shellcheck disable=SC2046
+mknod "/dev/$dax" c $(tr : ' ' <"/sys/bus/dax/devices/$dax/dev")
 chown "$(echo "$orig" | awk '{print $NF}')" "/dev/$dax"
 chmod "$(echo "$orig" | awk '{print $(NF - 1)}')" "/dev/$dax"
 resume
