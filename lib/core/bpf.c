@@ -3,10 +3,12 @@
  * The one place libdaxpin loads BPF programs: the libbpf log policy, the
  * skeleton loader with its bpffs pins, and the iterator reader (lib/core/bpf.h).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -124,9 +126,64 @@ static int pin_mkdir(struct daxpin_ctx *ctx, const char *path)
 	return fd;
 }
 
+/* Whether NAME is "SKEL_<16 hex digits>SUFFIX": the pins of SKEL of some build. */
+static bool pins_of(const char *name, const char *skel, const char *suffix)
+{
+	size_t len = strlen(skel);
+
+	if (strncmp(name, skel, len) != 0 || name[len] != '_' ||
+	    strspn(name + len + 1, "0123456789abcdef") != 16)
+		return false;
+	return strcmp(name + len + 17, suffix) == 0;
+}
+
+/*
+ * The pins of SKEL that other builds left (an upgrade, a rebuilt
+ * checkout): their programs and maps stay loaded in the kernel, unused, as
+ * long as they are pinned. Removed when a build pins SKEL for the first
+ * time; a process of the older build still running keeps what it has open.
+ */
+static void old_pins_remove(struct daxpin_ctx *ctx, int root, const char *skel,
+			    const char *suffix, const char *mine)
+{
+	int scan = dup(root);
+	DIR *dir = scan >= 0 ? fdopendir(scan) : NULL;
+	struct dirent *de;
+
+	if (!dir) {
+		if (scan >= 0)
+			close(scan);
+		return;
+	}
+	while ((de = readdir(dir))) {
+		DIR *pins;
+		struct dirent *pe;
+		int fd;
+
+		if (!pins_of(de->d_name, skel, suffix) || strcmp(de->d_name, mine) == 0)
+			continue;
+		fd = openat(root, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		pins = fd >= 0 ? fdopendir(fd) : NULL;
+		if (!pins) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		while ((pe = readdir(pins)))
+			if (pe->d_name[0] != '.')
+				unlinkat(fd, pe->d_name, 0);
+		closedir(pins);
+		if (unlinkat(root, de->d_name, AT_REMOVEDIR) == 0)
+			info(ctx, "%s/%s: BPF pins of another daxpin build removed\n", pin_root,
+			     de->d_name);
+	}
+	closedir(dir);
+}
+
 static int pin_dir_open(struct daxpin_ctx *ctx, const struct bpf_object_skeleton *s,
 			const char *pin, char *path, size_t size)
 {
+	char suffix[64];
 	struct statfs fs;
 	int root, rc;
 
@@ -136,11 +193,16 @@ static int pin_dir_open(struct daxpin_ctx *ctx, const struct bpf_object_skeleton
 	root = pin_mkdir(ctx, pin_root);
 	if (root < 0)
 		return -1;
-	close(root);
-	rc = snprintf(path, size, "%s/%s_%016" PRIx64 "%s%s", pin_root, s->name,
-		      object_hash(s), *pin ? "_" : "", pin);
-	if (rc < 0 || (size_t)rc >= size)
+	snprintf(suffix, sizeof(suffix), "%s%s", *pin ? "_" : "", pin);
+	rc = snprintf(path, size, "%s/%s_%016" PRIx64 "%s", pin_root, s->name, object_hash(s),
+		      suffix);
+	if (rc < 0 || (size_t)rc >= size) {
+		close(root);
 		return -1;
+	}
+	if (faccessat(root, path + sizeof(pin_root), F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		old_pins_remove(ctx, root, s->name, suffix, path + sizeof(pin_root));
+	close(root);
 	return pin_mkdir(ctx, path);
 }
 

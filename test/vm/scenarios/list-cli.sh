@@ -99,6 +99,19 @@ expect "pins: the next run takes them from bpffs, parses no kernel BTF" "1 0" \
 	"$(grep -c 'pagestate: BPF programs from /sys/fs/bpf/daxpin/' /tmp/second.log) $(grep -c 'loading kernel BTF\|programs loaded' /tmp/second.log)"
 expect "pins: the same counts" "$first" "$second"
 expect "pins: root's own directory, 0700" "0 700" "$(stat -c '%u %a' /sys/fs/bpf/daxpin)"
+# pins of another build (an upgrade): the current build's pins moved to the
+# name another build's object hash gives; the next run pins its own, and
+# removes the others, programs and maps with them
+pins=$(ls /sys/fs/bpf/daxpin | sort | tr '\n' ' ')
+for d in /sys/fs/bpf/daxpin/*; do
+	mv "$d" "$(echo "$d" | sed 's/_[0-9a-f]\{16\}/_0123456789abcdef/')"
+done
+echo "pins of another build: $(ls /sys/fs/bpf/daxpin | tr '\n' ' ')"
+third=$(DAXPIN_LOG=info "$DAXPIN" list -J 2>/tmp/third.log | jq -r "$refs")
+expect "pins: another build's removed, this build's pinned again" "$pins" \
+	"$(ls /sys/fs/bpf/daxpin | sort | tr '\n' ' ')"
+expect "pins: and said so" 1 "$(grep -c 'BPF pins of another daxpin build removed' /tmp/third.log)"
+expect "pins: the same counts after" "$first" "$third"
 # nothing holds $dax: exit 10, the iterators loaded and pinned all the same
 expect "pins: holders loads its iterators" 10 "$(status "$DAXPIN" holders "/dev/$dax")"
 expect "pins: holders' iterators too" 1 \
