@@ -9,7 +9,7 @@
 # re-created (as udev would) inside a renaming fence. After each: no lock
 # held, no fence left, /dev/DAX as it was or as the winner left it. Steps
 # are ordered on the drains' own lock files and debug lines, never by
-# timing.
+# timing (strace stops a drain inside its fence).
 # timeout: 420
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -92,52 +92,38 @@ nothing_left "a namespace created while region0 drained"
 ndctl destroy-namespace -f "$new" >/dev/null
 [ "$(ns_state "$ns")" = enabled ] || ndctl enable-namespace "$ns" >/dev/null
 
-# stopped_in_fence [VAR=VALUE]: a drain of $dax with nothing to wait for,
-# stopped (SIGSTOP) the moment its fence is up, $dax still bound; its log
-# in /tmp/fenced.err. The stop can come after the drain has finished: such
-# a try does not count, and is repeated (5 tries).
+# stopped_in_fence [VAR=VALUE]: a drain of $dax with nothing to wait for
+# ($first), stopped inside its fence: strace sends it SIGSTOP as it opens
+# the driver's unbind file, after its fenced check and before the unbind.
 stopped_in_fence() {
-	for try in 1 2 3 4 5; do
-		rm -f /tmp/fenced.fifo
-		mkfifo /tmp/fenced.fifo
-		env "$@" DAXPIN_LOG=debug "$DAXPIN" drain --json --timeout 60 "$dax" \
-			>/tmp/fenced.out 2>/tmp/fenced.fifo &
-		first=$!
-		exec 4</tmp/fenced.fifo
-		: >/tmp/fenced.err
-		while IFS= read -r line <&4; do
-			echo "$line" >>/tmp/fenced.err
-			case $line in *"fence up"*) kill -STOP $first; break ;; esac
-		done
-		cat <&4 >>/tmp/fenced.err &
-		log=$!
-		exec 4<&-
-		if [ -e "/sys/bus/dax/devices/$dax/driver" ] &&
-		   grep -q '^State:.*stopped' "/proc/$first/status" 2>/dev/null; then
-			echo "try $try: drain $first stopped inside its fence"
-			return 0
-		fi
-		set +e
-		kill -CONT $first 2>/dev/null
-		wait $first
-		status=$?
-		wait $log
-		set -e
-		echo "try $try: the drain (exit $status) finished before the stop"
-		grep -v 'libbpf\|libndctl\|libdaxctl' /tmp/fenced.err | tail -n 5
-		[ -e "/sys/bus/dax/devices/$dax/driver" ] || daxctl enable-device "$dax" >/dev/null
-	done
-	echo "FAIL: no drain stopped inside its fence in 5 tries"
-	exit 1
+	env "$@" strace -o /dev/null -P /sys/bus/dax/drivers/device_dax/unbind \
+		-e trace=openat -e inject=openat:signal=SIGSTOP \
+		"$DAXPIN" drain --json --timeout 60 "$dax" >/tmp/fenced.out 2>/tmp/fenced.err &
+	tracer=$!
+	wait_until drain_stopped
+	echo "drain $first stopped at its unbind, fence: $(fence_now)"
+}
+drain_stopped() {
+	first=$(cat /proc/$tracer/task/*/children 2>/dev/null | tr -s ' ' '\n' | grep . | head -n 1)
+	[ -n "$first" ] && grep -q '^State:.*stop' "/proc/$first/status"
+}
+# fence_now: the fence standing: "lsm" (a BPF LSM link), "rename", or none
+fence_now() {
+	if ls -a /dev | grep -q "daxpin-fenced-$dax"; then
+		echo rename
+	elif bpftool link show 2>/dev/null | grep -q lsm; then
+		echo lsm
+	else
+		echo none
+	fi
 }
 
 # resume: the stopped drain continued; its exit status in $status
 resume() {
 	kill -CONT $first
 	set +e
-	wait $first
+	wait $tracer
 	status=$?
-	wait $log
 	set -e
 	cat /tmp/fenced.out
 }
@@ -146,29 +132,24 @@ resume() {
 # daxctl onlines the memory itself; it refuses while the kernel would too
 echo offline >/sys/devices/system/memory/auto_online_blocks
 stopped_in_fence
-fence=$(sed -n 's/.*fence up (\([a-z]*\)).*/\1/p' /tmp/fenced.err | head -n 1)
+expect "the LSM fence stands" lsm "$(fence_now)"
+# the fence refuses opens of the device; daxctl goes through sysfs
 run peer daxctl reconfigure-device -m system-ram "$dax"
-echo "daxctl reconfigure-device inside the $fence fence: exit $rc"
-peer=$rc
+expect "daxctl reconfigure-device inside the fence: done (0)" 0 $rc
 resume
-mode=$(daxctl list -d "$dax" | jq -r '.[0].mode')
-echo "drain: exit $status; $dax now: $mode, $(dev_state "$dax")"
-if [ "$peer" = 0 ]; then
-	expect "daxctl reconfigured it first: the drain says so and fails (1)" "1 1" \
-		"$status $(jq -r 'select(.event == "result") | .reason' /tmp/fenced.out | grep -c 'kmem')"
-	expect "$dax left as daxctl made it" system-ram "$mode"
-	daxctl offline-memory "$dax" >/dev/null
-	daxctl reconfigure-device -m devdax -f "$dax" >/dev/null
-else
-	expect "the fence held daxctl off: the drain finished" 0 $status
-	daxctl enable-device "$dax" >/dev/null
-fi
+echo "drain: exit $status; $dax now: $(daxctl list -d "$dax" | jq -c '.[0] | {mode, online_memblocks}')"
+expect "the drain does not unbind kmem: it says who has the device, and fails (1)" "1 1" \
+	"$status $(jq -r 'select(.event == "result") | .reason' /tmp/fenced.out | grep -c 'bound to kmem now')"
+expect "$dax left as daxctl made it, its memory online" "system-ram true" \
+	"$(daxctl list -d "$dax" | jq -r '.[0] | "\(.mode) \(.total_memblocks > 0 and .online_memblocks == .total_memblocks)"')"
+daxctl offline-memory "$dax" >/dev/null
+daxctl reconfigure-device -m devdax -f "$dax" >/dev/null
 nothing_left "daxctl inside the fence"
 expect "/dev/$dax as it was" "$orig" "$(node "$dax")"
 
 # --- the node re-created inside a renaming fence -------------------------------
 stopped_in_fence DAXPIN_FENCE=rename
-expect "a renaming fence: /dev/$dax gone" missing "$(node "$dax")"
+expect "a renaming fence: /dev/$dax gone" "rename missing" "$(fence_now) $(node "$dax")"
 # shellcheck disable=SC2046
 mknod "/dev/$dax" c $(tr : ' ' <"/sys/bus/dax/devices/$dax/dev")
 chown "$(echo "$orig" | awk '{print $NF}')" "/dev/$dax"
