@@ -10,9 +10,9 @@
 # next daxpin command, which says so. While the
 # stopped drain's fence stands, nothing opens the device and no other
 # daxpin command lifts that fence. Finally a plain drain succeeds.
-# The steps are triggered on the drain's own debug lines ("fence up",
-# "unbound"), never by timing. A kill meant for inside the fence can land
-# after the drain finished: such a try does not count, and is repeated.
+# The steps are triggered on the drain's own debug lines ("waiting",
+# "unbound") and, inside the fence, by strace at the drain's open of the
+# unbind file, never by timing.
 # timeout: 360
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -28,8 +28,8 @@ echo "node: $orig"
 
 # kill_at STEP SIGNAL: a drain of $dax ($drain) waiting for 3 pipe-held
 # pages, and SIGNAL sent the moment its debug log reaches STEP: "waiting"
-# (its first check found the pages), "fence up", or ": unbound in" (the
-# verification); for the last two the pages are released once it waits.
+# (its first check found the pages) or ": unbound in" (the verification;
+# the pages are released once it waits).
 # The log comes through a FIFO: the shell wakes on the line, no polling.
 kill_at() {
 	hold_refs pipe -m splice -c -k 3 -s 4K "/dev/$dax"
@@ -54,6 +54,28 @@ kill_at() {
 	log=$!
 	exec 4<&-
 }
+
+# signal_in_fence SIGNAL: as kill_at, but SIGNAL comes inside the fence,
+# after the fenced check, as the drain opens the driver's unbind file:
+# strace sends it there ($drain is the drain, $tracer its strace), so no
+# signal meant for the fence lands after the unbind
+signal_in_fence() {
+	hold_refs pipe -m splice -c -k 3 -s 4K "/dev/$dax"
+	DAXPIN_FENCE=$fence_choice DAXPIN_LOG=debug strace -o /dev/null \
+		-P /sys/bus/dax/drivers/device_dax/unbind -e trace=openat \
+		-e inject=openat:signal="$1" \
+		"$DAXPIN" drain --json --timeout 120 "$dax" >/tmp/drain.out 2>/tmp/drain.err &
+	tracer=$!
+	wait_until drain_waits
+	touch /tmp/pipe.release
+}
+# drain_waits: the drain (the child of $tracer, in $drain) found the pages
+drain_waits() {
+	drain=$(cat /proc/$tracer/task/*/children 2>/dev/null | tr -s ' ' '\n' | grep . | head -n 1)
+	[ -n "$drain" ] && grep -q "holders, 3 refs" /tmp/drain.err
+}
+# stopped: whether the drain is stopped (a tracee's group stop included)
+stopped() { grep -q '^State:.*stop' "/proc/$drain/status" 2>/dev/null; }
 
 # reap: the drain's exit status in $status, the holder gone
 reap() {
@@ -114,31 +136,20 @@ node_back "killed while waiting"
 release_refs pipe
 matrix="waiting:killed"
 
-# --- killed right after the fence goes up: the LSM's, then the renaming one -
+# --- killed inside the fence: the LSM's, then the renaming one ---------------
 for fence_choice in "" rename; do
-	hits=0
-	for try in 1 2 3 4 5; do
-		kill_at 'fence up' KILL
-		reap
-		fence=$(fence_of)
-		# the unbind done and the node back: the kill came after the fence
-		if [ $status -ne 137 ] || { [ "$(bound)" = no ] && [ "$(node "$dax")" = "$orig" ] &&
-			! ls /dev/.daxpin-fenced-* >/dev/null 2>&1; }; then
-			echo "try $try: the drain (exit $status) unbound $dax and lifted its fence before the kill"
-			node_back "try $try: killed after the fence"
-			daxctl enable-device "$dax" >/dev/null
-			continue
-		fi
-		hits=$((hits + 1))
-		echo "try $try: killed inside the $fence fence, $dax bound: $(bound)"
-		after_kill "killed in the $fence fence (try $try)"
-		[ "$(bound)" = yes ] || daxctl enable-device "$dax" >/dev/null
-		[ $hits -lt 2 ] || break
-	done
+	signal_in_fence SIGKILL
+	set +e
+	wait $tracer
+	status=$?
+	set -e
+	wait "$(cat /tmp/pipe.pid)"
+	fence=$(fence_of)
+	expect "killed inside the ${fence_choice:-lsm} fence: exit by SIGKILL, $dax still bound" \
+		"137 yes" "$status $(bound)"
+	after_kill "killed in the $fence fence"
 	expect "the fence raised (DAXPIN_FENCE='$fence_choice')" "${fence_choice:-lsm}" "$fence"
-	echo "kills inside the $fence fence: $hits of $try tries"
-	expect "at least one kill landed inside the $fence fence" 1 "$([ $hits -gt 0 ] && echo 1)"
-	matrix="$matrix fence-$fence:$hits/$try"
+	matrix="$matrix fence-$fence:$status"
 done
 fence_choice=
 
@@ -153,20 +164,9 @@ expect "enabled again: node as it was" "$orig" "$(node "$dax")"
 matrix="$matrix verify:$status"
 
 # --- stopped 30 s inside the fence, then killed ------------------------------
-stopped=0
-for try in 1 2 3 4 5; do
-	kill_at 'fence up' STOP
-	if [ "$(bound)" = yes ] && grep -q '^State:.*stopped' /proc/$drain/status; then
-		stopped=1
-		break
-	fi
-	echo "try $try: the drain unbound $dax before the stop"
-	kill -KILL $drain 2>/dev/null || true
-	reap
-	node_back "try $try: stopped after the unbind"
-	daxctl enable-device "$dax" >/dev/null
-done
-expect "a drain stopped inside its fence" 1 $stopped
+signal_in_fence SIGSTOP
+wait_until stopped
+expect "a drain stopped inside its fence, $dax bound" yes "$(bound)"
 fence=$(fence_of)
 run peek "$DAXPIN" list "$dax"
 expect "another daxpin command leaves a live drain's fence alone" 0 "$(grep -c restored /tmp/peek.err || true)"
@@ -179,7 +179,11 @@ expect "and says the device is busy" 1 "$(grep -c 'busy' /tmp/open.err)"
 echo "open while fenced ($fence): $(cat /tmp/open.err)"
 # the fault itself: a drain stopped for 30 s, then killed
 sleep 30 && kill -KILL $drain
-reap
+set +e
+wait $tracer
+status=$?
+set -e
+wait "$(cat /tmp/pipe.pid)"
 expect "stopped 30 s, then killed: exit by SIGKILL" 137 $status
 after_kill "stopped 30 s in the $fence fence, then killed"
 matrix="$matrix stop30($fence):$status"
