@@ -96,16 +96,20 @@ ndctl destroy-namespace -f "$new" >/dev/null
 # ($first), stopped inside its fence: strace sends it SIGSTOP as it opens
 # the driver's unbind file, after its fenced check and before the unbind.
 stopped_in_fence() {
-	env "$@" strace -o /dev/null -P /sys/bus/dax/drivers/device_dax/unbind \
+	env "$@" DAXPIN_LOG=debug strace -o /dev/null -P /sys/bus/dax/drivers/device_dax/unbind \
 		-e trace=openat -e inject=openat:signal=SIGSTOP \
 		"$DAXPIN" drain --json --timeout 60 "$dax" >/tmp/fenced.out 2>/tmp/fenced.err &
 	tracer=$!
 	wait_until drain_stopped
 	echo "drain $first stopped at its unbind, fence: $(fence_now)"
 }
+# drain_stopped: the drain (the child of $tracer, in $first) is stopped
+# past its fenced check. strace stops it briefly at each openat it sees, so
+# a stop before that line is not the one.
 drain_stopped() {
 	first=$(cat /proc/$tracer/task/*/children 2>/dev/null | tr -s ' ' '\n' | grep . | head -n 1)
-	[ -n "$first" ] && grep -q '^State:.*stop' "/proc/$first/status"
+	[ -n "$first" ] && grep -q 'fenced check' /tmp/fenced.err &&
+		grep -q '^State:.*stop' "/proc/$first/status"
 }
 # fence_now: the fence standing: "lsm" (a BPF LSM link), "rename", or none
 fence_now() {

@@ -74,8 +74,11 @@ drain_waits() {
 	drain=$(cat /proc/$tracer/task/*/children 2>/dev/null | tr -s ' ' '\n' | grep . | head -n 1)
 	[ -n "$drain" ] && grep -q "holders, 3 refs" /tmp/drain.err
 }
-# stopped: whether the drain is stopped (a tracee's group stop included)
-stopped() { grep -q '^State:.*stop' "/proc/$drain/status" 2>/dev/null; }
+# stopped: whether the drain is stopped past its fenced check (strace
+# stops it briefly at each openat it sees: a stop before that is not it)
+stopped() {
+	grep -q 'fenced check' /tmp/drain.err && grep -q '^State:.*stop' "/proc/$drain/status" 2>/dev/null
+}
 
 # reap: the drain's exit status in $status, the holder gone
 reap() {
