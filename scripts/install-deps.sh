@@ -10,7 +10,8 @@ packages="
 	umockdev libumockdev-dev udev asciidoctor bash-completion
 	ndctl daxctl qemu-system-x86 busybox-static cpio xz-utils zstd kmod libibverbs-dev ibverbs-providers
 	xfsprogs e2fsprogs psmisc lsof util-linux jq gdb strace
-	python3 python3-jsonschema prometheus prometheus-node-exporter ansible-core
+	python3 python3-jsonschema prometheus prometheus-node-exporter curl ansible-core
+	systemd man-db iproute2
 	debhelper fakeroot lintian
 "
 # kubectl checks contrib/kubernetes offline; any kubectl will do (a machine
