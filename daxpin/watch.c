@@ -425,10 +425,11 @@ static void emit_start(const struct watch *w)
 	xjson_add(j, "page_state_reason", xjson_string(w->tp.reason));
 	xjson_add(j, "holders_complete", xjson_bool(w->holders_complete));
 	xjson_add(j, "holders_reason", w->holders_complete ? NULL : xjson_string(w->holders_reason));
-	event_emit(w, j, "scanning every %.1f s; page state %s%s%s", w->interval_ms / 1000.0,
+	event_emit(w, j, "scanning every %.1f s; page state %s%s%s%s", w->interval_ms / 1000.0,
 		   w->tp.reason ? "unavailable: " : "available",
 		   w->tp.reason ? w->tp.reason : "",
-		   w->holders_complete ? "" : "; holders partial (run as root)");
+		   w->holders_complete ? "" : "; holders partial: ",
+		   w->holders_complete ? "" : w->holders_reason);
 }
 
 static void emit_end(const struct watch *w, int sig)
