@@ -7,16 +7,53 @@
 #include "cxl_targets.h"
 #include "exitcodes.h"
 
-int cxl_target_resolve(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
-		       const char *target, struct cxl_targets *ct,
-		       struct daxpin_object *obj, const char **reason)
+/* One region more in ct, unless it is there already; an exit code. */
+static int region_push(struct cxl_targets *ct, const struct daxpin_cxl_region *c,
+		       const char *memdev, const char **reason)
 {
 	static char msg[512];
-	const char *name = daxpin_cxl_target(target);
-	const struct daxpin_cxl_region *c, **slot;
-	int err;
+	const struct daxpin_cxl_region **slot;
+	bool *disabled;
 
-	if (!name)
+	for (size_t i = 0; i < ct->nr; i++)
+		if (ct->regions[i] == c)
+			return EXIT_OK;
+	/* disabled already: nothing to drain, nothing to disable */
+	if (!c->enabled)
+		return EXIT_OK;
+	/* what is fed is drained by its nd region or its dax devices */
+	if (!c->nd_region && !(c->dax_region && c->dax_region->nr_daxdevs)) {
+		snprintf(msg, sizeof(msg), "%s%s%s%s feeds no nd region or dax device daxpin can drain%s",
+			 DAXPIN_CXL_TARGET_PREFIX, c->region, memdev ? ", a region of " : "",
+			 memdev ? memdev : "",
+			 c->committed ? "" : " (its decoders are not committed)");
+		*reason = msg;
+		return EXIT_UNSUPPORTED;
+	}
+	slot = realloc(ct->regions, (ct->nr + 1) * sizeof(*ct->regions));
+	if (slot)
+		ct->regions = slot;
+	disabled = slot ? realloc(ct->disabled, (ct->nr + 1) * sizeof(*ct->disabled)) : NULL;
+	if (!disabled) {
+		*reason = strerror(ENOMEM);
+		return EXIT_FAILURE_;
+	}
+	ct->disabled = disabled;
+	ct->disabled[ct->nr] = false;
+	ct->regions[ct->nr++] = c;
+	return EXIT_OK;
+}
+
+int cxl_target_resolve(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
+		       const char *target, struct cxl_targets *ct, size_t *first,
+		       const char **reason)
+{
+	static char msg[512];
+	const char *memdev = daxpin_cxl_memdev_target(target);
+	const char *name = memdev ? NULL : daxpin_cxl_target(target);
+	int err, rc = EXIT_OK;
+
+	if (!name && !memdev)
 		return 0;
 	if (!ct->cxl) {
 		err = daxpin_cxl_scan(ctx, t, &ct->cxl);
@@ -26,46 +63,40 @@ int cxl_target_resolve(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
 			return -EXIT_FAILURE_;
 		}
 	}
-	c = daxpin_cxl_lookup(ct->cxl, name);
-	if (!c) {
-		snprintf(msg, sizeof(msg), "no CXL region '%s'; see 'cxl list -R'", name);
+	*first = ct->nr;
+	if (name && !daxpin_cxl_lookup(ct->cxl, name)) {
+		snprintf(msg, sizeof(msg), "no CXL region '%s'; see 'cxl list -R' (a CXL region is spelled cxl:regionN)",
+			 target);
 		*reason = msg;
 		return -EXIT_NOT_FOUND;
 	}
-	/* a RAM region's dax region has no drain of its own (yet) */
-	if (!c->nd_region || daxpin_topology_lookup(t, c->nd_region->dev, obj) < 0) {
-		snprintf(msg, sizeof(msg), "%s feeds no nd region daxpin can drain%s", target,
-			 c->committed ? "" : " (its decoders are not committed)");
+	if (memdev && !daxpin_cxl_memdev_known(ct->cxl, memdev)) {
+		snprintf(msg, sizeof(msg), "no CXL memory device '%s'; see 'cxl list -M'", target);
 		*reason = msg;
-		return -EXIT_UNSUPPORTED;
+		return -EXIT_NOT_FOUND;
 	}
-	slot = realloc(ct->regions, (ct->nr + 1) * sizeof(*ct->regions));
-	if (!slot) {
-		*reason = strerror(ENOMEM);
-		return -EXIT_FAILURE_;
+	for (size_t i = 0; i < ct->cxl->nr_regions && rc == EXIT_OK; i++) {
+		const struct daxpin_cxl_region *c = &ct->cxl->regions[i];
+
+		if (name ? strcmp(c->region, name) == 0 : daxpin_cxl_memdev_in(c, memdev))
+			rc = region_push(ct, c, memdev, reason);
 	}
-	ct->regions = slot;
-	ct->regions[ct->nr++] = c;
-	return 1;
+	return rc == EXIT_OK ? 1 : -rc;
 }
 
-int cxl_targets_disable(struct daxpin_ctx *ctx, const struct cxl_targets *ct, bool json,
-			const char **reason)
+int cxl_target_disable(struct daxpin_ctx *ctx, struct cxl_targets *ct, size_t i,
+		       const char **reason)
 {
 	static char msg[512];
+	int err = daxpin_cxl_region_disable(ctx, ct->regions[i]->region);
 
-	for (size_t i = 0; i < ct->nr; i++) {
-		int err = daxpin_cxl_region_disable(ctx, ct->regions[i]->region);
-
-		if (err < 0) {
-			snprintf(msg, sizeof(msg), "%s%s drained, but disabling the CXL region failed: %s",
-				 DAXPIN_CXL_TARGET_PREFIX, ct->regions[i]->region, strerror(-err));
-			*reason = msg;
-			return EXIT_FAILURE_;
-		}
-		if (!json)
-			printf("%s%s: disabled\n", DAXPIN_CXL_TARGET_PREFIX, ct->regions[i]->region);
+	if (err < 0) {
+		snprintf(msg, sizeof(msg), "%s%s drained, but disabling the CXL region failed: %s",
+			 DAXPIN_CXL_TARGET_PREFIX, ct->regions[i]->region, strerror(-err));
+		*reason = msg;
+		return EXIT_FAILURE_;
 	}
+	ct->disabled[i] = true;
 	return EXIT_OK;
 }
 
@@ -73,4 +104,5 @@ void cxl_targets_free(struct cxl_targets *ct)
 {
 	daxpin_cxl_free(ct->cxl);
 	free(ct->regions);
+	free(ct->disabled);
 }

@@ -8,27 +8,32 @@
 #include <daxpin/cxl.h>
 
 /*
- * The CXL regions (cxl:regionN) among a command's targets: each stands for
- * the nd region it feeds, and a drain disables it once that is drained.
+ * The CXL regions among a command's targets (cxl:regionN, or memN and
+ * cxl:memN: every region the memory device is part of): each stands for
+ * what it feeds, and a drain disables it once that is drained.
  */
 struct cxl_targets {
-	struct daxpin_cxl *cxl;		/* scanned at the first cxl: target */
+	struct daxpin_cxl *cxl;		/* scanned at the first CXL target */
 	const struct daxpin_cxl_region **regions;
+	bool *disabled;			/* by the drain, per region */
 	size_t nr;
 };
 
 /*
- * If target is spelled cxl:NAME, fills obj with the nd region that CXL
- * region feeds and returns 1; 0 for any other spelling; else an exit code
- * (negated) with *reason: no such CXL region, or it feeds no nd region.
+ * If target is spelled cxl:regionN, memN or cxl:memN, appends the enabled
+ * CXL regions it names to ct (each once; *first: the index of the first it
+ * appended, ct->nr when none: a disabled region, a memory device in no
+ * enabled region) and returns 1;
+ * 0 for any other spelling; else an exit code (negated) with *reason: no
+ * such CXL region or memory device, or a region feeds nothing daxpin drains.
  */
 int cxl_target_resolve(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
-		       const char *target, struct cxl_targets *ct,
-		       struct daxpin_object *obj, const char **reason);
+		       const char *target, struct cxl_targets *ct, size_t *first,
+		       const char **reason);
 
-/* Disables each CXL region, saying so on stdout unless json; an exit code. */
-int cxl_targets_disable(struct daxpin_ctx *ctx, const struct cxl_targets *ct, bool json,
-			const char **reason);
+/* Disables CXL region i of ct; an exit code, with *reason on failure. */
+int cxl_target_disable(struct daxpin_ctx *ctx, struct cxl_targets *ct, size_t i,
+		       const char **reason);
 
 void cxl_targets_free(struct cxl_targets *ct);
 

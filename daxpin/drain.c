@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <daxpin/daxpin.h>
@@ -246,8 +247,21 @@ static const char *fence_name(const struct daxpin_drain *d)
 	}
 }
 
-static void result_json(const struct daxpin_drain *d, int exit_code, const char *reason,
-			bool dry_run)
+/* a CXL region of the targets: disabled by this drain or still enabled */
+static struct json_object *cxl_object_json(const struct cxl_targets *ct, size_t i)
+{
+	struct json_object *j = xjson_object();
+	char name[256];
+
+	snprintf(name, sizeof(name), "%s%s", DAXPIN_CXL_TARGET_PREFIX, ct->regions[i]->region);
+	xjson_add(j, "name", xjson_string(name));
+	xjson_add(j, "type", xjson_string("cxl-region"));
+	xjson_add(j, "state", xjson_string(ct->disabled[i] ? "disabled" : "enabled"));
+	return j;
+}
+
+static void result_json(const struct daxpin_drain *d, const struct cxl_targets *ct,
+			int exit_code, const char *reason, bool dry_run)
 {
 	struct json_object *j = xjson_object(), *a = xjson_array();
 
@@ -263,6 +277,8 @@ static void result_json(const struct daxpin_drain *d, int exit_code, const char 
 				       xjson_string(daxpin_drain_fence_reason(d)) : NULL);
 	for (size_t i = 0; d && i < daxpin_drain_get_nr_objects(d); i++)
 		xjson_append(a, object_json(daxpin_drain_get_object(d, i)));
+	for (size_t i = 0; i < ct->nr; i++)
+		xjson_append(a, cxl_object_json(ct, i));
 	xjson_add(j, "objects", a);
 	json_line(j);
 }
@@ -390,40 +406,126 @@ static const struct command_spec drain_command = {
 	.usage = "daxpin drain [OPTIONS] TARGET...\n\n"
 		"Wait until nothing maps, opens, references or pins TARGET, then disable it:\n"
 		"a dax device (dax0.0), a namespace (namespace0.0, pmem0: its dax devices, then\n"
-		"itself), a region (region0: every namespace in it) or a CXL region (cxl:region1:\n"
-		"the nd region it feeds, then cxl disable-region). Needs root.",
+		"itself), a region (region0: every namespace in it), a CXL region (cxl:region1:\n"
+		"what it feeds, then cxl disable-region) or a CXL memory device (mem0: each\n"
+		"region it is part of, so). Needs root.",
 	.options = drain_options,
 	.nr_options = ARRAY_SIZE(drain_options),
 	.exit_status = "0 drained (or already disabled; dry run: drainable), 5 busy,\n"
 		"6 timeout, 7 interrupted, 3 unknown target, 4 permission, 8 unsupported target.",
 };
 
+/* Adds an object of the topology; an exit code. */
+static int object_add(struct daxpin_drain *d, struct daxpin_object *obj, const char **reason)
+{
+	int rc = daxpin_drain_add(d, obj);
+
+	if (rc == -EOPNOTSUPP)
+		rc = -ENOTSUP;
+	if (rc < 0) {
+		*reason = daxpin_drain_reason(d) ? daxpin_drain_reason(d) : strerror(-rc);
+		return exit_code_of(rc);
+	}
+	return EXIT_OK;
+}
+
+/* What CXL regions ct->regions[first..] feed: their nd regions or dax devices. */
+static int cxl_objects_add(struct daxpin_drain *d, const struct daxpin_topology *t,
+			   const struct cxl_targets *ct, size_t first, const char **reason)
+{
+	int rc = EXIT_OK;
+
+	for (size_t i = first; i < ct->nr && rc == EXIT_OK; i++) {
+		const struct daxpin_cxl_region *c = ct->regions[i];
+		struct daxpin_object obj;
+
+		if (c->nd_region) {
+			if (daxpin_topology_lookup(t, c->nd_region->dev, &obj) < 0)
+				return EXIT_FAILURE_;
+			rc = object_add(d, &obj, reason);
+		}
+		for (size_t k = 0; !c->nd_region && c->dax_region &&
+				   k < c->dax_region->nr_daxdevs && rc == EXIT_OK; k++) {
+			obj = (struct daxpin_object){ .daxdev = &c->dax_region->daxdevs[k] };
+			rc = object_add(d, &obj, reason);
+		}
+	}
+	return rc;
+}
+
 /* Adds each named target; an exit code. */
 static int targets_add(struct daxpin_ctx *ctx, struct daxpin_drain *d,
 		       const struct daxpin_topology *t, struct cxl_targets *ct,
-		       int argc, char **argv, const char **reason)
+		       int argc, char **argv, bool json, const char **reason)
 {
 	static char msg[512];
 
 	for (int i = 0; i < argc; i++) {
 		const char *name = strncmp(argv[i], "/dev/", 5) == 0 ? argv[i] + 5 : argv[i];
 		struct daxpin_object obj;
-		int rc = cxl_target_resolve(ctx, t, name, ct, &obj, reason);
+		size_t first = 0;
+		int rc = cxl_target_resolve(ctx, t, name, ct, &first, reason);
 
 		if (rc < 0)
 			return -rc;
-		if (!rc && daxpin_topology_lookup(t, name, &obj) < 0) {
+		if (rc > 0) {
+			if (first == ct->nr && !json && daxpin_cxl_memdev_target(name))
+				printf("%s: part of no enabled CXL region, nothing to drain\n", name);
+			else if (first == ct->nr && !json &&
+				 !daxpin_cxl_lookup(ct->cxl, daxpin_cxl_target(name))->enabled)
+				printf("%s: already disabled, nothing done\n", name);
+			rc = cxl_objects_add(d, t, ct, first, reason);
+			if (rc != EXIT_OK)
+				return rc;
+			continue;
+		}
+		if (daxpin_topology_lookup(t, name, &obj) < 0) {
 			snprintf(msg, sizeof(msg), "no region, namespace, block device or dax device '%s'; see 'daxpin list'",
 				 argv[i]);
 			*reason = msg;
 			return EXIT_NOT_FOUND;
 		}
-		rc = daxpin_drain_add(d, &obj);
-		if (rc == -EOPNOTSUPP)
-			rc = -ENOTSUP;
-		if (rc < 0) {
-			*reason = daxpin_drain_reason(d) ? daxpin_drain_reason(d) : strerror(-rc);
-			return exit_code_of(rc);
+		rc = object_add(d, &obj, reason);
+		if (rc != EXIT_OK)
+			return rc;
+	}
+	return EXIT_OK;
+}
+
+static uint64_t ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)(now.tv_sec - t0->tv_sec) * 1000 +
+	       (uint64_t)((now.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+/*
+ * Disables the CXL regions once all they feed is: a "disabled" event
+ * (type cxl-region) or line each; an exit code.
+ */
+static int cxl_disable(struct daxpin_ctx *ctx, struct cxl_targets *ct, bool json,
+		       const struct timespec *t0, const char **reason)
+{
+	for (size_t i = 0; i < ct->nr; i++) {
+		int rc = cxl_target_disable(ctx, ct, i, reason);
+
+		if (rc != EXIT_OK)
+			return rc;
+		if (json) {
+			struct json_object *j = xjson_object();
+			char name[256];
+
+			snprintf(name, sizeof(name), "%s%s", DAXPIN_CXL_TARGET_PREFIX,
+				 ct->regions[i]->region);
+			xjson_add(j, "event", xjson_string("disabled"));
+			xjson_add(j, "elapsed_ms", xjson_uint64(ms_since(t0)));
+			xjson_add(j, "object", xjson_string(name));
+			xjson_add(j, "type", xjson_string("cxl-region"));
+			json_line(j);
+		} else {
+			printf("%s%s: disabled\n", DAXPIN_CXL_TARGET_PREFIX, ct->regions[i]->region);
 		}
 	}
 	return EXIT_OK;
@@ -446,6 +548,7 @@ int cmd_drain(int argc, char **argv, struct daxpin_ctx *ctx)
 	struct daxpin_drain *d = NULL;
 	struct cxl_targets ct = { 0 };
 	const char *reason = NULL;
+	struct timespec t0 = { 0 };
 	bool grace_given = false;
 	char what[256];
 	int c, rc, err;
@@ -503,9 +606,10 @@ int cmd_drain(int argc, char **argv, struct daxpin_ctx *ctx)
 		rc = EXIT_FAILURE_;
 		goto out;
 	}
-	rc = targets_add(ctx, d, topo, &ct, argc - optind, argv + optind, &reason);
+	rc = targets_add(ctx, d, topo, &ct, argc - optind, argv + optind, cli.json, &reason);
 	if (rc != EXIT_OK)
 		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = daxpin_drain_run(d, &opts);
 	status_clear(&cli);
 	rc = exit_code_of(err);
@@ -517,10 +621,10 @@ int cmd_drain(int argc, char **argv, struct daxpin_ctx *ctx)
 		result_human(d, rc, opts.flags & DAXPIN_DRAIN_DRY_RUN);
 	/* a CXL region goes only once all it feeds is drained and disabled */
 	if (rc == EXIT_OK && !(opts.flags & DAXPIN_DRAIN_DRY_RUN))
-		rc = cxl_targets_disable(ctx, &ct, cli.json, &reason);
+		rc = cxl_disable(ctx, &ct, cli.json, &t0, &reason);
 out:
 	if (cli.json)
-		result_json(d, rc, reason, opts.flags & DAXPIN_DRAIN_DRY_RUN);
+		result_json(d, &ct, rc, reason, opts.flags & DAXPIN_DRAIN_DRY_RUN);
 	if (reason && rc != EXIT_OK)
 		fprintf(stderr, "daxpin drain: %s\n", reason);
 	daxpin_drain_free(d);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <daxpin/cxl.h>
 #include <daxpin/owners.h>
 #include <daxpin/topology_holders.h>
 
@@ -376,6 +377,7 @@ struct topology_once {
 	struct daxpin_topology *t;
 	int error;
 	bool read;
+	struct daxpin_cxl *cxl;	/* at the first CXL target */
 };
 
 static const struct daxpin_topology *topology_get(struct daxpin_ctx *ctx,
@@ -419,6 +421,36 @@ static int target_resolve(struct daxpin_ctx *ctx, struct topology_once *once,
  * System RAM is found by page frame, which only root sees: unprivileged,
  * "no holders" would be a guess.
  */
+static int sysram_check_daxdev(const struct daxpin_daxdev *d, const char *name,
+			       const struct holders_options *o)
+{
+	if (d->driver != DAXPIN_DRIVER_KMEM)
+		return EXIT_OK;
+	if (o->no_owners || (o->scan_flags & DAXPIN_HOLDERS_NO_BPF)) {
+		error_line("daxpin holders: %s is system RAM: its holders are found by page frame, which %s turns off",
+			   name, o->no_owners ? "--no-owners" : "--no-bpf");
+		return EXIT_USAGE;
+	}
+	if (d->ranges_known)
+		return EXIT_OK;
+	error_line("daxpin holders: %s is system RAM: whose memory lives there is read from page frame numbers, which the kernel shows to root only; run as root",
+		   name);
+	return EXIT_PERMISSION;
+}
+
+/* every dax device of a namespace (ns) or region (r) */
+static int sysram_check_within(const struct daxpin_region *r, const struct daxpin_namespace *ns,
+			       const struct holders_options *o)
+{
+	int rc = EXIT_OK;
+
+	for (size_t i = 0; r && i < r->nr_namespaces && rc == EXIT_OK; i++)
+		rc = sysram_check_within(NULL, &r->namespaces[i], o);
+	for (size_t i = 0; ns && i < ns->nr_daxdevs && rc == EXIT_OK; i++)
+		rc = sysram_check_daxdev(&ns->daxdevs[i], ns->daxdevs[i].dev, o);
+	return rc;
+}
+
 static int sysram_check(struct daxpin_ctx *ctx, struct topology_once *once, const char *arg,
 			const struct holders_options *o)
 {
@@ -426,19 +458,70 @@ static int sysram_check(struct daxpin_ctx *ctx, struct topology_once *once, cons
 	const char *name = strncmp(arg, "/dev/", 5) == 0 ? arg + 5 : arg;
 	struct daxpin_object obj;
 
-	if (!t || daxpin_topology_lookup(t, name, &obj) || !obj.daxdev ||
-	    obj.daxdev->driver != DAXPIN_DRIVER_KMEM)
+	if (!t || daxpin_topology_lookup(t, name, &obj))
 		return EXIT_OK;
-	if (o->no_owners || (o->scan_flags & DAXPIN_HOLDERS_NO_BPF)) {
-		error_line("daxpin holders: %s is system RAM: its holders are found by page frame, which %s turns off",
-			   name, o->no_owners ? "--no-owners" : "--no-bpf");
-		return EXIT_USAGE;
+	if (!obj.daxdev)
+		return sysram_check_within(obj.region, obj.ns, o);
+	return sysram_check_daxdev(obj.daxdev, name, o);
+}
+
+/*
+ * A CXL target: cxl:regionN (everything the CXL region feeds), memN or
+ * cxl:memN (everything each region it is part of feeds). The exit code;
+ * *cxl set when arg is spelled so; a bare memN the CXL bus does not know
+ * may still be a file.
+ */
+static int cxl_target(struct daxpin_ctx *ctx, struct topology_once *once, const char *arg,
+		      struct daxpin_target *tg, const struct holders_options *o, bool *cxl)
+{
+	const char *memdev = daxpin_cxl_memdev_target(arg);
+	const char *region = memdev ? NULL : daxpin_cxl_target(arg);
+	const struct daxpin_topology *t;
+	char *name;
+	int rc = EXIT_OK, err;
+
+	*cxl = memdev || region;
+	if (!*cxl)
+		return EXIT_OK;
+	t = topology_get(ctx, once);
+	if (!t) {
+		error_line("daxpin holders: cannot read the persistent-memory topology to find '%s': %s",
+			   arg, strerror(-once->error));
+		return EXIT_FAILURE_;
 	}
-	if (obj.daxdev->ranges_known)
-		return EXIT_OK;
-	error_line("daxpin holders: %s is system RAM: whose memory lives there is read from page frame numbers, which the kernel shows to root only; run as root",
-		   name);
-	return EXIT_PERMISSION;
+	if (!once->cxl && (err = daxpin_cxl_scan(ctx, t, &once->cxl)) < 0) {
+		error_line("daxpin holders: cannot read the CXL topology to find '%s': %s", arg,
+			   strerror(-err));
+		return EXIT_FAILURE_;
+	}
+	name = str_escape(arg, true);
+	if (region && !daxpin_cxl_lookup(once->cxl, region)) {
+		error_line("daxpin holders: no CXL region '%s'; see 'cxl list -R' (a CXL region is spelled cxl:regionN)",
+			   name);
+		rc = EXIT_NOT_FOUND;
+	} else if (memdev && !daxpin_cxl_memdev_known(once->cxl, memdev)) {
+		if (memdev == arg && daxpin_target_add_path(tg, arg) != -ENOENT) {
+			*cxl = false;	/* a file of that name */
+			daxpin_target_clear(tg);
+		} else {
+			error_line("daxpin holders: no CXL memory device '%s'; see 'cxl list -M'", name);
+			rc = EXIT_NOT_FOUND;
+		}
+	}
+	free(name);
+	for (size_t i = 0; *cxl && rc == EXIT_OK && i < once->cxl->nr_regions; i++) {
+		const struct daxpin_cxl_region *r = &once->cxl->regions[i];
+
+		if (region ? strcmp(r->region, region) != 0 : !daxpin_cxl_memdev_in(r, memdev))
+			continue;
+		if (daxpin_cxl_target_add(tg, r) < 0)
+			rc = EXIT_FAILURE_;
+		if (rc == EXIT_OK)
+			rc = sysram_check_within(r->nd_region, NULL, o);
+		for (size_t k = 0; r->dax_region && k < r->dax_region->nr_daxdevs && rc == EXIT_OK; k++)
+			rc = sysram_check_daxdev(&r->dax_region->daxdevs[k], r->dax_region->daxdevs[k].dev, o);
+	}
+	return rc;
 }
 
 enum { OPT_NO_BPF = 256, OPT_NO_OWNERS };
@@ -464,7 +547,9 @@ static const struct command_spec holders_command = {
 	.name = "holders",
 	.usage = "daxpin holders [OPTIONS] TARGET...\n\n"
 		"Show the processes that map, open or pin each TARGET: a dax device (dax0.0),\n"
-		"a namespace (namespace0.0), a block device (pmem0), a mount point or a file.",
+		"a namespace (namespace0.0), a region (region0: its namespaces), a CXL region\n"
+		"(cxl:region1: all it feeds), a CXL memory device (mem0: all its regions\n"
+		"feed), a block device (pmem0), a mount point or a file.",
 	.options = holders_options,
 	.nr_options = ARRAY_SIZE(holders_options),
 	.exit_status = "0 holders found, 10 none, 4 none seen but some processes (or\n"
@@ -592,7 +677,7 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 	if (o.table.given)
 		o.format = FORMAT_TABLE;
 	if (optind == argc) {
-		fprintf(stderr, "daxpin holders: no target; name a dax device, namespace, block device, mount point or file\n");
+		fprintf(stderr, "daxpin holders: no target; name a dax device, namespace, region, CXL region or memory device, block device, mount point or file\n");
 		return EXIT_USAGE;
 	}
 	if (columns_select("holders", o.table.output, holders_columns,
@@ -605,15 +690,22 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 	if (!targets)
 		return EXIT_FAILURE_;
 	for (int i = 0; i < nr && rc == EXIT_OK; i++) {
-		int err = target_resolve(ctx, &topo, argv[optind + i], &targets[i]);
-		char *name = err < 0 ? str_escape(argv[optind + i], true) : NULL;
+		bool cxl;
+		int err;
+		char *name;
+
+		rc = cxl_target(ctx, &topo, argv[optind + i], &targets[i], &o, &cxl);
+		if (cxl || rc != EXIT_OK)
+			continue;
+		err = target_resolve(ctx, &topo, argv[optind + i], &targets[i]);
+		name = err < 0 ? str_escape(argv[optind + i], true) : NULL;
 
 		if (err < 0 && err == topo.error) {
 			error_line("daxpin holders: cannot read the persistent-memory topology to find '%s': %s",
 				   name, strerror(-err));
 			err = -EIO;
 		} else if (err == -ENOENT) {
-			error_line("daxpin holders: no dax device, namespace, block device or file '%s'; see 'daxpin list'",
+			error_line("daxpin holders: no dax device, namespace, region, block device or file '%s'; see 'daxpin list'",
 				name);
 		} else if (err < 0) {
 			error_line("daxpin holders: '%s': %s", name, strerror(-err));
@@ -658,6 +750,7 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 	for (int i = 0; i < nr; i++)
 		daxpin_target_clear(&targets[i]);
 	free(targets);
+	daxpin_cxl_free(topo.cxl);
 	daxpin_topology_free(topo.t);
 	return rc;
 }

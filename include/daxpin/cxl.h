@@ -54,6 +54,8 @@ struct daxpin_cxl_region {
 struct daxpin_cxl {
 	struct daxpin_cxl_region *regions;
 	size_t nr_regions;
+	char **memdevs;		/* every memory device, "mem0", in a region or not */
+	size_t nr_memdevs;
 };
 
 /*
@@ -90,6 +92,24 @@ const struct daxpin_cxl_region *daxpin_cxl_lookup(const struct daxpin_cxl *cxl,
  * libcxl's error.
  */
 int daxpin_cxl_region_disable(struct daxpin_ctx *ctx, const char *region);
+
+/*
+ * A memory device as a target: "mem0", also spelled "cxl:mem0".
+ * daxpin_cxl_memdev_target() returns its name in a target so spelled, else
+ * NULL; daxpin_cxl_memdev_known() whether the scan saw it;
+ * daxpin_cxl_memdev_in() whether region r maps it.
+ */
+const char *daxpin_cxl_memdev_target(const char *target);
+bool daxpin_cxl_memdev_known(const struct daxpin_cxl *cxl, const char *memdev);
+bool daxpin_cxl_memdev_in(const struct daxpin_cxl_region *r, const char *memdev);
+
+/*
+ * Appends to t the keys of everything CXL region r feeds: the namespaces
+ * of its nd region, or the dax devices of its dax region (system RAM
+ * included). Nothing when it feeds nothing. 0 or -ENOMEM.
+ */
+struct daxpin_target;
+int daxpin_cxl_target_add(struct daxpin_target *t, const struct daxpin_cxl_region *r);
 
 /* The CXL region feeding dax region r, or NULL. */
 const struct daxpin_cxl_region *daxpin_cxl_region_of_dax(const struct daxpin_cxl *cxl,

@@ -17,6 +17,8 @@
 struct daxpin_topology;
 struct daxpin_daxdev;
 struct daxpin_namespace;
+struct daxpin_region;
+struct daxpin_dax_region;
 
 enum daxpin_key_kind {
 	DAXPIN_KEY_CHARDEV,	/* any character device node with rdev == dev (device-dax) */
@@ -44,6 +46,8 @@ struct daxpin_target {
  * mounted from it. A path: a character or block device node as the device
  * (a block device with its filesystems), a mount point as its whole
  * filesystem, anything else as that one file (-ENOENT if it does not exist).
+ * A region: every namespace in it; a dax region: every dax device in it
+ * (a system-RAM one's pages are found by its keys, see <daxpin/owners.h>).
  */
 int daxpin_target_add_key(struct daxpin_target *t, enum daxpin_key_kind kind,
 			  dev_t dev, ino_t ino);
@@ -51,7 +55,9 @@ int daxpin_target_add_daxdev(struct daxpin_target *t,
 			     const struct daxpin_daxdev *d);
 int daxpin_target_add_namespace(struct daxpin_target *t,
 				const struct daxpin_namespace *ns);
-/* A dax device, namespace or block device of topology t by name; -ENOENT if none. */
+int daxpin_target_add_region(struct daxpin_target *t, const struct daxpin_region *r);
+int daxpin_target_add_dax_region(struct daxpin_target *t, const struct daxpin_dax_region *r);
+/* A region, dax device, namespace or block device of topology t by name; -ENOENT if none. */
 int daxpin_target_add_name(struct daxpin_target *t, const struct daxpin_topology *topo,
 			   const char *name);
 int daxpin_target_add_path(struct daxpin_target *t, const char *path);

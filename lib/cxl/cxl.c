@@ -8,6 +8,7 @@
 
 #include <cxl/libcxl.h>
 #include <daxpin/cxl.h>
+#include <daxpin/targets.h>
 
 #include "core/private.h"
 
@@ -198,6 +199,17 @@ DAXPIN_EXPORT int daxpin_cxl_scan(struct daxpin_ctx *ctx, const struct daxpin_to
 		return rc;
 	}
 	rc = regions_walk(lib, scan_one, &s);
+	if (!rc) {
+		struct cxl_memdev *memdev;
+
+		cxl_memdev_foreach(lib, memdev) {
+			char **name = array_push(&s.cxl->memdevs, &s.cxl->nr_memdevs, sizeof(*name));
+
+			rc = name ? strdup_to(name, cxl_memdev_get_devname(memdev)) : -ENOMEM;
+			if (rc)
+				break;
+		}
+	}
 	cxl_unref(lib);
 	if (rc) {
 		daxpin_cxl_free(s.cxl);
@@ -272,6 +284,9 @@ DAXPIN_EXPORT void daxpin_cxl_free(struct daxpin_cxl *cxl)
 		free(r->decoder);
 		free(r->bus);
 	}
+	for (size_t i = 0; i < cxl->nr_memdevs; i++)
+		free(cxl->memdevs[i]);
+	free(cxl->memdevs);
 	free(cxl->regions);
 	free(cxl);
 }
@@ -298,4 +313,42 @@ daxpin_cxl_region_of_dax(const struct daxpin_cxl *cxl, const struct daxpin_dax_r
 		if (cxl->regions[i].dax_region == r)
 			return &cxl->regions[i];
 	return NULL;
+}
+
+DAXPIN_EXPORT const char *daxpin_cxl_memdev_target(const char *target)
+{
+	const char *name = daxpin_cxl_target(target);
+	size_t digits;
+
+	if (!name)
+		name = target;
+	if (strncmp(name, "mem", 3) != 0)
+		return NULL;
+	digits = strspn(name + 3, "0123456789");
+	return digits && !name[3 + digits] ? name : NULL;
+}
+
+DAXPIN_EXPORT bool daxpin_cxl_memdev_known(const struct daxpin_cxl *cxl, const char *memdev)
+{
+	for (size_t i = 0; i < cxl->nr_memdevs; i++)
+		if (strcmp(cxl->memdevs[i], memdev) == 0)
+			return true;
+	return false;
+}
+
+DAXPIN_EXPORT bool daxpin_cxl_memdev_in(const struct daxpin_cxl_region *r, const char *memdev)
+{
+	for (size_t i = 0; i < r->nr_mappings; i++)
+		if (r->mappings[i].memdev && strcmp(r->mappings[i].memdev, memdev) == 0)
+			return true;
+	return false;
+}
+
+DAXPIN_EXPORT int daxpin_cxl_target_add(struct daxpin_target *t, const struct daxpin_cxl_region *r)
+{
+	if (r->nd_region)
+		return daxpin_target_add_region(t, r->nd_region);
+	if (r->dax_region)
+		return daxpin_target_add_dax_region(t, r->dax_region);
+	return 0;
 }

@@ -92,31 +92,223 @@ static int sysram_unattributed(struct daxpin_ctx *ctx, const struct daxpin_topol
 	return rc == -ENOMEM ? rc : 0;
 }
 
+/*
+ * A target's pages, one part per device: a region's target spans dax
+ * devices, fsdax namespaces and system RAM, whose pages count references
+ * each their own way (idle refcount, folio size). A namespace's block
+ * device and filesystem keys share a number and are one part.
+ */
+struct owners_parts {
+	struct daxpin_owners_target *ot;
+	size_t *of;		/* the target each part is of */
+	size_t nr;
+};
+
+static bool key_repeats(const struct daxpin_target *t, size_t i)
+{
+	const struct daxpin_key *k = &t->keys[i];
+
+	for (size_t j = 0; j < t->nr_keys; j++)
+		if (j != i && t->keys[j].kind == DAXPIN_KEY_BLOCKDEV && t->keys[j].dev == k->dev &&
+		    k->kind == DAXPIN_KEY_FILESYSTEM)
+			return true;
+	return false;
+}
+
+static int part_push(struct owners_parts *p, size_t target, struct daxpin_owners_target *ot)
+{
+	struct daxpin_owners_target *grown = realloc(p->ot, (p->nr + 1) * sizeof(*grown));
+	size_t *of;
+
+	if (grown)
+		p->ot = grown;
+	of = grown ? realloc(p->of, (p->nr + 1) * sizeof(*of)) : NULL;
+	if (!of) {
+		daxpin_owners_target_clear(ot);
+		return -ENOMEM;
+	}
+	p->of = of;
+	p->ot[p->nr] = *ot;
+	p->of[p->nr++] = target;
+	return 0;
+}
+
+static int parts_of(const struct daxpin_topology *topo, const struct daxpin_target *t,
+		    size_t target, struct owners_parts *p, bool *has_pages)
+{
+	struct daxpin_owners_target ot;
+	size_t before = p->nr;
+	int rc = 0;
+
+	for (size_t i = 0; i < t->nr_keys && !rc; i++) {
+		struct daxpin_target one = { .keys = &t->keys[i], .nr_keys = 1 };
+
+		if (key_repeats(t, i))
+			continue;
+		rc = daxpin_owners_target_from(topo, &one, &ot);
+		if (!rc && ot.nr_ranges)
+			rc = part_push(p, target, &ot);
+		else
+			daxpin_owners_target_clear(&ot);
+	}
+	*has_pages |= p->nr > before;
+	/* no pages (a single file): one empty part, so the target has owners */
+	if (!rc && p->nr == before) {
+		memset(&ot, 0, sizeof(ot));
+		rc = part_push(p, target, &ot);
+	}
+	return rc;
+}
+
+/* src's references join dst's, those through the same fd as one */
+static int owner_merge(struct daxpin_owner *dst, struct daxpin_owner *src)
+{
+	for (size_t i = 0; i < src->nr_refs; i++) {
+		struct daxpin_reference *r = &src->refs[i], *d = NULL;
+		struct daxpin_pfn_range *runs;
+
+		for (size_t j = 0; j < dst->nr_refs && !d; j++)
+			if (dst->refs[j].fd == r->fd && dst->refs[j].kind == r->kind)
+				d = &dst->refs[j];
+		if (!d) {
+			d = array_push(&dst->refs, &dst->nr_refs, sizeof(*d));
+			if (!d)
+				return -ENOMEM;
+			*d = *r;
+			r->runs = NULL;
+			r->nr_runs = 0;
+			continue;
+		}
+		runs = realloc(d->runs, (d->nr_runs + r->nr_runs + 1) * sizeof(*runs));
+		if (!runs)
+			return -ENOMEM;
+		memcpy(runs + d->nr_runs, r->runs, r->nr_runs * sizeof(*runs));
+		d->runs = runs;
+		d->nr_runs += r->nr_runs;
+		d->pages += r->pages;
+	}
+	return 0;
+}
+
+static int ref_cmp(const void *a, const void *b)
+{
+	const struct daxpin_reference *x = a, *y = b;
+
+	return (x->fd > y->fd) - (x->fd < y->fd);
+}
+
+static int owner_cmp(const void *a, const void *b)
+{
+	const struct daxpin_owner *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* Part src's owners and counts join those of dst, its target's. */
+static int target_owners_merge(struct daxpin_target_owners *dst, struct daxpin_target_owners *src,
+			       bool first)
+{
+	if (first) {
+		*dst = *src;
+		memset(src, 0, sizeof(*src));
+		return 0;
+	}
+	for (size_t i = 0; i < src->nr_owners; i++) {
+		struct daxpin_owner *o = &src->owners[i], *d = NULL;
+		int rc;
+
+		for (size_t j = 0; j < dst->nr_owners && !d; j++)
+			if (dst->owners[j].pid == o->pid &&
+			    dst->owners[j].start_time_ns == o->start_time_ns)
+				d = &dst->owners[j];
+		if (!d) {
+			d = array_push(&dst->owners, &dst->nr_owners, sizeof(*d));
+			if (!d)
+				return -ENOMEM;
+			*d = *o;
+			o->refs = NULL;
+			o->nr_refs = 0;
+			continue;
+		}
+		rc = owner_merge(d, o);
+		if (rc)
+			return rc;
+		qsort(d->refs, d->nr_refs, sizeof(*d->refs), ref_cmp);
+	}
+	qsort(dst->owners, dst->nr_owners, sizeof(*dst->owners), owner_cmp);
+	dst->attributed += src->attributed;
+	dst->refs_known &= src->refs_known;
+	dst->refs += src->refs;
+	dst->unattributed += src->unattributed;
+	dst->truncated |= src->truncated;
+	dst->unmovable_known |= src->unmovable_known;
+	dst->unmovable.slab += src->unmovable.slab;
+	dst->unmovable.page_tables += src->unmovable.page_tables;
+	dst->unmovable.reserved += src->unmovable.reserved;
+	dst->unmovable.kernel += src->unmovable.kernel;
+	return 0;
+}
+
+/* The owners of the parts, one per target again; o's parts are taken over. */
+static int owners_join(struct daxpin_owners *o, const struct owners_parts *p, size_t nr,
+		       struct daxpin_owners **out)
+{
+	struct daxpin_owners *j = calloc(1, sizeof(*j));
+	int rc = 0;
+
+	if (!j || !(j->targets = calloc(nr ? nr : 1, sizeof(*j->targets)))) {
+		free(j);
+		return -ENOMEM;
+	}
+	j->nr_targets = nr;
+	j->reason = o->reason;
+	j->error = o->error;
+	j->refs_reason = o->refs_reason;
+	o->reason = o->refs_reason = NULL;
+	for (size_t i = 0; i < p->nr && i < o->nr_targets && !rc && !j->reason; i++)
+		rc = target_owners_merge(&j->targets[p->of[i]], &o->targets[i],
+					 i == 0 || p->of[i - 1] != p->of[i]);
+	daxpin_owners_free(o);
+	if (rc) {
+		daxpin_owners_free(j);
+		return rc;
+	}
+	*out = j;
+	return 0;
+}
+
 DAXPIN_EXPORT int daxpin_holders_find_owners(struct daxpin_ctx *ctx,
 					     const struct daxpin_topology *topo,
 					     const struct daxpin_target *targets, size_t nr,
 					     struct daxpin_holders *h, bool *has_pages)
 {
-	struct daxpin_owners_target *ot = calloc(nr ? nr : 1, sizeof(*ot));
+	struct owners_parts p = {};
 	struct daxpin_owners *o = NULL;
 	int rc = 0;
 
-	if (!ot)
-		return -ENOMEM;
-	for (size_t i = 0; i < nr && topo && !rc; i++) {
-		rc = daxpin_owners_target_from(topo, &targets[i], &ot[i]);
-		*has_pages |= ot[i].nr_ranges > 0;
+	for (size_t i = 0; i < nr && !rc; i++) {
+		struct daxpin_owners_target none = {};
+
+		rc = topo ? parts_of(topo, &targets[i], i, &p, has_pages) : part_push(&p, i, &none);
 	}
 	if (!rc)
-		rc = daxpin_owners_scan(ctx, ot, nr, &o);
-	for (size_t i = 0; i < nr && !rc && !o->reason; i++)
-		if (ot[i].kind == DAXPIN_PAGE_SYSRAM && ot[i].nr_ranges)
-			rc = sysram_unattributed(ctx, topo, &ot[i], &o->targets[i]);
+		rc = daxpin_owners_scan(ctx, p.ot, p.nr, &o);
+	for (size_t i = 0; i < p.nr && !rc && !o->reason; i++)
+		if (p.ot[i].kind == DAXPIN_PAGE_SYSRAM && p.ot[i].nr_ranges)
+			rc = sysram_unattributed(ctx, topo, &p.ot[i], &o->targets[i]);
+	if (!rc) {
+		rc = owners_join(o, &p, nr, &o);
+		if (rc)
+			o = NULL;
+	}
 	if (!rc)
 		rc = daxpin_holders_add_owners(h, o);
-	for (size_t i = 0; i < nr; i++)
-		daxpin_owners_target_clear(&ot[i]);
-	free(ot);
+	else
+		daxpin_owners_free(o);
+	for (size_t i = 0; i < p.nr; i++)
+		daxpin_owners_target_clear(&p.ot[i]);
+	free(p.ot);
+	free(p.of);
 	return rc;
 }
 

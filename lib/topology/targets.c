@@ -68,6 +68,26 @@ DAXPIN_EXPORT int daxpin_target_add_namespace(struct daxpin_target *t,
 	return rc;
 }
 
+DAXPIN_EXPORT int daxpin_target_add_region(struct daxpin_target *t,
+					   const struct daxpin_region *r)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < r->nr_namespaces && !rc; i++)
+		rc = daxpin_target_add_namespace(t, &r->namespaces[i]);
+	return rc;
+}
+
+DAXPIN_EXPORT int daxpin_target_add_dax_region(struct daxpin_target *t,
+					       const struct daxpin_dax_region *r)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < r->nr_daxdevs && !rc; i++)
+		rc = daxpin_target_add_daxdev(t, &r->daxdevs[i]);
+	return rc;
+}
+
 static bool is_mount_root(const char *path, const struct statx *stx)
 {
 	struct statx parent;
@@ -117,8 +137,10 @@ DAXPIN_EXPORT int daxpin_target_add_name(struct daxpin_target *tg,
 {
 	struct daxpin_object obj;
 
-	if (daxpin_topology_lookup(t, name, &obj) < 0 || obj.region)
+	if (daxpin_topology_lookup(t, name, &obj) < 0)
 		return -ENOENT;
+	if (obj.region)
+		return daxpin_target_add_region(tg, obj.region);
 	return obj.ns ? daxpin_target_add_namespace(tg, obj.ns) :
 			daxpin_target_add_daxdev(tg, obj.daxdev);
 }

@@ -12,9 +12,13 @@
 # nothing changes (exit 6, still committed and enabled, the dax device
 # enabled); --dry-run says busy (5); after the release it drains the nd
 # region and disables the CXL region, and `cxl destroy-region` succeeds.
+# `daxpin holders cxl:regionN` (and mem0, and the nd region) names the
+# process whose pipe holds the dax device's pages, with the pipe's page
+# count; the last drain is of mem0 in JSON: the CXL region's "disabled"
+# event and its object in the result, validated against schema/.
 # cxl: 256M
 # timeout: 400
-# json: list
+# json: list holders drain
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -108,7 +112,39 @@ cxl_state() {
 }
 run unknown "$DAXPIN" drain cxl:region99
 expect "drain cxl:region99: not found" 3 "$rc"
+expect "drain cxl:region99: the error names it and where to look" 1 \
+	"$(grep -c "no CXL region 'cxl:region99'; see 'cxl list -R'" /tmp/unknown.err)"
+run unknown-mem "$DAXPIN" drain mem9
+expect "drain mem9: not found" 3 "$rc"
+expect "drain mem9: the error names it" 1 "$(grep -c "no CXL memory device 'mem9'; see 'cxl list -M'" /tmp/unknown-mem.err)"
+run unknown-h "$DAXPIN" holders cxl:region99
+expect "holders cxl:region99: not found" 3 "$rc"
+expect "holders cxl:region99: the error names it" 1 "$(grep -c "no CXL region 'cxl:region99'" /tmp/unknown-h.err)"
+run unknown-hm "$DAXPIN" holders cxl:mem9
+expect "holders cxl:mem9: not found" 3 "$rc"
+expect "holders cxl:mem9: the error names it" 1 "$(grep -c "no CXL memory device 'cxl:mem9'" /tmp/unknown-hm.err)"
+run idle-h "$DAXPIN" holders "cxl:$cxlr"
+expect "holders cxl:$cxlr before any holder: none" 10 "$rc"
+
 hold_refs pipe -k 3 -s 2M "/dev/$chardev"
+holder=$(cat /tmp/pipe.pid)
+# the holder maps and opens the dax device (m, f) and its pipe holds 3 pages (P)
+for t in "cxl:$cxlr" mem0 cxl:mem0 "$ndr"; do
+	label=$(echo "$t" | tr : -)
+	run "h-$label" "$DAXPIN" holders "$t"
+	expect "holders $t: found" 0 "$rc"
+	expect "holders $t names the holder (fmP)" "$t: ${holder}fmP" "$(cat "/tmp/h-$label.out")"
+done
+out=$(json_file holders.cxl.json)
+"$DAXPIN" holders --json "cxl:$cxlr" mem0 >"$out"
+cat "$out"
+for i in 0 1; do
+	expect "holders --json target $i: the holder's pid" "$holder" "$(jq -c ".[$i].holders | map(.pid | tostring) | join(\",\")" "$out" | tr -d '"')"
+	expect "holders --json target $i: the pipe's 3 pages" 3 \
+		"$(jq "[.[$i].holders[0].references[] | select(.kind == \"pipe\") | .pages] | add" "$out")"
+	expect "holders --json target $i: no unattributed references" 0 "$(jq ".[$i].unattributed" "$out")"
+done
+expect "holders --json: the targets as given" '["cxl:'"$cxlr"'","mem0"]' "$(jq -c 'map(.target)' "$out")"
 run busy "$DAXPIN" drain --timeout 3 "cxl:$cxlr"
 expect "drain cxl:$cxlr with pipe-held pages: timeout" 6 "$rc"
 expect "it names the held dax device" 1 "$(grep -c "^$chardev: .*(3 references)" /tmp/busy.out)"
@@ -120,12 +156,31 @@ release_refs pipe
 run dry-idle "$DAXPIN" drain --dry-run "cxl:$cxlr"
 expect "dry run once released: drainable" 0 "$rc"
 expect "the dry run changed nothing" "commit enabled" "$(cxl_state)"
-run drained "$DAXPIN" drain --timeout 30 "cxl:$cxlr"
-expect "drain cxl:$cxlr once released" 0 "$rc"
-expect "it says the CXL region is disabled" 1 "$(grep -c "^cxl:$cxlr: disabled$" /tmp/drained.out)"
+run dry-json "$DAXPIN" drain --dry-run --json "cxl:$cxlr"
+cp /tmp/dry-json.out "$(json_file drain.cxl-dry.jsonl)"
+expect "dry run JSON: the CXL region, still enabled" '{"name":"cxl:'"$cxlr"'","type":"cxl-region","state":"enabled"}' \
+	"$(tail -n 1 /tmp/dry-json.out | jq -c '.objects[] | select(.type == "cxl-region")')"
+# the memory device: every region it is part of, here the one
+run drained "$DAXPIN" drain --json --timeout 30 mem0
+cp /tmp/drained.out "$(json_file drain.cxl.jsonl)"
+expect "drain mem0 once released" 0 "$rc"
+expect "a disabled event for the CXL region, after the nd region's objects" \
+	"cxl:$cxlr cxl-region" "$(jq -r 'select(.event == "disabled" and .type) | "\(.object) \(.type)"' /tmp/drained.out)"
+expect "the last disabled event is the CXL region's" "cxl:$cxlr" \
+	"$(jq -r 'select(.event == "disabled") | .object' /tmp/drained.out | tail -n 1)"
+expect "result: ok, the CXL region disabled" 'ok {"name":"cxl:'"$cxlr"'","type":"cxl-region","state":"disabled"}' \
+	"$(tail -n 1 /tmp/drained.out | jq -r '"\(.result) \(.objects[] | select(.type == "cxl-region") | tojson)"')"
 expect "cxl list: the region is disabled" "disabled" "$(cxl_state | cut -d' ' -f2)"
 expect "the nd region it fed is gone" "" "$(nd_region)"
+run again "$DAXPIN" drain "cxl:$cxlr"
+expect "drain of the disabled CXL region: nothing to do" 0 "$rc"
+expect "it says so" "cxl:$cxlr: already disabled, nothing done" "$(cat /tmp/again.out)"
 run destroy cxl destroy-region "$cxlr"
 expect "cxl destroy-region then succeeds" 0 "$rc"
 expect "no CXL region left" 0 "$(cxl list -R -i | json_array | jq length)"
+run mem-idle "$DAXPIN" drain mem0
+expect "drain mem0 in no region: nothing to do" 0 "$rc"
+expect "it says so" "mem0: part of no enabled CXL region, nothing to drain" "$(cat /tmp/mem-idle.out)"
+run mem-h "$DAXPIN" holders mem0
+expect "holders mem0 in no region: none" 10 "$rc"
 exit $failed
