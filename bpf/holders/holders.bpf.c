@@ -68,8 +68,13 @@ struct bpf_iter__task_vma {
 /* set by user space after loading, before the iterators run */
 struct holders_filter filter;
 
-static __always_inline int in(const __u32 *set, __u32 nr, __u32 v)
+/* Whether v is in the filter's device numbers (rdev: of device nodes). A
+ * global function: the verifier checks its loop once, not in every emit(). */
+__noinline int in_filter(__u32 rdev, __u32 v)
 {
+	const __u32 *set = rdev ? filter.rdevs : filter.devs;
+	__u32 nr = rdev ? filter.nr_rdevs : filter.nr_devs;
+
 	for (__u32 i = 0; i < HOLDERS_DEVS_MAX; i++) {
 		if (i >= nr)
 			break;
@@ -102,9 +107,8 @@ static __always_inline void emit(struct seq_file *seq, __u32 kind,
 	r.mode = inode->i_mode;
 	r.rdev = inode->i_rdev;
 	type = r.mode & S_IFMT;
-	if (!in(filter.devs, filter.nr_devs, r.dev) &&
-	    !((type == S_IFCHR || type == S_IFBLK) &&
-	      in(filter.rdevs, filter.nr_rdevs, r.rdev)))
+	if (!in_filter(0, r.dev) &&
+	    !((type == S_IFCHR || type == S_IFBLK) && in_filter(1, r.rdev)))
 		return;
 	r.kind = kind;
 	r.tgid = task->tgid;

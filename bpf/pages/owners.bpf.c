@@ -123,8 +123,10 @@ static __always_inline int range_of(__u64 pfn)
 }
 
 /* Records n pages from the struct page at page_addr + skip pages if they
- * are wanted, extending the last run where they continue it. */
-static __always_inline void add_pages(__u64 page_addr, __u64 skip, __u64 n)
+ * are wanted, extending the last run where they continue it. A global
+ * function: the verifier checks it (and range_of()'s loop) once, not in
+ * every caller. */
+__noinline int add_pages(__u64 page_addr, __u64 skip, __u64 n)
 {
 	__u32 k = w.nr_runs;
 	struct owners_rec *r;
@@ -132,21 +134,21 @@ static __always_inline void add_pages(__u64 page_addr, __u64 skip, __u64 n)
 	int range;
 
 	if (page_addr < w.vmemmap || !n)
-		return;
+		return 0;
 	pfn = (page_addr - w.vmemmap) / w.psz + skip;
 	range = range_of(pfn);
 	if (range < 0)
-		return;
+		return 0;
 	if (k > 0 && k <= OWNERS_RUNS_MAX && w.last_range == range) {
 		r = &RUN(k - 1);
 		if (r->pfn + r->nr_pages == pfn) {
 			r->nr_pages += n;
-			return;
+			return 0;
 		}
 	}
 	if (k >= OWNERS_RUNS_MAX) {
 		w.truncated++;
-		return;
+		return 0;
 	}
 	r = &RUN(k);
 	*r = w.tmpl;
@@ -154,6 +156,7 @@ static __always_inline void add_pages(__u64 page_addr, __u64 skip, __u64 n)
 	r->nr_pages = n;
 	w.nr_runs = k + 1;
 	w.last_range = range;
+	return 0;
 }
 
 static __always_inline __u64 read_ptr(__u64 addr)

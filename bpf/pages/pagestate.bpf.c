@@ -291,16 +291,35 @@ static __always_inline void extend_small(struct slot *s)
 	st->pos = pos + i;
 }
 
+__noinline int scan_general(__u32 slot)
+{
+	struct slot s = slot_of(slot);
+
+	return scan_folio(&s);
+}
+
+/* The fast path as a global function: the verifier checks it once, on
+ * its own, instead of once for every path of scan_folio() that reaches it
+ * (its loop made most of the page scan's verification). */
+__noinline int scan_small(__u32 slot)
+{
+	struct slot s = slot_of(slot);
+
+	extend_small(&s);
+	return 0;
+}
+
 /* bpf_loop() callback: one folio by the general path, then the small
  * folios after it by the fast one. @slot: the caller's slot number, on its
  * stack. */
 static long scan_folios(__u32 index, void *slot)
 {
-	struct slot s = slot_of(*(__u32 *)slot);
+	__u32 i = *(__u32 *)slot;
+	struct slot s = slot_of(i);
 
-	if (scan_folio(&s))
+	if (scan_general(i))
 		return 1;
-	extend_small(&s);
+	scan_small(i);
 	return s.st->error ? 1 : 0;
 }
 
