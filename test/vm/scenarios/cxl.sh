@@ -77,10 +77,13 @@ expect "the dax device under the nd region" "\"$chardev\"" \
 expect "regions not on CXL have no cxl key" "[]" \
 	"$(jq -c --arg r "$ndr" '[.regions[] | select(.dev != $r) | select(has("cxl"))]' "$out")"
 
-# bash completion offers the CXL region as drain spells it
+# bash completion offers the CXL region as drain and holders spell it, and
+# its memory device
 top=$(cd "$(dirname "$0")/../../.." && pwd)
-expect "completion: drain targets include cxl:$cxlr" "cxl:$cxlr" \
-	"$(PATH=$(dirname "$DAXPIN"):$PATH bash -c '. "$1"; _daxpin_cxl_regions' sh "$top/completions/daxpin")"
+expect "completion: drain and holders targets include cxl:$cxlr and mem0" "cxl:$cxlr mem0" \
+	"$(PATH=$(dirname "$DAXPIN"):$PATH bash -c '. "$1"; _daxpin_cxl_regions' sh "$top/completions/daxpin" | xargs)"
+expect "completion: holders offers them" "cxl:$cxlr mem0" \
+	"$(PATH=$(dirname "$DAXPIN"):$PATH bash -c '. "$1"; _daxpin_holders "" ""; printf "%s\n" "${COMPREPLY[@]}"' sh "$top/completions/daxpin" | grep -E '^(cxl:|mem)' | xargs)"
 
 # the table, one row per region: the nd region's line names its lineage
 "$DAXPIN" list -r -n -o NAME,CXL_REGION,DECODER,INTERLEAVE_WAYS,INTERLEAVE_GRANULARITY,DECODE_STATE,MEMDEV,SERIAL,HOST,PORT \
