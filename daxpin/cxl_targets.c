@@ -84,6 +84,21 @@ int cxl_target_resolve(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
 	return rc == EXIT_OK ? 1 : -rc;
 }
 
+bool cxl_target_idle(const struct cxl_targets *ct, const char *target)
+{
+	const char *memdev = daxpin_cxl_memdev_target(target);
+	const char *name = memdev ? NULL : daxpin_cxl_target(target);
+
+	for (size_t i = 0; i < ct->cxl->nr_regions; i++) {
+		const struct daxpin_cxl_region *c = &ct->cxl->regions[i];
+
+		if (c->enabled && (name ? strcmp(c->region, name) == 0 :
+					  daxpin_cxl_memdev_in(c, memdev)))
+			return false;
+	}
+	return true;
+}
+
 int cxl_target_disable(struct daxpin_ctx *ctx, struct cxl_targets *ct, size_t i,
 		       const char **reason)
 {

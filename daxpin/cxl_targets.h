@@ -31,6 +31,13 @@ int cxl_target_resolve(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
 		       const char *target, struct cxl_targets *ct, size_t *first,
 		       const char **reason);
 
+/*
+ * Whether a target cxl_target_resolve() took names no enabled CXL region (a
+ * disabled region, a memory device in none): nothing to drain for it, even
+ * when another target already brought its regions in.
+ */
+bool cxl_target_idle(const struct cxl_targets *ct, const char *target);
+
 /* Disables CXL region i of ct; an exit code, with *reason on failure. */
 int cxl_target_disable(struct daxpin_ctx *ctx, struct cxl_targets *ct, size_t i,
 		       const char **reason);

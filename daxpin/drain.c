@@ -469,11 +469,10 @@ static int targets_add(struct daxpin_ctx *ctx, struct daxpin_drain *d,
 		if (rc < 0)
 			return -rc;
 		if (rc > 0) {
-			if (first == ct->nr && !json && daxpin_cxl_memdev_target(name))
-				printf("%s: part of no enabled CXL region, nothing to drain\n", name);
-			else if (first == ct->nr && !json &&
-				 !daxpin_cxl_lookup(ct->cxl, daxpin_cxl_target(name))->enabled)
-				printf("%s: already disabled, nothing done\n", name);
+			if (!json && cxl_target_idle(ct, name))
+				printf("%s: %s\n", name, daxpin_cxl_memdev_target(name) ?
+				       "part of no enabled CXL region, nothing to drain" :
+				       "already disabled, nothing done");
 			rc = cxl_objects_add(d, t, ct, first, reason);
 			if (rc != EXIT_OK)
 				return rc;

@@ -159,6 +159,10 @@ release_refs pipe
 run dry-idle "$DAXPIN" drain --dry-run "cxl:$cxlr"
 expect "dry run once released: drainable" 0 "$rc"
 expect "the dry run changed nothing" "commit enabled" "$(cxl_state)"
+# the region and its memory device together: one region, neither idle
+run dry-both "$DAXPIN" drain --dry-run "cxl:$cxlr" mem0
+expect "dry run of cxl:$cxlr and mem0 together" 0 "$rc"
+expect "neither said to have nothing to drain" 0 "$(grep -c 'nothing to drain\|nothing done' /tmp/dry-both.out)"
 run dry-json "$DAXPIN" drain --dry-run --json "cxl:$cxlr"
 cp /tmp/dry-json.out "$(json_file drain.cxl-dry.jsonl)"
 expect "dry run JSON: the CXL region, still enabled" '{"name":"cxl:'"$cxlr"'","type":"cxl-region","state":"enabled"}' \

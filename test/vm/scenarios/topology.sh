@@ -5,6 +5,10 @@
 # agrees with ndctl and daxctl run in the same guest: same regions,
 # namespaces and dax devices with the same sizes, modes, maps, aligns, uuids,
 # block and char devices and states, plus the mounts of the fsdax namespaces.
+# Every dax device's driver is the one sysfs links, and on Linux 7.x, whose
+# fsdev_dax (famfs) binds a device through its new_id, list names it famfs,
+# holders finds who has it open, and drain refuses it (exit 8) leaving it
+# bound; Linux 6.1 has no such driver.
 # With --record it also saves the umockdev recording and the ndctl/daxctl
 # JSON of this topology in $RESULTS (test/vm/record-fixtures).
 # nvdimms: 2
@@ -30,7 +34,8 @@ xfs_dev=$(ns region0 -m fsdax -M dev -s 512M) # XFS wants more than 300 MiB
 ext4_dev=$(ns region0 -m fsdax -M mem -s 256M)
 ns region0 -m sector -s 128M >/dev/null
 ns region0 -m raw -s 128M >/dev/null
-daxctl disable-device "$(ns region1 -m devdax -a 2M -s 256M)"
+unbound_dev=$(ns region1 -m devdax -a 2M -s 256M)
+daxctl disable-device "$unbound_dev"
 # Debian kernels online hot-added memory themselves, which daxctl refuses
 # to race with: leave onlining to daxctl.
 echo offline >/sys/devices/system/memory/auto_online_blocks
@@ -100,4 +105,65 @@ check "dax devices" \
 check mounts \
 	"$(jq -c '[.regions[].namespaces[] | select(.mounts) | .mounts[] | {target, fstype}] | sort' /tmp/daxpin.json)" \
 	"$(findmnt -J -t xfs,ext4 -o TARGET,FSTYPE | jq -c '[.filesystems[] | select(.target | startswith("/tmp/")) | {target, fstype}] | sort')"
+
+# --- every dax driver ---------------------------------------------------------
+# driver_of DAXDEV: the driver daxpin list (run again: $1 may have changed)
+# names, "null" when it says none
+driver_of() {
+	"$DAXPIN" list --json >/tmp/drivers.json
+	jq -r --arg d "$1" '[.. | objects | select(.chardev? == $d and has("driver"))][0] | "\(.mode) \(.driver)"' /tmp/drivers.json
+}
+for d in /sys/bus/dax/devices/*; do
+	n=${d##*/}
+	if [ -e "$d/driver" ]; then
+		drv=$(basename "$(readlink "$d/driver")")
+	else
+		drv=null
+	fi
+	got=$(driver_of "$n")
+	expect "$n: list names the driver sysfs links" "$drv" "${got#* }"
+done
+
+case $KVER in
+6.*)
+	# fsdev_dax came in 7.1; the suite loads it wherever the kernel has it
+	expect "6.1 has no fsdev_dax" no "$(exists /sys/bus/dax/drivers/fsdev_dax)"
+	;;
+*)
+	expect "fsdev_dax is loaded" yes "$(exists /sys/bus/dax/drivers/fsdev_dax)"
+	# fsdev_dax matches no device by type: an id written to its new_id
+	# binds the unbound device it names
+	echo "$unbound_dev" >/sys/bus/dax/drivers/fsdev_dax/new_id
+	expect "$unbound_dev bound to fsdev_dax" fsdev_dax \
+		"$(basename "$(readlink "/sys/bus/dax/devices/$unbound_dev/driver")")"
+	udevadm settle
+	expect "$unbound_dev: list mode and driver" "famfs fsdev_dax" "$(driver_of "$unbound_dev")"
+	expect "$unbound_dev: famfs pages, none referenced" "0 0" \
+		"$(jq -r --arg d "$unbound_dev" '[.. | objects | select(.chardev? == $d and has("driver"))][0] | "\(.referenced) \(.pinned)"' /tmp/drivers.json)"
+	# its node opens (famfs's daemon opens it) but has no mmap
+	sleep 600 <"/dev/$unbound_dev" &
+	opener=$!
+	wait_until [ -e "/proc/$opener/fd/0" ]
+	"$DAXPIN" holders --json "$unbound_dev" >/tmp/fsdev-holders.json
+	expect "$unbound_dev: holders finds its opener" "$opener 1" \
+		"$(jq -r '.[0].holders[] | "\(.pid) \(.fds)"' /tmp/fsdev-holders.json)"
+	expect "$unbound_dev: holders is complete" true "$(jq -r '.[0].complete' /tmp/fsdev-holders.json)"
+	for how in --dry-run --timeout=2; do
+		run fsdev-drain "$DAXPIN" drain $how "$unbound_dev"
+		expect "drain $how $unbound_dev refused" 8 "$rc"
+		expect "drain $how $unbound_dev says famfs" 1 \
+			"$(grep -c "is a famfs device (fsdev_dax)" /tmp/fsdev-drain.err)"
+		expect "$unbound_dev still bound to fsdev_dax" fsdev_dax \
+			"$(basename "$(readlink "/sys/bus/dax/devices/$unbound_dev/driver")")"
+		expect "/dev/$unbound_dev still there" yes "$(exists "/dev/$unbound_dev")"
+	done
+	kill "$opener"
+	wait "$opener" || true
+	# back to device_dax, as daxctl would have it
+	echo "$unbound_dev" >/sys/bus/dax/drivers/fsdev_dax/unbind
+	echo "$unbound_dev" >/sys/bus/dax/drivers/fsdev_dax/remove_id
+	echo "$unbound_dev" >/sys/bus/dax/drivers/device_dax/bind
+	expect "$unbound_dev: devdax again" "devdax device_dax" "$(driver_of "$unbound_dev")"
+	;;
+esac
 exit $failed
