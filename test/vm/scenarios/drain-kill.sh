@@ -1,19 +1,19 @@
 #!/bin/sh
 # Nothing to repair after a fault: a drain of a device-dax device waiting
-# for 3 pipe-held pages is SIGKILLed at each step (while it waits, right
-# after its fence goes up, during the unbind's verification) and SIGSTOPped
-# for 30 s inside its fence, then SIGKILLed. After each: /dev/DAX is there
-# with its owner and mode within 1 s, no /dev/.daxpin-fenced-* is left,
-# daxctl lists the device. A BPF LSM fence dies with the drain, so that
+# for 3 pipe-held pages is SIGKILLed at each step (while it waits, as its
+# fence goes up, inside it at the unbind, during the unbind's verification)
+# and SIGSTOPped for 30 s inside its fence, then SIGKILLed. After each:
+# /dev/DAX is there with its owner and mode within 1 s, no
+# /dev/.daxpin-fenced-* is left, daxctl lists the device. A BPF LSM fence dies with the drain, so that
 # holds with no daxpin run in between (its link is gone too); a renaming
 # fence (where the LSM is off; here DAXPIN_FENCE=rename) is restored by the
 # next daxpin command, which says so. While the
 # stopped drain's fence stands, nothing opens the device and no other
 # daxpin command lifts that fence. Finally a plain drain succeeds.
-# The steps are triggered on the drain's own debug lines ("waiting",
-# "unbound") and, inside the fence, by strace at the drain's open of the
+# The steps are triggered on the drain's own debug lines ("waiting", "fence
+# up", "unbound") and, inside the fence, by strace at the drain's open of the
 # unbind file, never by timing.
-# timeout: 360
+# timeout: 480
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -111,19 +111,20 @@ fence_of() { sed -n 's/.*fence up (\([a-z]*\)).*/\1/p' /tmp/drain.err | head -1;
 
 # lsm_links: how many BPF LSM links are attached
 lsm_links() { bpftool link show | grep -c lsm_mac || true; }
+no_lsm_links() { [ "$(lsm_links)" = 0 ]; }
 
-# after_kill LABEL: the checks after a kill inside the fence. The LSM's
-# link goes with the drain; a renaming fence is the next daxpin command's
-# to restore, which says so.
+# after_kill LABEL [FENCED]: the checks after a kill inside the fence. The
+# LSM's link goes with the drain; a renaming fence is the next daxpin
+# command's to restore, which says so for each of the FENCED nodes (1 unless
+# given) the kill left.
 after_kill() {
 	if [ "$(fence_of)" = lsm ]; then
-		i=0
-		while [ "$(lsm_links)" != 0 ] && [ $((i += 1)) -le 100 ]; do sleep 0.01; done
+		wait_within 1 no_lsm_links || true
 		expect "$1: the LSM fence detached within 1 s" 0 "$(lsm_links)"
 	fi
 	if [ "$(fence_of)" = rename ]; then
 		run repair "$DAXPIN" list "$dax"
-		expect "$1: the next daxpin command restored the node, and said so" 1 \
+		expect "$1: the next daxpin command restored the node, and said so" "${2:-1}" \
 			"$(grep -c "restored /dev/$dax, fenced by a drain (pid $drain) that is gone" /tmp/repair.err)"
 	fi
 	node_back "$1"
@@ -153,6 +154,24 @@ for fence_choice in "" rename; do
 	after_kill "killed in the $fence fence"
 	expect "the fence raised (DAXPIN_FENCE='$fence_choice')" "${fence_choice:-lsm}" "$fence"
 	matrix="$matrix fence-$fence:$status"
+done
+
+# --- killed the moment its fence goes up: the drain's "fence up" line -----------
+# The kill lands 0-100 ms after the fence is up: before the unbind (the
+# device stays bound) or, when the drain wins the race, after it (unbound,
+# nothing fenced). Either way nothing is left to repair by hand.
+for fence_choice in "" rename; do
+	for try in 1 2 3; do
+		kill_at 'fence up (' KILL
+		reap
+		fence=$(fence_of)
+		label="killed as the $fence fence went up ($try)"
+		expect "$label: exit by SIGKILL" 137 $status
+		after_kill "$label" "$(ls -a /dev | grep -c daxpin-fenced || true)"
+		outcome=$(bound)
+		[ "$outcome" = yes ] || daxctl enable-device "$dax" >/dev/null
+		matrix="$matrix fence-up-$fence:$status:bound=$outcome"
+	done
 done
 fence_choice=
 
