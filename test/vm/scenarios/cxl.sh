@@ -1,8 +1,11 @@
 #!/bin/sh
 # A persistent CXL type-3 device becomes a committed CXL region (`cxl
 # create-region`), the nd region it feeds, a devdax namespace and its dax
-# device; `daxpin list` shows that lineage as `cxl list` and ndctl, run in
-# the same guest, do: CXL region, bus, root decoder, address, size,
+# device, an fsdax namespace (on 7.2 ext4 -o dax: page state exact with 3
+# pipe-held pages of a file, and holders of the CXL region name their
+# holder; on 6.1 what is written there reads back as zeros); `daxpin
+# list` shows that lineage as `cxl list` and ndctl, run in the same guest,
+# do: CXL region, bus, root decoder, address, size,
 # interleave, decode state, memory device (serial, host, endpoint decoder),
 # its endpoint and port, and the dax device under the nd region. The
 # NVDIMM's region says nothing of CXL; unprivileged, the lineage is null
@@ -37,8 +40,11 @@ echo "cxl $cxlr feeds nd $ndr"
 # struct pages are on the device (-M dev, the default; 2M and 4K aligned)
 # WARNs in try_grab_page (the page's refcount reads 0) and fails ENOMEM;
 # with the struct pages in RAM, or on 7.2, it does not.
-ndctl create-namespace -r "$ndr" -m devdax -M mem >/tmp/ns.json
+ndctl create-namespace -r "$ndr" -m devdax -M mem -s 128M >/tmp/ns.json
 chardev=$(jq -r .daxregion.devices[0].chardev /tmp/ns.json)
+# and an fsdax namespace beside it, in the rest of the region
+ndctl create-namespace -r "$ndr" -m fsdax -M mem >/tmp/fsns.json
+fs_ns=$(jq -r .dev /tmp/fsns.json)
 
 # what the cxl tool says, each fact from its own listing
 # (-vv for the mappings; it nests the region under its bus and decoder)
@@ -73,7 +79,9 @@ expect "cxl.mappings[0].host" "$(jq -c .host /tmp/cxl-m.json)" "$(jq -c .mapping
 expect "cxl.mappings[0].endpoint" "\"$endpoint\"" "$(jq -c .mappings[0].endpoint /tmp/daxpin-cxl.json)"
 expect "cxl.mappings[0].ports" "[\"$port\"]" "$(jq -c .mappings[0].ports /tmp/daxpin-cxl.json)"
 expect "the dax device under the nd region" "\"$chardev\"" \
-	"$(jq -c --arg r "$ndr" '.regions[] | select(.dev == $r) | .namespaces[0].daxregion.devices[0].chardev' "$out")"
+	"$(jq -c --arg r "$ndr" '.regions[] | select(.dev == $r) | .namespaces[] | select(.mode == "devdax") | .daxregion.devices[0].chardev' "$out")"
+expect "the fsdax namespace under the nd region" "\"$fs_ns\"" \
+	"$(jq -c --arg r "$ndr" '.regions[] | select(.dev == $r) | .namespaces[] | select(.mode == "fsdax") | .dev' "$out")"
 expect "regions not on CXL have no cxl key" "[]" \
 	"$(jq -c --arg r "$ndr" '[.regions[] | select(.dev != $r) | select(has("cxl"))]' "$out")"
 
@@ -107,6 +115,41 @@ else
 	expect "nobody: the lineage as root sees it" "$(jq -c . /tmp/daxpin-cxl.json)" \
 		"$(jq -c --arg r "$ndr" '.regions[] | select(.dev == $r) | .cxl' "$out")"
 fi
+
+# --- page state of the fsdax namespace: ext4 -o dax, 3 pipe-held pages -------
+fs_dev=/dev/$(jq -r .blockdev /tmp/fsns.json)
+# fs_pages: "REFS REFERENCED PINNED" of the fsdax namespace, as list says
+fs_pages() {
+	"$DAXPIN" list -J >/tmp/fs.json
+	jq -r --arg n "$fs_ns" '.regions[].namespaces[] | select(.dev == $n) | "\(.refs) \(.referenced) \(.pinned)"' /tmp/fs.json
+}
+expect "fsdax on $cxlr, idle: no references" "0 0 0" "$(fs_pages)"
+# what is written reaches the memory and reads back, on 7.2; on 6.1 what
+# the kernel writes to this QEMU's CXL memory reads back as zeros (so do
+# struct pages there: -M mem above), and no filesystem can live on it
+head -c 8192 /dev/urandom >/tmp/pattern
+dd if=/tmp/pattern of="$fs_dev" bs=4096 count=2 oflag=direct 2>/dev/null
+dd if="$fs_dev" of=/tmp/readback bs=4096 count=2 iflag=direct 2>/dev/null
+readback=$(if cmp -s /tmp/pattern /tmp/readback; then echo data; elif cmp -s -n 8192 /tmp/readback /dev/zero; then echo zeros; else echo other; fi)
+case $KERNEL_FLAVOR in
+stock)
+	expect "6.1: what is written to $fs_dev reads back as zeros" zeros "$readback"
+	;;
+*)
+	expect "what is written to $fs_dev reads back" data "$readback"
+	mkfs.ext4 -q -b 4096 "$fs_dev" # DAX needs page-sized blocks
+	mkdir -p /tmp/ext4
+	mount -o dax "$fs_dev" /tmp/ext4
+	hold_refs fspipe -k 3 /tmp/ext4/held
+	expect "fsdax on $cxlr: 3 spliced pages of an ext4 file" "3 3 0" "$(fs_pages)"
+	run fs-h "$DAXPIN" holders "cxl:$cxlr"
+	expect "holders cxl:$cxlr names the file's holder (mapped, pipe)" 1 \
+		"$(grep -cE "^cxl:$cxlr: $(cat /tmp/fspipe.pid)f?mP$" /tmp/fs-h.out)"
+	release_refs fspipe
+	expect "fsdax on $cxlr, released: no references" "0 0 0" "$(fs_pages)"
+	umount /tmp/ext4
+	;;
+esac
 
 # cxl_state: "DECODE_STATE enabled|disabled" of the CXL region, as cxl list
 # says (-i: a disabled region too)
