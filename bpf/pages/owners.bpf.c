@@ -83,13 +83,13 @@ struct io_ring_ctx {
 #define WALK_STEPS_MAX (1U << 20)
 
 /* set by user space after loading, before the iterator runs */
-struct owners_filter filter;
+struct owners_filter owners_filter;
 
 /* the runs of the file being walked, written out after the walk */
-struct owners_rec runs[OWNERS_RUNS_MAX];
+struct owners_rec owners_runs[OWNERS_RUNS_MAX];
 /* indexes are masked as well as checked: the verifier loses the checks
  * that clang moves away from the access */
-#define RUN(i) runs[(i) & (OWNERS_RUNS_MAX - 1)]
+#define RUN(i) owners_runs[(i) & (OWNERS_RUNS_MAX - 1)]
 _Static_assert((OWNERS_RUNS_MAX & (OWNERS_RUNS_MAX - 1)) == 0, "OWNERS_RUNS_MAX: a power of two");
 
 /* Walk state, in .bss because bpf_loop() callbacks cannot reach the
@@ -114,9 +114,9 @@ static struct {
 static __always_inline int range_of(__u64 pfn)
 {
 	for (__u32 i = 0; i < OWNERS_RANGES_MAX; i++) {
-		if (i >= filter.nr_ranges)
+		if (i >= owners_filter.nr_ranges)
 			break;
-		if (pfn >= filter.start[i] && pfn < filter.end[i])
+		if (pfn >= owners_filter.start[i] && pfn < owners_filter.end[i])
 			return (int)i;
 	}
 	return -1;
@@ -322,13 +322,13 @@ int owners_fds(struct bpf_iter__task_file *ctx)
 	if (!n || n > OWNERS_RUNS_MAX)
 		return 0;
 	RUN(n - 1).truncated = w.truncated;
-	bpf_seq_write(seq, runs, n * sizeof(runs[0]));
+	bpf_seq_write(seq, owners_runs, n * sizeof(owners_runs[0]));
 	return 0;
 }
 
-/* Run once by the loader: the addresses owners_fds compares with. Only
+/* Run by the loader: the addresses owners_fds compares with. Only
  * vmemmap_base must exist; a module's fops are there while it is loaded,
- * and the pins are per load of those modules (lib/pages/owners.c). */
+ * and are found again once per load of those modules (lib/pages/owners.c). */
 SEC("syscall")
 int owners_setup(void *ctx)
 {
