@@ -599,6 +599,8 @@ int cmd_drain(int argc, char **argv, struct daxpin_ctx *ctx)
 		rc = EXIT_FAILURE_;
 		goto out;
 	}
+	/* the page state, and the holders of what is busy (their owners: rarely) */
+	daxpin_set_scans(ctx, DAXPIN_SCAN_PAGES | DAXPIN_SCAN_HOLDERS);
 	err = daxpin_drain_new(ctx, topo, &d);
 	if (err < 0) {
 		reason = strerror(-err);

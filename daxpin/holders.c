@@ -689,6 +689,10 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 	targets = calloc((size_t)nr, sizeof(*targets));
 	if (!targets)
 		return EXIT_FAILURE_;
+	/* the owners' scan reads the page state of what they leave unexplained */
+	if (!(o.scan_flags & DAXPIN_HOLDERS_NO_BPF))
+		daxpin_set_scans(ctx, DAXPIN_SCAN_HOLDERS |
+				      (o.no_owners ? 0 : DAXPIN_SCAN_OWNERS | DAXPIN_SCAN_PAGES));
 	for (int i = 0; i < nr && rc == EXIT_OK; i++) {
 		bool cxl;
 		int err;

@@ -522,6 +522,11 @@ int cmd_list(int argc, char **argv, struct daxpin_ctx *ctx)
 		     columns_selected(&sel, COL_PINNED) ||
 		     columns_selected(&sel, COL_MAPPED) ||
 		     columns_selected(&sel, COL_MAXREF);
+	/* the holders count the owners of page references as well */
+	daxpin_set_scans(ctx, (want_pages ? DAXPIN_SCAN_PAGES : 0) |
+			      (want_pages && o.verbose && o.json ? DAXPIN_SCAN_OWNERS : 0) |
+			      (want_holders && !(holders_flags & DAXPIN_HOLDERS_NO_BPF) ?
+			       DAXPIN_SCAN_HOLDERS | DAXPIN_SCAN_OWNERS | DAXPIN_SCAN_PAGES : 0));
 
 	/* a destination that cannot be written fails before the scans */
 	if (output_file) {

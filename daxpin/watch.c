@@ -546,6 +546,8 @@ int cmd_watch(int argc, char **argv, struct daxpin_ctx *ctx)
 		fprintf(stderr, "daxpin watch: cannot catch SIGINT and SIGTERM: %s\n", strerror(errno));
 		return EXIT_FAILURE_;
 	}
+	/* each round: the page state, the holders and their pages' owners */
+	daxpin_set_scans(ctx, DAXPIN_SCAN_PAGES | DAXPIN_SCAN_HOLDERS | DAXPIN_SCAN_OWNERS);
 	rc = daxpin_monitor_new(ctx, &mon);
 	if (rc < 0) {
 		fprintf(stderr, "daxpin watch: cannot receive the kernel's device events: %s\n",

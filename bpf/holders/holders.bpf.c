@@ -66,14 +66,14 @@ struct bpf_iter__task_vma {
 #define VM_MAYSHARE 0x80	/* what maps shows as "s": VM_SHARED is cleared for read-only files */
 
 /* set by user space after loading, before the iterators run */
-struct holders_filter filter;
+struct holders_filter holders_filter;
 
 /* Whether v is in the filter's device numbers (rdev: of device nodes). A
  * global function: the verifier checks its loop once, not in every emit(). */
 __noinline int in_filter(__u32 rdev, __u32 v)
 {
-	const __u32 *set = rdev ? filter.rdevs : filter.devs;
-	__u32 nr = rdev ? filter.nr_rdevs : filter.nr_devs;
+	const __u32 *set = rdev ? holders_filter.rdevs : holders_filter.devs;
+	__u32 nr = rdev ? holders_filter.nr_rdevs : holders_filter.nr_devs;
 
 	for (__u32 i = 0; i < HOLDERS_DEVS_MAX; i++) {
 		if (i >= nr)

@@ -83,13 +83,13 @@ struct io_ring_ctx {
 #define WALK_STEPS_MAX (1U << 20)
 
 /* set by user space after loading, before the iterator runs */
-struct owners_filter filter;
+struct owners_filter owners_filter;
 
 /* the runs of the file being walked, written out after the walk */
-struct owners_rec runs[OWNERS_RUNS_MAX];
+struct owners_rec owners_runs[OWNERS_RUNS_MAX];
 /* indexes are masked as well as checked: the verifier loses the checks
  * that clang moves away from the access */
-#define RUN(i) runs[(i) & (OWNERS_RUNS_MAX - 1)]
+#define RUN(i) owners_runs[(i) & (OWNERS_RUNS_MAX - 1)]
 _Static_assert((OWNERS_RUNS_MAX & (OWNERS_RUNS_MAX - 1)) == 0, "OWNERS_RUNS_MAX: a power of two");
 
 /* Walk state, in .bss because bpf_loop() callbacks cannot reach the
@@ -109,14 +109,24 @@ static struct {
 	__u64 imu;		/* the buffer being walked, 0 between buffers */
 	__u32 nr_bvecs, bvec;
 	struct owners_rec tmpl;	/* who: copied into every run */
+	/*
+	 * The kernel's layout of what the callbacks read, taken by owners_fds:
+	 * libbpf applies a callback's CO-RE relocations (a subprogram's) at
+	 * every load of the object, whichever programs it loads, those of
+	 * owners_fds only when it loads owners_fds.
+	 */
+	__u32 pb_size, pb_page;		/* struct pipe_buffer, .page */
+	__u32 nodes, node_buf;		/* 7.2: a table of io_rsrc_node, .buf */
+	__u32 imu_nr_bvecs, imu_bvec;	/* struct io_mapped_ubuf */
+	__u32 bv_size, bv_page, bv_offset, bv_len;	/* struct bio_vec */
 } w;
 
 static __always_inline int range_of(__u64 pfn)
 {
 	for (__u32 i = 0; i < OWNERS_RANGES_MAX; i++) {
-		if (i >= filter.nr_ranges)
+		if (i >= owners_filter.nr_ranges)
 			break;
-		if (pfn >= filter.start[i] && pfn < filter.end[i])
+		if (pfn >= owners_filter.start[i] && pfn < owners_filter.end[i])
 			return (int)i;
 	}
 	return -1;
@@ -178,10 +188,9 @@ static __always_inline __u32 read_u32(__u64 addr)
 /* One pipe buffer: one reference to its page. */
 static long pipe_buffer_step(__u32 i, void *unused)
 {
-	__u64 buf = w.bufs + (__u64)((w.tail + i) & w.mask) *
-			     bpf_core_type_size(struct pipe_buffer);
+	__u64 buf = w.bufs + (__u64)((w.tail + i) & w.mask) * w.pb_size;
 
-	add_pages(read_ptr(buf + bpf_core_field_offset(struct pipe_buffer, page)), 0, 1);
+	add_pages(read_ptr(buf + w.pb_page), 0, 1);
 	return 0;
 }
 
@@ -196,10 +205,10 @@ static long ring_step(__u32 i, void *unused)
 			return 1;
 		w.imu = read_ptr(w.table + (__u64)w.next++ * sizeof(__u64));
 		/* 7.2: the table holds nodes, each pointing to its buffer */
-		if (w.imu && bpf_core_field_exists(struct io_ring_ctx, buf_table))
-			w.imu = read_ptr(w.imu + bpf_core_field_offset(struct io_rsrc_node, buf));
+		if (w.imu && w.nodes)
+			w.imu = read_ptr(w.imu + w.node_buf);
 		if (w.imu)
-			w.nr_bvecs = read_u32(w.imu + bpf_core_field_offset(struct io_mapped_ubuf, nr_bvecs));
+			w.nr_bvecs = read_u32(w.imu + w.imu_nr_bvecs);
 		w.bvec = 0;
 		return 0;
 	}
@@ -207,11 +216,10 @@ static long ring_step(__u32 i, void *unused)
 		w.imu = 0;
 		return 0;
 	}
-	bv = w.imu + bpf_core_field_offset(struct io_mapped_ubuf, bvec) +
-	     (__u64)w.bvec++ * bpf_core_type_size(struct bio_vec);
-	page = read_ptr(bv + bpf_core_field_offset(struct bio_vec, bv_page));
-	off = read_u32(bv + bpf_core_field_offset(struct bio_vec, bv_offset));
-	len = read_u32(bv + bpf_core_field_offset(struct bio_vec, bv_len));
+	bv = w.imu + w.imu_bvec + (__u64)w.bvec++ * w.bv_size;
+	page = read_ptr(bv + w.bv_page);
+	off = read_u32(bv + w.bv_offset);
+	len = read_u32(bv + w.bv_len);
 	/* a bio_vec may span the pages of a folio, from its first page */
 	add_pages(page, off >> PAGE_SHIFT,
 		  ((off & PAGE_MASK_LOW) + (__u64)len + PAGE_MASK_LOW) >> PAGE_SHIFT);
@@ -294,6 +302,17 @@ int owners_fds(struct bpf_iter__task_file *ctx)
 		w.psz = bpf_core_type_size(struct page);
 		if (!w.vmemmap || !w.psz)
 			return 1;
+		w.pb_size = bpf_core_type_size(struct pipe_buffer);
+		w.pb_page = bpf_core_field_offset(struct pipe_buffer, page);
+		w.nodes = bpf_core_field_exists(struct io_ring_ctx, buf_table);
+		if (w.nodes)
+			w.node_buf = bpf_core_field_offset(struct io_rsrc_node, buf);
+		w.imu_nr_bvecs = bpf_core_field_offset(struct io_mapped_ubuf, nr_bvecs);
+		w.imu_bvec = bpf_core_field_offset(struct io_mapped_ubuf, bvec);
+		w.bv_size = bpf_core_type_size(struct bio_vec);
+		w.bv_page = bpf_core_field_offset(struct bio_vec, bv_page);
+		w.bv_offset = bpf_core_field_offset(struct bio_vec, bv_offset);
+		w.bv_len = bpf_core_field_offset(struct bio_vec, bv_len);
 	}
 	w.nr_runs = 0;
 	w.truncated = 0;
@@ -322,13 +341,13 @@ int owners_fds(struct bpf_iter__task_file *ctx)
 	if (!n || n > OWNERS_RUNS_MAX)
 		return 0;
 	RUN(n - 1).truncated = w.truncated;
-	bpf_seq_write(seq, runs, n * sizeof(runs[0]));
+	bpf_seq_write(seq, owners_runs, n * sizeof(owners_runs[0]));
 	return 0;
 }
 
-/* Run once by the loader: the addresses owners_fds compares with. Only
+/* Run by the loader: the addresses owners_fds compares with. Only
  * vmemmap_base must exist; a module's fops are there while it is loaded,
- * and the pins are per load of those modules (lib/pages/owners.c). */
+ * and are found again once per load of those modules (lib/pages/owners.c). */
 SEC("syscall")
 int owners_setup(void *ctx)
 {

@@ -56,6 +56,8 @@ struct owners_ksyms {
 	__u64 vfio_fops, vfio_group_fops, vfio_device_fops;
 	__s32 error;		/* 0, or why vmemmap_base was not found */
 	__u32 done;		/* 1 once the program ran */
+	/* user space's: the loads of ib_uverbs and vfio the fops are of */
+	char modules[96];
 };
 
 #endif

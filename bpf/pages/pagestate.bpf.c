@@ -17,9 +17,9 @@
  * the caller names, one per concurrent call. Consecutive folios in the same state are merged into
  * one run, so an idle device yields a handful of runs whatever its size.
  *
- * A second program, pagefile, names the file a filesystem-DAX page belongs
- * to: a layout break holds the file's inode lock while it waits, so the
- * file's extents (FIEMAP) cannot be read then; the busy pages of the
+ * A second program, pagestate_file, names the file a filesystem-DAX page
+ * belongs to: a layout break holds the file's inode lock while it waits, so
+ * the file's extents (FIEMAP) cannot be read then; the busy pages of the
  * namespace can, and each names its file through page->mapping->host.
  */
 #include "../core/daxpin_tasks.h"
@@ -68,7 +68,7 @@ struct walk {
 static struct walk walks[PAGESCAN_SLOTS];
 
 /* A slot's state, buffer and run table; the mask is the bound the verifier
- * needs (pagescan() refused a slot out of range). */
+ * needs (pagestate_scan() refused a slot out of range). */
 struct slot {
 	struct walk *st;
 	__u8 *buf;
@@ -324,7 +324,7 @@ static long scan_folios(__u32 index, void *slot)
 }
 
 SEC("syscall")
-int pagescan(struct pagescan_args *args)
+int pagestate_scan(struct pagescan_args *args)
 {
 	__u64 nr = args->nr_pages;
 	__u32 i = args->slot;
@@ -388,7 +388,7 @@ struct page___file {
 struct pagefile_lookup lookup;
 
 SEC("syscall")
-int pagefile(void *ctx)
+int pagestate_file(void *ctx)
 {
 	__u64 vmemmap = 0, psz = bpf_core_type_size(struct page___file);
 	long ret;

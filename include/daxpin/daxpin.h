@@ -54,4 +54,20 @@ void daxpin_set_log_fn(struct daxpin_ctx *ctx, daxpin_log_fn fn);
 void daxpin_set_log_priority(struct daxpin_ctx *ctx, int priority);
 int daxpin_get_log_priority(struct daxpin_ctx *ctx);
 
+/*
+ * daxpin_set_scans() - the scans the caller will run with this handle
+ * @scans: DAXPIN_SCAN_* ORed, 0 (the default) for none declared
+ *
+ * Each scan below reads the kernel through BPF programs of one BPF object.
+ * The first scan of the handle whose programs are not pinned yet loads
+ * those of every scan declared here with its own, at once: libbpf then
+ * parses the kernel's BTF and matches the programs' types against it once,
+ * most of a first run's time after boot; the later scans find their
+ * programs pinned. A scan not declared still runs, loading its own.
+ */
+#define DAXPIN_SCAN_HOLDERS	(1U << 0)	/* daxpin_holders_scan() */
+#define DAXPIN_SCAN_OWNERS	(1U << 1)	/* daxpin_owners_scan() */
+#define DAXPIN_SCAN_PAGES	(1U << 2)	/* daxpin_pagestate_open() */
+void daxpin_set_scans(struct daxpin_ctx *ctx, unsigned int scans);
+
 #endif

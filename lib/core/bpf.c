@@ -236,10 +236,54 @@ static int bss_map(struct bpf_loaded *l, int map_fd)
 	return 0;
 }
 
-/* Programs and the .bss from the pins where there are pins, the rest loaded. */
-static int get_pinned(struct daxpin_ctx *ctx, struct bpf_loaded *l, const char *dir)
+/* The scans of the daxpin object, by the prefix of their programs' names. */
+static const struct {
+	unsigned int scan;
+	const char *prefix;
+} scans[] = {
+	{ DAXPIN_SCAN_HOLDERS, "holders" },
+	{ DAXPIN_SCAN_OWNERS, "owners" },
+	{ DAXPIN_SCAN_PAGES, "pagestate" },
+};
+
+/* The scan a program belongs to, 0 for a program of none. */
+static unsigned int prog_scan(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(scans); i++) {
+		size_t len = strlen(scans[i].prefix);
+
+		if (strncmp(name, scans[i].prefix, len) == 0 && name[len] == '_')
+			return scans[i].scan;
+	}
+	return 0;
+}
+
+/* Whether a load for the scans wanted takes the program: a program of no scan always. */
+static bool prog_wanted(const struct bpf_object_skeleton *s, int i, unsigned int wanted)
+{
+	unsigned int scan = prog_scan(prog_at(s, i)->name);
+
+	return !scan || (scan & wanted);
+}
+
+/* What the log calls the caller's programs: its scan, else the skeleton. */
+static const char *loaded_name(const struct bpf_object_skeleton *s, unsigned int scan)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(scans); i++)
+		if (scans[i].scan == scan)
+			return scans[i].prefix;
+	return s->name;
+}
+
+/*
+ * The wanted programs and the .bss from the pins where there are pins, the
+ * wanted others loaded onto the pinned .bss and pinned beside it.
+ */
+static int get_pinned(struct daxpin_ctx *ctx, struct bpf_loaded *l, const char *dir,
+		      unsigned int scan, unsigned int wanted)
 {
 	struct bpf_object_skeleton *s = l->skeleton;
+	const char *name = loaded_name(s, scan);
 	char path[PATH_MAX];
 	int missing = 0, map_fd, rc = 0;
 	bool pinned;
@@ -248,6 +292,8 @@ static int get_pinned(struct daxpin_ctx *ctx, struct bpf_loaded *l, const char *
 	for (int i = 0; i < s->prog_cnt; i++) {
 		struct bpf_prog_skeleton *p = prog_at(s, i);
 
+		if (!prog_wanted(s, i, wanted))
+			continue;
 		/* programs pinned without the .bss they wrote to are of no use */
 		l->prog_fds[i] = map_fd >= 0 ? bpf_obj_get(pin_path(path, sizeof(path), dir, p->name)) : -1;
 		missing += l->prog_fds[i] < 0;
@@ -255,13 +301,13 @@ static int get_pinned(struct daxpin_ctx *ctx, struct bpf_loaded *l, const char *
 	if (!missing) {
 		rc = bss_map(l, map_fd);
 		close(map_fd);
-		dbg(ctx, "%s: BPF programs from %s\n", s->name, dir);
+		dbg(ctx, "%s: BPF programs from %s\n", name, dir);
 		return rc;
 	}
+	/* libbpf relocates and the verifier checks only the programs loaded */
 	for (int i = 0; i < s->prog_cnt; i++) {
-		struct bpf_prog_skeleton *p = prog_at(s, i);
-
-		rc = bpf_program__set_autoload(*p->prog, l->prog_fds[i] < 0);
+		rc = bpf_program__set_autoload(*prog_at(s, i)->prog,
+					       prog_wanted(s, i, wanted) && l->prog_fds[i] < 0);
 		if (rc)
 			goto out;
 	}
@@ -289,31 +335,40 @@ static int get_pinned(struct daxpin_ctx *ctx, struct bpf_loaded *l, const char *
 			pinned = false;
 	}
 	/* unpinned, the programs still work for this caller */
-	dbg(ctx, "%s: BPF programs loaded, %s %s\n", s->name,
-	    pinned ? "pinned in" : "could not pin them in", dir);
+	dbg(ctx, "%s: BPF programs loaded, %s %s (%d programs)\n", name,
+	    pinned ? "pinned in" : "could not pin them in", dir, missing);
 out:
 	if (map_fd >= 0)
 		close(map_fd);
 	return rc;
 }
 
-static int get_unpinned(struct bpf_loaded *l)
+/* The caller's own programs only: nothing loaded now would serve a later scan. */
+static int get_unpinned(struct bpf_loaded *l, unsigned int scan)
 {
 	struct bpf_object_skeleton *s = l->skeleton;
 
+	for (int i = 0; i < s->prog_cnt; i++)
+		if (bpf_program__set_autoload(*prog_at(s, i)->prog, prog_wanted(s, i, scan)))
+			return -EINVAL;
 	if (bpf_object__load_skeleton(s) < 0)
 		return -errno;
 	for (int i = 0; i < s->prog_cnt; i++)
-		if ((l->prog_fds[i] = dup(bpf_program__fd(*prog_at(s, i)->prog))) < 0)
+		if (prog_wanted(s, i, scan) &&
+		    (l->prog_fds[i] = dup(bpf_program__fd(*prog_at(s, i)->prog))) < 0)
 			return -errno;
 	return 0;
 }
 
 /* The .bss first, then read-only maps only (the strings a program copies):
- * those are the programs' own, never written, so they need no pins. */
+ * those are the programs' own, never written, so they need no pins. The
+ * linker of several objects into one keeps it so: their .bss sections
+ * become one, and all the others are strings. */
 static bool shares_bss_only(const struct bpf_object_skeleton *s)
 {
-	if (s->map_cnt < 1)
+	size_t len = s->map_cnt < 1 ? 0 : strlen(map_at(s, 0)->name);
+
+	if (len < 4 || strcmp(map_at(s, 0)->name + len - 4, ".bss"))
 		return false;
 	for (int i = 1; i < s->map_cnt; i++)
 		if (!(bpf_map__map_flags(*map_at(s, i)->map) & BPF_F_RDONLY_PROG))
@@ -322,7 +377,7 @@ static bool shares_bss_only(const struct bpf_object_skeleton *s)
 }
 
 int bpf_loaded_get(struct daxpin_ctx *ctx, struct bpf_object_skeleton *s,
-		   const char *pin, struct bpf_loaded *l)
+		   const char *pin, unsigned int scan, struct bpf_loaded *l)
 {
 	char dir[PATH_MAX];
 	int rc;
@@ -334,11 +389,11 @@ int bpf_loaded_get(struct daxpin_ctx *ctx, struct bpf_object_skeleton *s,
 		return -E2BIG;
 	l->pin_dir = pin_dir_open(ctx, s, pin, dir, sizeof(dir));
 	if (l->pin_dir < 0) {
-		rc = get_unpinned(l);
+		rc = get_unpinned(l, scan);
 	} else {
 		/* one loader at a time, so that all pins share one .bss */
 		bpf_loaded_lock(l);
-		rc = get_pinned(ctx, l, dir);
+		rc = get_pinned(ctx, l, dir, scan, scan | ctx->scans);
 		bpf_loaded_unlock(l);
 	}
 	if (rc)

@@ -4,7 +4,8 @@
 
 /*
  * lib/core/bpf.c: the one place libdaxpin opens and loads its BPF skeletons
- * (pagestate, holders, owners), with one libbpf log policy: libbpf's
+ * (daxpin: the holders, owners and page-state scans; the device-dax entry
+ * counter; the drain's fence), with one libbpf log policy: libbpf's
  * warnings at LOG_INFO, its other messages at LOG_DEBUG, through the
  * handle's log function (DAXPIN_LOG=debug shows them). A failure to load is
  * for the caller to explain: the error code says why.
@@ -19,6 +20,16 @@
  * and their .bss from there. Root only: the directories are 0700 and must
  * belong to the caller. `rm -r /sys/fs/bpf/daxpin` clears them. Pinned
  * programs share one .bss: callers hold bpf_loaded_lock() while they use it.
+ *
+ * The daxpin object's programs belong each to a scan, the one its name
+ * begins with (lib/core/bpf.c, scans[]); a load takes the caller's scan's programs
+ * and, pinned, those of the scans the handle declared (daxpin_set_scans()),
+ * so that a command's first scan loads all it will need in one libbpf load
+ * (one parse of the kernel's BTF, one CO-RE search per type). The pins are
+ * per program beside the one .bss: a later caller takes the pinned ones and
+ * loads only those missing, onto the pinned .bss, so pins of part of the
+ * object are never wrong, only incomplete; one directory per set of
+ * programs would instead load and pin the same program once per set.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -56,21 +67,22 @@ struct bpf_loaded {
 };
 
 /*
- * Loads an opened skeleton's programs (each caller runs all of its
- * skeleton's) and its .bss, its first map (any other must be read-only):
- * from and to bpffs as described above where it can, else for this caller
- * only. pin ("" or more) names what else the programs depend on, such as a
- * module whose symbols they resolve once loaded: the directory is
- * NAME_HASH_PIN.
+ * Loads programs of an opened skeleton, and its .bss, its first map (any
+ * other must be read-only): from and to bpffs as described above where it
+ * can, else for this caller only. scan: the caller's DAXPIN_SCAN_* (its
+ * programs, with those of the declared scans), or 0: all programs of a
+ * skeleton of no scan. pin ("" or more) names what else the programs
+ * depend on, such as a module whose functions they attach to: the
+ * directory is NAME_HASH_PIN.
  */
 int bpf_loaded_get(struct daxpin_ctx *ctx, struct bpf_object_skeleton *skeleton,
-		   const char *pin, struct bpf_loaded *l);
+		   const char *pin, unsigned int scan, struct bpf_loaded *l);
 void bpf_loaded_release(struct bpf_loaded *l);
 /*
- * The pin for programs that resolve a module's symbols or attach to its
- * functions at load time ("MODULE_INO", "MODULE_none" while it is not
- * loaded): each load of a module makes its sysfs directory anew, with a
- * new inode number, so pinned programs serve that load of it only.
+ * One load of a module ("MODULE_INO", "MODULE_none" while it is not
+ * loaded): each load makes its sysfs directory anew, with a new inode
+ * number. The pin of programs that attach to the module's functions, which
+ * serve that load of it only; the key of addresses found in it.
  */
 const char *bpf_module_instance(const char *module, char *buf, size_t size);
 /* the fd of one of the skeleton's programs, -1 when it was not loaded */
@@ -80,14 +92,14 @@ void bpf_loaded_lock(const struct bpf_loaded *l);
 void bpf_loaded_unlock(const struct bpf_loaded *l);
 
 /*
- * BPF_SKELETON_GET(ctx, NAME, &skel, pin, &loaded): NAME__open()
+ * BPF_SKELETON_GET(ctx, NAME, &skel, pin, scan, &loaded): NAME__open()
  * and bpf_loaded_get() under the log policy; 0, or -errno with *skel NULL.
  * Without bpf_capable(), -EPERM at once: libbpf would parse the object
  * and try a load only to be refused, the fixed cost of every
  * unprivileged invocation.
  * BPF_SKELETON_PUT(NAME, skel, &loaded) undoes it.
  */
-#define BPF_SKELETON_GET(ctx, name, skelp, pin, loaded) ({		\
+#define BPF_SKELETON_GET(ctx, name, skelp, pin, scan, loaded) ({		\
 	struct bpf_log_scope scope_;						\
 	int rc_ = -EPERM;							\
 										\
@@ -96,7 +108,7 @@ void bpf_loaded_unlock(const struct bpf_loaded *l);
 		bpf_log_enter(ctx, &scope_);					\
 		*(skelp) = name##__open();					\
 		rc_ = *(skelp) ? bpf_loaded_get(ctx, (*(skelp))->skeleton,	\
-						pin, loaded) : -errno;		\
+						pin, scan, loaded) : -errno;	\
 		bpf_log_leave(&scope_);						\
 	}									\
 	if (rc_ && *(skelp)) {							\

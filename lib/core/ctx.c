@@ -151,3 +151,8 @@ DAXPIN_EXPORT int daxpin_get_log_priority(struct daxpin_ctx *ctx)
 {
 	return ctx->log_priority;
 }
+
+DAXPIN_EXPORT void daxpin_set_scans(struct daxpin_ctx *ctx, unsigned int scans)
+{
+	ctx->scans = scans;
+}

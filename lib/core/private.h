@@ -18,6 +18,7 @@ struct daxpin_ctx {
 	int refcount;
 	int log_priority;
 	daxpin_log_fn log_fn;
+	unsigned int scans;	/* daxpin_set_scans() */
 	struct ndctl_ctx *ndctl;
 	struct udev *udev;
 };

@@ -27,12 +27,10 @@
 #include "holders_internal.h"
 
 #if HOLDERS_BPF
-#include <linux/types.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "bpf/holders/holders_abi.h"
 #include "core/bpf.h"
-#include "holders.skel.h"
+#include "core/daxpin_skel.h"
 #endif
 
 #if HOLDERS_BPF
@@ -83,7 +81,7 @@ struct recs {
 };
 
 /* The iterators with the targets' filter in their .bss, locked while in use. */
-static int bpf_open(const struct scan *s, struct holders **skel, struct bpf_loaded *loaded)
+static int bpf_open(const struct scan *s, struct daxpin **skel, struct bpf_loaded *loaded)
 {
 	struct holders_filter filter = { 0 };
 	int rc;
@@ -91,11 +89,11 @@ static int bpf_open(const struct scan *s, struct holders **skel, struct bpf_load
 	rc = filter_fill(s, &filter);
 	if (rc)
 		return rc;
-	rc = BPF_SKELETON_GET(s->ctx, holders, skel, "", loaded);
+	rc = BPF_SKELETON_GET(s->ctx, daxpin, skel, "", DAXPIN_SCAN_HOLDERS, loaded);
 	if (rc)
 		return rc;
 	bpf_loaded_lock(loaded);
-	(*skel)->bss->filter = filter;
+	(*skel)->bss->holders_filter = filter;
 	return 0;
 }
 
@@ -223,7 +221,7 @@ int holders_scan_bpf(struct scan *s, struct daxpin_holders *h)
 	struct candidate *cand = NULL;
 	size_t nr_cand = 0, cand_cap = 0, nr_memo = 0, memo_cap = 0;
 	struct cgroup_memo *memo = NULL;
-	struct holders *skel = NULL;
+	struct daxpin *skel = NULL;
 	struct bpf_loaded loaded;
 	struct worker w = { 0 };
 	int proc_fd = -1, pidfd, rc;
@@ -311,7 +309,7 @@ out:
 	free(second.buf);
 	if (skel)
 		bpf_loaded_unlock(&loaded);
-	BPF_SKELETON_PUT(holders, skel, &loaded);
+	BPF_SKELETON_PUT(daxpin, skel, &loaded);
 	return rc;
 }
 

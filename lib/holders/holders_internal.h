@@ -20,7 +20,7 @@
 #include "config.h"
 
 /* The skeleton exists only when clang and bpftool were found (bpf/meson.build). */
-#if HAVE_BPF && __has_include("holders.skel.h")
+#if HAVE_BPF && __has_include("daxpin.skel.h")
 #define HOLDERS_BPF 1
 #else
 #define HOLDERS_BPF 0

@@ -32,7 +32,7 @@ int devdax_entry_count_open(struct daxpin_ctx *ctx, struct devdax_entry_count **
 		e->links[i] = -1;
 	/* the programs attach to the module's functions: pinned, good for that load of it */
 	rc = BPF_SKELETON_GET(ctx, devdax_entries, &e->skel,
-			      bpf_module_instance("device_dax", pin, sizeof(pin)), &e->loaded);
+			      bpf_module_instance("device_dax", pin, sizeof(pin)), 0, &e->loaded);
 	for (int i = 0; rc == 0 && i < e->loaded.skeleton->prog_cnt; i++) {
 		e->links[i] = bpf_link_create(e->loaded.prog_fds[i], 0, BPF_TRACE_FENTRY, NULL);
 		if (e->links[i] < 0)

@@ -27,14 +27,12 @@
 #include "pages_internal.h"
 
 /* The skeleton exists only when clang and bpftool were found (bpf/meson.build). */
-#if HAVE_BPF && __has_include("owners.skel.h")
+#if HAVE_BPF && __has_include("daxpin.skel.h")
 #define OWNERS_BPF 1
-#include <linux/types.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "bpf/pages/owners_abi.h"
 #include "core/bpf.h"
-#include "owners.skel.h"
+#include "core/daxpin_skel.h"
 #else
 #define OWNERS_BPF 0
 #endif
@@ -195,7 +193,7 @@ static int unavailable(struct daxpin_owners *o, const char *what, int error)
 struct owners_scanner {
 	struct daxpin_ctx *ctx;
 #if OWNERS_BPF
-	struct owners *skel;
+	struct daxpin *skel;
 	struct bpf_loaded loaded;
 #endif
 	char *reason;
@@ -481,20 +479,31 @@ static int owner_cmp(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-/* The addresses the iterator compares with, found by its setup program once
- * per load (bpf/pages/owners.bpf.c): callers of pinned programs find them
- * in the .bss. */
+/*
+ * The addresses the iterator compares with, found by its setup program
+ * (bpf/pages/owners.bpf.c): callers of pinned programs find them in the
+ * .bss. The fops of ib_uverbs and vfio are in those modules: found again
+ * when either was loaded anew since, rather than pinning the programs per
+ * load of the modules, which the holders' and page state's programs that
+ * share the .bss do not depend on.
+ */
 static int scanner_setup(struct owners_scanner *sc)
 {
-	const struct owners_ksyms *k = &sc->skel->bss->ksyms;
-	char what[128];
+	struct owners_ksyms *k = &sc->skel->bss->ksyms;
+	char uverbs[40], vfio[40], modules[sizeof(k->modules)], what[128];
 	int rc = 0;
 
+	snprintf(modules, sizeof(modules), "%s %s",
+		 bpf_module_instance("ib_uverbs", uverbs, sizeof(uverbs)),
+		 bpf_module_instance("vfio", vfio, sizeof(vfio)));
 	bpf_loaded_lock(&sc->loaded);
-	if (!k->done &&
-	    bpf_prog_test_run_opts(bpf_loaded_prog_fd(&sc->loaded, sc->skel->progs.owners_setup),
-				   NULL))
-		rc = -errno;
+	if (!k->done || strcmp(k->modules, modules)) {
+		if (bpf_prog_test_run_opts(bpf_loaded_prog_fd(&sc->loaded,
+							      sc->skel->progs.owners_setup), NULL))
+			rc = -errno;
+		else
+			memcpy(k->modules, modules, sizeof(modules));
+	}
 	bpf_loaded_unlock(&sc->loaded);
 	/* a typeless symbol: listed only with CONFIG_KALLSYMS_ALL */
 	if (!rc && k->error == -ENOENT)
@@ -508,14 +517,8 @@ static int scanner_setup(struct owners_scanner *sc)
 
 static int scanner_load(struct owners_scanner *sc)
 {
-	char uverbs[40], vfio[40], pin[84];
-	int rc;
+	int rc = BPF_SKELETON_GET(sc->ctx, daxpin, &sc->skel, "", DAXPIN_SCAN_OWNERS, &sc->loaded);
 
-	/* the program resolves the fops of both modules when it is loaded */
-	snprintf(pin, sizeof(pin), "%s_%s",
-		 bpf_module_instance("ib_uverbs", uverbs, sizeof(uverbs)),
-		 bpf_module_instance("vfio", vfio, sizeof(vfio)));
-	rc = BPF_SKELETON_GET(sc->ctx, owners, &sc->skel, pin, &sc->loaded);
 	if (rc == -EPERM)
 		return unavailable_scanner(sc, "needs CAP_BPF and CAP_PERFMON (run as root)", rc);
 	if (rc) {
@@ -539,7 +542,7 @@ static int scan_bpf(struct owners_scanner *sc, struct daxpin_pagestate *ps,
 	if (rc)
 		return unavailable(o, "more page ranges than one scan can look for", rc);
 	bpf_loaded_lock(&sc->loaded);
-	sc->skel->bss->filter = filter;
+	sc->skel->bss->owners_filter = filter;
 	rc = bpf_iter_read_all(bpf_loaded_prog_fd(&sc->loaded, sc->skel->progs.owners_fds),
 			       &buf, &len, &cap);
 	bpf_loaded_unlock(&sc->loaded);
@@ -603,7 +606,7 @@ void owners_scanner_close(struct owners_scanner *sc)
 	if (!sc)
 		return;
 #if OWNERS_BPF
-	BPF_SKELETON_PUT(owners, sc->skel, &sc->loaded);
+	BPF_SKELETON_PUT(daxpin, sc->skel, &sc->loaded);
 #endif
 	free(sc->reason);
 	free(sc);

@@ -20,7 +20,7 @@
 #include "bpf/pages/pagefile_abi.h"
 
 /* The skeleton exists only when clang and bpftool were found (bpf/meson.build). */
-#if HAVE_BPF && __has_include("pagestate.skel.h")
+#if HAVE_BPF && __has_include("daxpin.skel.h")
 #define PAGESTATE_BPF 1
 #include <fcntl.h>
 #include <pthread.h>
@@ -29,7 +29,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "core/bpf.h"
-#include "pagestate.skel.h"
+#include "core/daxpin_skel.h"
 #else
 #define PAGESTATE_BPF 0
 #endif
@@ -40,7 +40,7 @@ struct daxpin_pagestate {
 	char reason[128];
 	enum daxpin_page_semantics sem;
 #if PAGESTATE_BPF
-	struct pagestate *skel;
+	struct daxpin *skel;
 	struct bpf_loaded loaded;
 #endif
 };
@@ -120,7 +120,7 @@ static int load(struct daxpin_pagestate *ps)
 	/* checked here too: lockdown's reason comes first, then this one */
 	if (!bpf_capable())
 		return unavailable(ps, -EPERM, "needs CAP_BPF and CAP_PERFMON (run as root)");
-	rc = BPF_SKELETON_GET(ps->ctx, pagestate, &ps->skel, "", &ps->loaded);
+	rc = BPF_SKELETON_GET(ps->ctx, daxpin, &ps->skel, "", DAXPIN_SCAN_PAGES, &ps->loaded);
 	if (rc)
 		return unavailable(ps, rc, "loading the BPF program failed: %s",
 				   strerror(-rc));
@@ -134,7 +134,7 @@ static int load(struct daxpin_pagestate *ps)
 static int walk_range(struct daxpin_pagestate *ps, unsigned int slot, uint64_t pfn,
 		      uint64_t end, pagestate_run_fn *fn, void *arg)
 {
-	int prog_fd = bpf_loaded_prog_fd(&ps->loaded, ps->skel->progs.pagescan);
+	int prog_fd = bpf_loaded_prog_fd(&ps->loaded, ps->skel->progs.pagestate_scan);
 	const struct pagescan_run *runs = ps->skel->bss->runs[slot];
 	unsigned int nr_runs = 0;
 
@@ -334,7 +334,7 @@ static int scan_parallel(struct daxpin_pagestate *ps, const struct scan_piece *p
 	return rc;
 }
 
-/* Up to PAGEFILE_MAX frames, through the pagefile program's .bss. */
+/* Up to PAGEFILE_MAX frames, through the pagestate_file program's .bss. */
 static int page_files_chunk(struct daxpin_pagestate *ps, struct daxpin_page_file *pages,
 			    size_t nr)
 {
@@ -345,7 +345,7 @@ static int page_files_chunk(struct daxpin_pagestate *ps, struct daxpin_page_file
 	l->nr = nr;
 	for (size_t i = 0; i < nr; i++)
 		l->pfn[i] = pages[i].pfn;
-	rc = bpf_prog_test_run_opts(bpf_loaded_prog_fd(&ps->loaded, ps->skel->progs.pagefile),
+	rc = bpf_prog_test_run_opts(bpf_loaded_prog_fd(&ps->loaded, ps->skel->progs.pagestate_file),
 				    NULL);
 	if (rc)
 		return -errno;
@@ -475,7 +475,7 @@ DAXPIN_EXPORT void daxpin_pagestate_close(struct daxpin_pagestate *ps)
 	if (!ps)
 		return;
 #if PAGESTATE_BPF
-	BPF_SKELETON_PUT(pagestate, ps->skel, &ps->loaded);
+	BPF_SKELETON_PUT(daxpin, ps->skel, &ps->loaded);
 #endif
 	free(ps);
 }

@@ -86,7 +86,7 @@ release_refs refs
 # the verifier's own account of each program: instructions processed,
 # states, and its time (log level 1 | 4)
 build=$VM_HELPERS/../..
-for obj in pagestate holders owners; do
+for obj in daxpin; do
 	rm -rf /sys/fs/bpf/verify
 	bpftool -d prog loadall "$build/bpf/$obj.bpf.o" /sys/fs/bpf/verify 2>&1 |
 		grep -E "^processed|verification time|prog '[a-z_]*': -- BEGIN" >"$RESULTS/verifier-$obj.txt" || true
