@@ -138,10 +138,30 @@ static bool pins_of(const char *name, const char *skel, const char *suffix)
 }
 
 /*
+ * Objects that releases before the one object "daxpin" pinned under their
+ * own names (their pins also carried a module's load, as SUFFIX does).
+ */
+static const char *const retired_objects[] = { "pagestate", "holders", "owners" };
+
+/* Whether NAME is "SKEL_<16 hex digits>..." for a retired SKEL, any suffix. */
+static bool pins_retired(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(retired_objects); i++) {
+		size_t len = strlen(retired_objects[i]);
+
+		if (strncmp(name, retired_objects[i], len) == 0 && name[len] == '_' &&
+		    strspn(name + len + 1, "0123456789abcdef") == 16)
+			return true;
+	}
+	return false;
+}
+
+/*
  * The pins of SKEL that other builds left (an upgrade, a rebuilt
- * checkout): their programs and maps stay loaded in the kernel, unused, as
- * long as they are pinned. Removed when a build pins SKEL for the first
- * time; a process of the older build still running keeps what it has open.
+ * checkout), and those of retired objects: their programs and maps stay
+ * loaded in the kernel, unused, as long as they are pinned. Removed when a
+ * build pins SKEL for the first time; a process of the older build still
+ * running keeps what it has open.
  */
 static void old_pins_remove(struct daxpin_ctx *ctx, int root, const char *skel,
 			    const char *suffix, const char *mine)
@@ -160,7 +180,8 @@ static void old_pins_remove(struct daxpin_ctx *ctx, int root, const char *skel,
 		struct dirent *pe;
 		int fd;
 
-		if (!pins_of(de->d_name, skel, suffix) || strcmp(de->d_name, mine) == 0)
+		if ((!pins_of(de->d_name, skel, suffix) && !pins_retired(de->d_name)) ||
+		    strcmp(de->d_name, mine) == 0)
 			continue;
 		fd = openat(root, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		pins = fd >= 0 ? fdopendir(fd) : NULL;

@@ -55,7 +55,7 @@ void bpf_log_leave(struct bpf_log_scope *scope);
  */
 bool bpf_capable(void);
 
-#define BPF_LOADED_PROGS_MAX 8
+#define BPF_LOADED_PROGS_MAX 16
 
 /* A skeleton's programs, loaded now or taken from pins. */
 struct bpf_loaded {
