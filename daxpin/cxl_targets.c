@@ -44,6 +44,12 @@ static int region_push(struct cxl_targets *ct, const struct daxpin_cxl_region *c
 	return EXIT_OK;
 }
 
+/* Whether region c is the one name names, or one memory device memdev is part of. */
+static bool region_named(const struct daxpin_cxl_region *c, const char *name, const char *memdev)
+{
+	return name ? strcmp(c->region, name) == 0 : daxpin_cxl_memdev_in(c, memdev);
+}
+
 int cxl_target_resolve(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
 		       const char *target, struct cxl_targets *ct, size_t *first,
 		       const char **reason)
@@ -78,7 +84,7 @@ int cxl_target_resolve(struct daxpin_ctx *ctx, const struct daxpin_topology *t,
 	for (size_t i = 0; i < ct->cxl->nr_regions && rc == EXIT_OK; i++) {
 		const struct daxpin_cxl_region *c = &ct->cxl->regions[i];
 
-		if (name ? strcmp(c->region, name) == 0 : daxpin_cxl_memdev_in(c, memdev))
+		if (region_named(c, name, memdev))
 			rc = region_push(ct, c, memdev, reason);
 	}
 	return rc == EXIT_OK ? 1 : -rc;
@@ -92,8 +98,7 @@ bool cxl_target_idle(const struct cxl_targets *ct, const char *target)
 	for (size_t i = 0; i < ct->cxl->nr_regions; i++) {
 		const struct daxpin_cxl_region *c = &ct->cxl->regions[i];
 
-		if (c->enabled && (name ? strcmp(c->region, name) == 0 :
-					  daxpin_cxl_memdev_in(c, memdev)))
+		if (c->enabled && region_named(c, name, memdev))
 			return false;
 	}
 	return true;
