@@ -107,11 +107,15 @@ check mounts \
 	"$(findmnt -J -t xfs,ext4 -o TARGET,FSTYPE | jq -c '[.filesystems[] | select(.target | startswith("/tmp/")) | {target, fstype}] | sort')"
 
 # --- every dax driver ---------------------------------------------------------
-# driver_of DAXDEV: the driver daxpin list (run again: $1 may have changed)
-# names, "null" when it says none
+# mode_driver FILE DAXDEV: "MODE DRIVER" of DAXDEV in daxpin list's JSON
+# FILE (DRIVER "null" when it names none); driver_of DAXDEV: the same from
+# a list run now, after a change of driver
+mode_driver() {
+	jq -r --arg d "$2" '[.. | objects | select(.chardev? == $d and has("driver"))][0] | "\(.mode) \(.driver)"' "$1"
+}
 driver_of() {
 	"$DAXPIN" list --json >/tmp/drivers.json
-	jq -r --arg d "$1" '[.. | objects | select(.chardev? == $d and has("driver"))][0] | "\(.mode) \(.driver)"' /tmp/drivers.json
+	mode_driver /tmp/drivers.json "$1"
 }
 for d in /sys/bus/dax/devices/*; do
 	n=${d##*/}
@@ -120,7 +124,7 @@ for d in /sys/bus/dax/devices/*; do
 	else
 		drv=null
 	fi
-	got=$(driver_of "$n")
+	got=$(mode_driver /tmp/daxpin.json "$n")
 	expect "$n: list names the driver sysfs links" "$drv" "${got#* }"
 done
 
