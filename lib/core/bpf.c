@@ -126,15 +126,23 @@ static int pin_mkdir(struct daxpin_ctx *ctx, const char *path)
 	return fd;
 }
 
-/* Whether NAME is "SKEL_<16 hex digits>SUFFIX": the pins of SKEL of some build. */
-static bool pins_of(const char *name, const char *skel, const char *suffix)
+/* What follows "SKEL_<16 hex digits>" in NAME (the pins of SKEL of some build), or NULL. */
+static const char *pins_suffix(const char *name, const char *skel)
 {
 	size_t len = strlen(skel);
 
 	if (strncmp(name, skel, len) != 0 || name[len] != '_' ||
 	    strspn(name + len + 1, "0123456789abcdef") != 16)
-		return false;
-	return strcmp(name + len + 17, suffix) == 0;
+		return NULL;
+	return name + len + 17;
+}
+
+/* Whether NAME is "SKEL_<16 hex digits>SUFFIX": the pins of SKEL of some build. */
+static bool pins_of(const char *name, const char *skel, const char *suffix)
+{
+	const char *rest = pins_suffix(name, skel);
+
+	return rest && strcmp(rest, suffix) == 0;
 }
 
 /*
@@ -143,16 +151,12 @@ static bool pins_of(const char *name, const char *skel, const char *suffix)
  */
 static const char *const retired_objects[] = { "pagestate", "holders", "owners" };
 
-/* Whether NAME is "SKEL_<16 hex digits>..." for a retired SKEL, any suffix. */
+/* Whether NAME holds the pins of a retired object, of any build and suffix. */
 static bool pins_retired(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(retired_objects); i++) {
-		size_t len = strlen(retired_objects[i]);
-
-		if (strncmp(name, retired_objects[i], len) == 0 && name[len] == '_' &&
-		    strspn(name + len + 1, "0123456789abcdef") == 16)
+	for (size_t i = 0; i < ARRAY_SIZE(retired_objects); i++)
+		if (pins_suffix(name, retired_objects[i]))
 			return true;
-	}
 	return false;
 }
 
