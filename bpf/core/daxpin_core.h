@@ -37,12 +37,18 @@ typedef struct {
  * in 6.1, memdesc_flags_t wrapping one in 6.18 and 7.2): the program reads it at
  * offset 0 rather than relocating a field whose type changed.
  */
+struct address_space;
+
 struct page {
 	/* tail pages: bit 0 set, the rest locates the head page */
 	unsigned long compound_head;	/* 6.1 ... 6.18 */
 	unsigned long compound_info;	/* 7.2 */
 	atomic_t _mapcount;		/* -1 based; small folios only */
 	atomic_t _refcount;
+	/* the file of a page (pagestate_file) */
+	struct address_space *mapping;
+	unsigned long index;		/* 6.1 ... 6.15 */
+	unsigned long __folio_index;	/* 6.16 on */
 } __attribute__((preserve_access_index));
 
 /* The large-folio fields, all stored in the first tail page (page[1]). */

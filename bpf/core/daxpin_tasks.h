@@ -17,9 +17,14 @@ struct fs_struct;
 struct css_set;
 struct pipe_inode_info;
 
+/*
+ * The iterators' contexts are the kernel's ABI (their layout has not
+ * changed since 5.8), so they are plain structs: each relocated type costs
+ * libbpf a search of the whole kernel BTF at every cold load.
+ */
 struct bpf_iter_meta {
 	struct seq_file *seq;
-} __attribute__((preserve_access_index));
+};
 
 struct super_block {
 	__u32 s_dev;
@@ -73,7 +78,7 @@ struct bpf_iter__task_file {
 	struct task_struct *task;
 	__u32 fd;
 	struct file *file;
-} __attribute__((preserve_access_index));
+};
 
 #define S_IFMT 0170000
 

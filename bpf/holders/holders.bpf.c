@@ -49,16 +49,17 @@ struct vm_area_struct {
 	struct file *vm_file;
 } __attribute__((preserve_access_index));
 
+/* iterator contexts: kernel ABI, not relocated (daxpin_tasks.h) */
 struct bpf_iter__task {
 	struct bpf_iter_meta *meta;
 	struct task_struct *task;
-} __attribute__((preserve_access_index));
+};
 
 struct bpf_iter__task_vma {
 	struct bpf_iter_meta *meta;
 	struct task_struct *task;
 	struct vm_area_struct *vma;
-} __attribute__((preserve_access_index));
+};
 
 #define S_IFCHR 0020000
 #define S_IFBLK 0060000

@@ -371,15 +371,6 @@ struct address_space {
 	struct inode *host;
 } __attribute__((preserve_access_index));
 
-/* struct page as far as this program reads it; the ___file flavour keeps
- * it apart from daxpin_core.h's struct page. index became __folio_index in
- * 6.16. */
-struct page___file {
-	struct address_space *mapping;
-	unsigned long index;
-	unsigned long __folio_index;
-} __attribute__((preserve_access_index));
-
 /* low bits of page->mapping: anonymous, movable, or a DAX page shared by
  * reflinked files (no one file) */
 #define MAPPING_FLAGS 3UL
@@ -390,7 +381,7 @@ struct pagefile_lookup lookup;
 SEC("syscall")
 int pagestate_file(void *ctx)
 {
-	__u64 vmemmap = 0, psz = bpf_core_type_size(struct page___file);
+	__u64 vmemmap = 0, psz = bpf_core_type_size(struct page);
 	long ret;
 
 	ret = bpf_probe_read_kernel(&vmemmap, sizeof(vmemmap), (const void *)setup.vmemmap_base);
@@ -398,7 +389,7 @@ int pagestate_file(void *ctx)
 	if (ret || !psz)
 		return 0;
 	for (__u32 i = 0; i < PAGEFILE_MAX; i++) {
-		struct page___file *page;
+		struct page *page;
 		struct address_space *mapping;
 		struct inode *host;
 

@@ -54,6 +54,7 @@ DAXPIN_EXPORT int daxpin_holders_scan(struct daxpin_ctx *ctx,
 		for (size_t j = 0; j < targets[i].nr_keys; j++)
 			s.has_device_keys |= targets[i].keys[j].kind == DAXPIN_KEY_CHARDEV ||
 					     targets[i].keys[j].kind == DAXPIN_KEY_BLOCKDEV;
+	s.devices_map_shared = holders_devices_map_shared(targets, nr_targets);
 	s.links = holders_links_that_can_match(targets, nr_targets);
 	holders_deadline_set(&s.deadline, timeout_ms);
 	h = calloc(1, sizeof(*h));

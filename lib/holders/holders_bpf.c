@@ -153,7 +153,10 @@ struct candidate {
 	int pidfd;		/* or -errno, as holders_pidfd() */
 };
 
-/* The cgroup path of a cgroup id, read from /proc/PID/cgroup once per id. */
+/*
+ * The cgroup path of a cgroup id, read from /proc/PID/cgroup once per id;
+ * NULL when the file names none (no cgroup mounted), which is remembered too.
+ */
 struct cgroup_memo {
 	uint64_t id;
 	char *path;
@@ -168,22 +171,23 @@ static int cgroup_path(struct cgroup_memo **memo, size_t *nr, size_t *cap,
 
 	for (size_t i = 0; i < *nr; i++)
 		if ((*memo)[i].id == task->cgroup_id) {
-			*path = strdup((*memo)[i].path);
-			return *path ? 0 : -ENOMEM;
+			*path = (*memo)[i].path ? strdup((*memo)[i].path) : NULL;
+			return *path || !(*memo)[i].path ? 0 : -ENOMEM;
 		}
 	snprintf(name, sizeof(name), "%u", task->tgid);
 	dfd = openat(proc_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	rc = dfd < 0 ? 0 : holders_read_cgroup(dfd, &p);
-	if (dfd >= 0)
-		close(dfd);
 	/* gone meanwhile: the path stays unknown, and is not remembered */
-	if (rc < 0 || !p.cgroup)
+	if (dfd < 0)
+		return 0;
+	rc = holders_read_cgroup(dfd, &p);
+	close(dfd);
+	if (rc < 0)
 		return rc == -ENOMEM ? rc : 0;
 	rc = array_grow((void **)memo, cap, *nr + 1, sizeof(**memo));
 	if (!rc) {
 		(*memo)[(*nr)++] = (struct cgroup_memo){ .id = task->cgroup_id, .path = p.cgroup };
-		*path = strdup(p.cgroup);
-		rc = *path ? 0 : -ENOMEM;
+		*path = p.cgroup ? strdup(p.cgroup) : NULL;
+		rc = *path || !p.cgroup ? 0 : -ENOMEM;
 	} else {
 		free(p.cgroup);
 	}

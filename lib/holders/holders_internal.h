@@ -52,6 +52,7 @@ struct scan {
 	const struct daxpin_target *targets;
 	size_t nr_targets;
 	bool has_device_keys;
+	bool devices_map_shared;	/* every device key is a device-dax node */
 	unsigned int links;	/* which of cwd, root, exe can match some key */
 	pid_t self;
 	pid_t *pids;		/* the processes in /proc when the scan began */
@@ -99,6 +100,7 @@ struct vma {
 
 /* target_match.c */
 bool holders_target_matches(const struct daxpin_target *t, const struct file_id *id);
+bool holders_devices_map_shared(const struct daxpin_target *targets, size_t nr_targets);
 
 /* holders_maps.c */
 void holders_vma_match(struct worker *w, const struct vma *v, const struct file_id *id);

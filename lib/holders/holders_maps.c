@@ -162,13 +162,15 @@ static int identify_mapping(struct worker *w, int dfd, const struct vma *v,
  * The cheap test first: whether the file of a mapping can match a key.
  * Returns 1 when its identity (from the cache when device keys need the
  * file's type) must be matched, 0 when it cannot match, -EAGAIN when the
- * type must be identified first.
+ * type must be identified first. When the device keys are all device-dax
+ * nodes, which refuse private mappings, a private mapping (every
+ * library's) needs no type: only its identity can match, a file's.
  */
-static int vma_prefilter(const struct worker *w, struct file_id *id)
+static int vma_prefilter(const struct worker *w, struct file_id *id, bool shared)
 {
 	const struct file_id *cached;
 
-	if (!w->s->has_device_keys)
+	if (!w->s->has_device_keys || (!shared && w->s->devices_map_shared))
 		return id_may_match(w->s, id->dev, id->ino);
 	cached = cache_slot(&w->cache, id->dev, id->ino);
 	if (!cached->ino)
@@ -220,8 +222,10 @@ static int maps_line(struct worker *w, int dfd, const char *line, size_t len)
 		return 0;
 	id.dev = makedev(major, minor);
 	id.ino = ino;
-	rc = vma_prefilter(w, &id);
-	if (!rc || procmaps_parse_line(line, len, &e) < 0)
+	if (procmaps_parse_line(line, len, &e) < 0)
+		return 0;
+	rc = vma_prefilter(w, &id, e.shared);
+	if (!rc)
 		return 0;
 	v = (struct vma){ .start = e.start, .end = e.end, .dev = id.dev, .ino = id.ino,
 			  .shared = e.shared, .writable = e.writable };
@@ -312,7 +316,7 @@ static int scan_maps_query(struct worker *w, int dfd, int fd)
 				 .writable = q.vma_flags & PROCMAP_QUERY_VMA_WRITABLE };
 
 		addr = q.vma_end;
-		rc = vma_prefilter(w, &id);
+		rc = vma_prefilter(w, &id, v.shared);
 		if (!rc)
 			continue;
 		if (rc == -EAGAIN) {

@@ -1,15 +1,21 @@
 #!/bin/sh
 # Guest half of test/bench/invocations (run by test/vm/run-scenario): the
-# wall time of one daxpin invocation against its peers, in one guest run,
-# on one 2 GiB NVDIMM with six namespaces and 3 page references held.
-# ARGS: RUNS [BEFORE]: the mean of RUNS runs of each command; BEFORE, an
-# older daxpin binary, is measured too, for the before/after figures.
-# "cold" is the first run after boot (nothing pinned in bpffs yet).
-# timeout: 1800
+# wall time of daxpin invocations against their peers, all in one guest
+# run, on a 4 GiB NVDIMM with six namespaces and 3 page references held:
+# each command cold (bpffs pins removed, as after a boot) and warm; holders
+# of 300 openers and 30 python mappers (real processes: many mappings,
+# libraries on the 9p root) and of 2,000 openers; and at scale, 64
+# namespaces and 20,000 processes of which 2,000 hold.
+# ARGS: RUNS [BEFORE]: every figure RUNS times, one KEY=SECONDS line per
+# run (the host prints mean and spread); BEFORE, an older daxpin binary,
+# is measured beside, for the before/after figures.
+# nvdimm-size: 4G
+# ram: 6G
+# timeout: 3400
 set -eu
 . "$(dirname "$0")/../vm/scenarios/lib.sh"
 
-runs=${1:-5}
+runs=${1:-3}
 before=${2:-}
 spawn=$VM_HELPERS/../bench/spawn-holders
 out=$RESULTS/invocations.txt
@@ -19,104 +25,168 @@ for a in 4K 2M 4K; do
 	ndctl create-namespace -r region0 -m devdax -a $a -s 256M >/dev/null
 	ndctl create-namespace -r region0 -m fsdax -M dev -s 256M >/dev/null
 done
-dax=$(daxctl list | jq -r '[.[]?, .]? | .. | objects | select(.chardev) | .chardev' | sort | head -n 1)
+devs=$(daxctl list | jq -r '[.[]?, .]? | .. | objects | select(.chardev) | .chardev' | sort)
+dax=$(echo "$devs" | head -n 1)	# 4K, holds the references
+idle=$(echo "$devs" | tail -n 1)	# 4K, held by nobody: drain --dry-run succeeds
 hold_refs refs -m splice -k 3 "/dev/$dax"
 echo "six namespaces, target $dax (4K device-dax, 3 page references held), $(nproc) CPUs, $runs runs each"
 
-# secs RUNS CMD...: mean wall seconds of RUNS runs of CMD (which must succeed)
-secs() {
-	n=$1
+# time1 KEY CMD...: one run of CMD, "KEY=SECONDS" into $out. CMD must exit
+# 0 (or 10 where it found nothing, as `holders` of an idle device would).
+time1() {
+	key=$1
 	shift
 	s=$(date +%s%N)
+	rc=0
+	"$@" >/dev/null 2>/tmp/bench.err || rc=$?
+	e=$(date +%s%N)
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 10 ]; then
+		# a subshell: the scenario fails at its end
+		echo "bench: '$*' failed ($rc): $(cat /tmp/bench.err)" >&2
+		touch /tmp/bench.failed
+		return
+	fi
+	echo "$key=$(echo "scale=3; ($e - $s) / 1000000000" | bc)" | tee -a "$out"
+}
+# warm N KEY CMD...: N runs after an untimed one
+warm() {
+	n=$1
+	shift
+	"$@" >/dev/null 2>&1 || true
 	i=0
 	while [ "$i" -lt "$n" ]; do
-		"$@" >/dev/null 2>/tmp/bench.err || {
-			# a subshell: the scenario fails at its end
-			echo "bench: '$*' failed: $(cat /tmp/bench.err)" >&2
-			touch /tmp/bench.failed
-			return
-		}
+		time1 "$@"
 		i=$((i + 1))
 	done
-	e=$(date +%s%N)
-	echo "scale=3; ($e - $s) / $n / 1000000000" | bc
 }
-
-# record KEY SECONDS (nothing when the command failed)
-record() { [ -z "$2" ] || echo "$1=$2" | tee -a "$out"; }
+# cold KEY CMD...: one run with nothing pinned
+cold() {
+	rm -rf /sys/fs/bpf/daxpin
+	time1 "$@"
+}
 
 peer() { daxctl list -D && ndctl list -N; }
-record peer "$(secs "$runs" peer)"
+# what an operator runs before disabling a device without daxpin
+peer_drain() { fuser -v "/dev/$1" || true; daxctl list -d "$1"; }
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 
-# list_cmds BIN LABEL: the list invocations of the issue
+# list_cmds BIN LABEL: the list invocations, warm
 list_cmds() {
-	record "$2.topology" "$(secs "$runs" "$1" list -o NAME,MODE,SIZE,DEV)"
-	record "$2.topology_json" "$(secs "$runs" "$1" list -J -o NAME,MODE,SIZE,DEV)"
-	record "$2.list" "$(secs "$runs" "$1" list)"
-	record "$2.pinned_json" "$(secs "$runs" "$1" list --pinned --json)"
+	warm "$runs" "$2.topology" "$1" list -o NAME,MODE,SIZE,DEV
+	warm "$runs" "$2.topology_json" "$1" list -J -o NAME,MODE,SIZE,DEV
+	warm "$runs" "$2.list" "$1" list
+	warm "$runs" "$2.pinned_json" "$1" list --pinned --json
 }
-rm -rf /sys/fs/bpf/daxpin
-record cold.list "$(secs 1 "$DAXPIN" list)"
-record cold.holders "$(secs 1 "$DAXPIN" holders "$dax")"
+
+# cold and warm of every command that loads BPF programs, the peers in the
+# same rounds so that a busy host weighs on all alike
+r=0
+while [ "$r" -lt "$runs" ]; do
+	r=$((r + 1))
+	time1 peer peer
+	time1 fuser.base fuser -v "/dev/$dax"
+	time1 peer_drain peer_drain "$idle"
+	cold cold.list "$DAXPIN" list
+	cold cold.pinned_json "$DAXPIN" list --pinned --json
+	cold cold.holders "$DAXPIN" holders "$dax"
+	time1 warm.holders.base "$DAXPIN" holders "$dax"
+	cold cold.drain "$DAXPIN" drain --dry-run "$idle"
+	time1 warm.drain "$DAXPIN" drain --dry-run "$idle"
+done
 list_cmds "$DAXPIN" after
 if [ -n "$before" ]; then
 	# the old JSON read page state whatever -o said, and refused -J -o
-	record before.topology "$(secs "$runs" "$before" list -o NAME,MODE,SIZE,DEV)"
-	record before.topology_json "$(secs "$runs" "$before" list -J)"
-	record before.list "$(secs "$runs" "$before" list)"
-	record before.pinned_json "$(secs "$runs" "$before" list --pinned --json)"
+	warm "$runs" before.topology "$before" list -o NAME,MODE,SIZE,DEV
+	warm "$runs" before.topology_json "$before" list -J
+	warm "$runs" before.list "$before" list
+	warm "$runs" before.pinned_json "$before" list --pinned --json
 fi
 
-nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
-for n in 300 2000; do
+# holders_rows N: every holders figure with the current population
+holders_rows() {
+	warm "$runs" "fuser.$1" fuser -v "/dev/$dax"
+	warm "$runs" "after.holders.$1" "$DAXPIN" holders "$dax"
+	warm "$runs" "after.holders_nobpf.$1" "$DAXPIN" holders --no-bpf "$dax"
+	warm "$runs" "fuser_nobody.$1" nobody fuser -v "/dev/$dax"
+	warm "$runs" "after.holders_nobody.$1" as_nobody daxpin holders "$dax"
+	[ -z "$before" ] || warm "$runs" "before.holders.$1" "$before" holders "$dax"
+}
+# spawn N [HOLDING]: N processes of spawn-holders (as nobody), HOLDING of them on $dax
+spawn() {
 	rm -f /tmp/spawn.ready
-	"$spawn" "$n" "/dev/$dax" /tmp/spawn.ready 65534 &
+	"$spawn" "$1" "/dev/$dax" /tmp/spawn.ready 65534 ${2:-} &
 	spawner=$!
-	wait_for /tmp/spawn.ready
+	wait_within 1200 test -e /tmp/spawn.ready
+}
+# held_by N: daxpin holders finds at least N holders (else the figure is void)
+held_by() {
 	got=$("$DAXPIN" holders --pids "$dax" | wc -l)
-	[ "$got" -ge "$n" ] || { echo "bench: daxpin holders found $got of $n holders" >&2; exit 1; }
-	record "fuser.$n" "$(secs "$runs" fuser -v "/dev/$dax")"
-	record "after.holders.$n" "$(secs "$runs" "$DAXPIN" holders "$dax")"
-	record "after.holders_nobpf.$n" "$(secs "$runs" "$DAXPIN" holders --no-bpf "$dax")"
-	record "fuser_nobody.$n" "$(secs "$runs" nobody fuser -v "/dev/$dax")"
-	record "after.holders_nobody.$n" "$(secs "$runs" as_nobody daxpin holders "$dax")"
-	if [ -n "$before" ]; then
-		record "before.holders.$n" "$(secs "$runs" "$before" holders "$dax")"
-	fi
-	kill "$spawner"
-	wait "$spawner" || true
+	[ "$got" -ge "$1" ] || { echo "bench: daxpin holders found $got of $1 holders" >&2; exit 1; }
+}
+
+# 300 openers and 30 python mappers of the device's first 2 MiB
+spawn 300
+i=0
+pythons=""
+while [ "$i" -lt 30 ]; do
+	python3 -c 'import mmap, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+m = mmap.mmap(fd, 2 << 20)
+os.close(fd)
+open(sys.argv[2], "w").close()
+time.sleep(100000)' "/dev/$dax" "/tmp/python.$i" &
+	pythons="$pythons $!"
+	i=$((i + 1))
 done
+p=0	# not i: wait_within counts in i
+while [ "$p" -lt 30 ]; do
+	wait_within 600 test -e "/tmp/python.$p"
+	p=$((p + 1))
+done
+held_by 330
+echo "procs.300=$(ls -d /proc/[0-9]* | wc -l)" >>"$out"
+holders_rows 300
+# shellcheck disable=SC2086 # one pid each
+kill $pythons "$spawner"
+wait "$spawner" || true
+
+spawn 2000
+held_by 2000
+echo "procs.2000=$(ls -d /proc/[0-9]* | wc -l)" >>"$out"
+holders_rows 2000
+kill "$spawner"
+wait "$spawner" || true
+
+# scale: 20,000 processes of which 2,000 hold (every tenth of those maps)
+spawn 20000 2000
+held_by 2000
+echo "procs.20000=$(ls -d /proc/[0-9]* | wc -l)" >>"$out"
+warm "$runs" fuser.20000 fuser -v "/dev/$dax"
+warm "$runs" after.holders.20000 "$DAXPIN" holders "$dax"
+warm "$runs" after.holders_nobpf.20000 "$DAXPIN" holders --no-bpf "$dax"
+kill "$spawner"
+wait "$spawner" || true
 release_refs refs
 
-# the ratios of issue 15, from this run
-awk -F= '{ v[$1] = $2 }
-function row(what, key, peer, goal) {
-	if (!(key in v) || !(peer in v))
-		return
-	printf "%-44s %7.3f s  %5.2fx %-8s", what, v[key], v[key] / v[peer], peer
-	if (goal != "")
-		printf "  goal <= %s: %s", goal, v[key] / v[peer] <= goal ? "met" : "MISSED"
-	printf "\n"
-}
-END {
-	printf "%-44s %7.3f s\n", "daxctl list -D; ndctl list -N (peer)", v["peer"]
-	row("list -o NAME,MODE,SIZE,DEV", "after.topology", "peer", 1.0)
-	row("list -J -o NAME,MODE,SIZE,DEV", "after.topology_json", "peer", 1.0)
-	row("list (page state)", "after.list", "peer", 1.5)
-	row("list --pinned --json", "after.pinned_json", "peer", 1.5)
-	row("list, first after boot (loads, pins)", "cold.list", "peer", "")
-	row("before: list -o NAME,MODE,SIZE,DEV", "before.topology", "peer", "")
-	row("before: list -J (no -J -o then)", "before.topology_json", "peer", "")
-	row("before: list", "before.list", "peer", "")
-	row("before: list --pinned --json", "before.pinned_json", "peer", "")
-	for (i = 0; i < 2; i++) {
-		n = i ? 2000 : 300
-		printf "%-44s %7.3f s\n", "fuser -v, " n " holders (peer)", v["fuser." n]
-		row("holders, " n " holders", "after.holders." n, "fuser." n, 0.5)
-		row("holders --no-bpf, " n " holders", "after.holders_nobpf." n, "fuser." n, "")
-		row("holders unprivileged, " n, "after.holders_nobody." n, "fuser_nobody." n, 0.5)
-		row("before: holders, " n " holders", "before.holders." n, "fuser." n, "")
-	}
-	row("holders, first after boot (loads, pins)", "cold.holders", "fuser.300", "")
-}' "$out" | tee "$RESULTS/ratios.txt"
+# scale: 64 namespaces, each with its dax device (58 more, 32 MiB each)
+echo "namespaces.6=$(ndctl list -N | jq length)" >>"$out"
+i=0
+while [ "$i" -lt 58 ]; do
+	ndctl create-namespace -r region0 -m devdax -a 4K -s 32M >/dev/null
+	i=$((i + 1))
+done
+echo "namespaces.64=$(ndctl list -N | jq length)" >>"$out"
+warm "$runs" peer.64 peer
+warm "$runs" after.topology.64 "$DAXPIN" list -o NAME,MODE,SIZE,DEV
+warm "$runs" after.list.64 "$DAXPIN" list
+warm "$runs" after.pinned_json.64 "$DAXPIN" list --pinned --json
+r=0
+while [ "$r" -lt "$runs" ]; do
+	r=$((r + 1))
+	cold cold.list.64 "$DAXPIN" list
+done
+
+# means, spread and ratios, from this run
+awk -F= -f "$(dirname "$0")/invocations-ratios.awk" "$out" >"$RESULTS/ratios.txt"
+cat "$RESULTS/ratios.txt"
 [ ! -e /tmp/bench.failed ]

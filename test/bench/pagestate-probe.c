@@ -28,6 +28,8 @@
 #include <daxpin/daxpin.h>
 #include <daxpin/pagestate.h>
 
+#include "bpf/pages/pagescan_abi.h"
+
 struct target {
 	const struct daxpin_pfn_range *ranges;
 	size_t nr_ranges;
@@ -96,13 +98,13 @@ static void *copy_share(void *arg)
 }
 
 /* The threads a page scan uses: one per CPU this process may run on, at
- * most 16 (lib/pages/pagestate.c, PAGESCAN_SLOTS) */
+ * most one per slot (lib/pages/pagestate.c) */
 static unsigned int scan_threads(void)
 {
 	cpu_set_t set;
 	int n = sched_getaffinity(0, sizeof(set), &set) ? 1 : CPU_COUNT(&set);
 
-	return n < 1 ? 1 : n > 16 ? 16 : (unsigned int)n;
+	return n < 1 ? 1 : n > PAGESCAN_SLOTS ? PAGESCAN_SLOTS : (unsigned int)n;
 }
 
 /* Copies in blocks of this much in all (larger than any CPU cache, small

@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * spawn-holders N PATH READY [UID]: N processes that hold PATH open, every
- * tenth also mapping its first 4 KiB (a 4K-aligned device-dax), as UID when
- * given (after opening: an unprivileged scan then sees them). READY is
- * created once all hold it; SIGTERM ends them all. One parent forks them:
+ * spawn-holders N PATH READY [UID [HOLDING]]: N processes that hold PATH
+ * open, every tenth also mapping its first 4 KiB (a 4K-aligned device-dax),
+ * as UID when given ("-": unchanged; after opening: an unprivileged scan
+ * then sees them); with HOLDING, only the first HOLDING of them hold PATH
+ * and the others only wait (a population a scan must pass over). READY is
+ * created once all are there; SIGTERM ends them all. One parent forks them:
  * a shell loop of 2,000 background jobs would measure the shell.
  */
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -27,28 +31,30 @@ int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_term };
 	int n = argc >= 4 ? atoi(argv[1]) : 0;
-	uid_t uid = argc >= 5 ? (uid_t)atoi(argv[4]) : 0;
+	bool setuid_to = argc >= 5 && strcmp(argv[4], "-") != 0;
+	uid_t uid = setuid_to ? (uid_t)atoi(argv[4]) : 0;
+	int holding = argc >= 6 ? atoi(argv[5]) : n;
 	pid_t *pids = calloc(n > 0 ? n : 1, sizeof(*pids));
 	int pipefd[2];
 	FILE *ready;
 	char c;
 
 	if (n <= 0 || !pids || pipe(pipefd)) {
-		fprintf(stderr, "usage: spawn-holders N PATH READY [UID]\n");
+		fprintf(stderr, "usage: spawn-holders N PATH READY [UID [HOLDING]]\n");
 		return 2;
 	}
 	sigaction(SIGTERM, &sa, NULL);
 	for (int i = 0; i < n; i++) {
 		pids[i] = fork();
 		if (pids[i] == 0) {
-			int fd = open(argv[2], O_RDWR);
+			int fd = i < holding ? open(argv[2], O_RDWR) : 0;
 
-			if (fd < 0 || (i % 10 == 0 &&
+			if (fd < 0 || (i < holding && i % 10 == 0 &&
 				       mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED))
 				_exit(1);
 			/* dumpable again after the uid change, else /proc/PID
 			 * stays root's and no unprivileged scan can read it */
-			if (argc >= 5 && (setgid(uid) || setuid(uid) ||
+			if (setuid_to && (setgid(uid) || setuid(uid) ||
 					  prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)))
 				_exit(1);
 			close(pipefd[0]);
