@@ -16,12 +16,15 @@
 #include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include <daxpin/daxpin.h>
 #include <daxpin/holders.h>
+
+#include "holders/holders_internal.h"
 
 enum role { MAP_SHARED_RW, MAP_PRIVATE_RO, OPEN_ONLY, MAP_AND_OPEN, CWD, MAP_DEVZERO, NR_ROLES };
 
@@ -276,6 +279,31 @@ static void target_kinds_from_paths(void **state)
 	assert_null(t.keys);
 }
 
+/*
+ * Private mappings are passed over only when every device key is a
+ * device-dax node (the VM's holders scenarios find device-dax mappers):
+ * /dev/zero and block devices can be mapped private, files are matched by
+ * identity.
+ */
+static void private_mappings_matter_unless_devdax_only(void **state)
+{
+	struct daxpin_target t = { 0 };
+
+	(void)state;
+	assert_int_equal(daxpin_target_add_path(&t, "/etc"), 0);
+	assert_true(holders_devices_map_shared(&t, 1));
+	assert_int_equal(daxpin_target_add_path(&t, "/dev/zero"), 0);
+	assert_false(holders_devices_map_shared(&t, 1));
+	daxpin_target_clear(&t);
+	assert_int_equal(daxpin_target_add_key(&t, DAXPIN_KEY_BLOCKDEV, makedev(7, 0), 0), 0);
+	assert_false(holders_devices_map_shared(&t, 1));
+	daxpin_target_clear(&t);
+	/* a node whose device the kernel does not have: not known to be device-dax */
+	assert_int_equal(daxpin_target_add_key(&t, DAXPIN_KEY_CHARDEV, makedev(4095, 1048575), 0), 0);
+	assert_false(holders_devices_map_shared(&t, 1));
+	daxpin_target_clear(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +311,7 @@ int main(void)
 		cmocka_unit_test(proc_scan_finds_exactly_the_children),
 		cmocka_unit_test(no_holders_of_an_unused_file),
 		cmocka_unit_test(target_kinds_from_paths),
+		cmocka_unit_test(private_mappings_matter_unless_devdax_only),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
