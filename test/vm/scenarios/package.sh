@@ -230,6 +230,12 @@ wait_within 60 in_journal "$released"
 expect "journal: daxpin watch's start, with page state" 1 \
 	"$(watch_log | grep -c ' start scanning every 10.0 s; page state available')"
 expect "journal: the held pages released" 1 "$(watch_log | grep -c "$released")"
+# without CAP_SYS_ADMIN no mapped file can be identified through map_files;
+# device-dax refuses private mappings, so the watch's scan passes over
+# every library's and only a few shared ones remain (there were ~280)
+unidentified=$(watch_log | sed -n 's/.* start scanning.* \([0-9][0-9]*\) mappings could not be identified.*/\1/p' | head -n 1)
+expect "journal: at most a few mappings left unidentified (private ones need none)" yes \
+	"$([ "${unidentified:-0}" -le 16 ] && echo yes || echo "no: $unidentified")"
 run stop in_sd systemctl stop daxpin-watch.service
 expect "systemctl stop daxpin-watch.service" 0 "$rc"
 expect "daxpin watch ended cleanly (state, result, status)" "inactive success 0" \
