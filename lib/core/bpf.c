@@ -84,6 +84,7 @@ bool bpf_capable(void)
 }
 
 static const char pin_root[] = "/sys/fs/bpf/daxpin";
+static const char vmlinux_btf[] = "/sys/kernel/btf/vmlinux";
 
 /* the skeleton declares its entries' sizes: it may be newer than this libbpf */
 static struct bpf_prog_skeleton *prog_at(const struct bpf_object_skeleton *s, int i)
@@ -304,8 +305,8 @@ static const char *loaded_name(const struct bpf_object_skeleton *s, unsigned int
  * The wanted programs and the .bss from the pins where there are pins, the
  * wanted others loaded onto the pinned .bss and pinned beside it.
  */
-static int get_pinned(struct daxpin_ctx *ctx, struct bpf_loaded *l, const char *dir,
-		      unsigned int scan, unsigned int wanted)
+static int get_pinned(struct daxpin_ctx *ctx, struct bpf_loaded *l, struct core_btf *core,
+		      const char *dir, unsigned int scan, unsigned int wanted)
 {
 	struct bpf_object_skeleton *s = l->skeleton;
 	const char *name = loaded_name(s, scan);
@@ -338,6 +339,8 @@ static int get_pinned(struct daxpin_ctx *ctx, struct bpf_loaded *l, const char *
 	}
 	if (map_fd >= 0 && (rc = bpf_map__reuse_fd(*map_at(s, 0)->map, map_fd)))
 		goto out;
+	if ((rc = core_btf_fill(ctx, core, vmlinux_btf)))
+		goto out;
 	if (bpf_object__load_skeleton(s) < 0) {
 		rc = -errno;
 		goto out;
@@ -369,13 +372,17 @@ out:
 }
 
 /* The caller's own programs only: nothing loaded now would serve a later scan. */
-static int get_unpinned(struct bpf_loaded *l, unsigned int scan)
+static int get_unpinned(struct daxpin_ctx *ctx, struct bpf_loaded *l, struct core_btf *core,
+			unsigned int scan)
 {
 	struct bpf_object_skeleton *s = l->skeleton;
+	int rc;
 
 	for (int i = 0; i < s->prog_cnt; i++)
 		if (bpf_program__set_autoload(*prog_at(s, i)->prog, prog_wanted(s, i, scan)))
 			return -EINVAL;
+	if ((rc = core_btf_fill(ctx, core, vmlinux_btf)))
+		return rc;
 	if (bpf_object__load_skeleton(s) < 0)
 		return -errno;
 	for (int i = 0; i < s->prog_cnt; i++)
@@ -402,7 +409,8 @@ static bool shares_bss_only(const struct bpf_object_skeleton *s)
 }
 
 int bpf_loaded_get(struct daxpin_ctx *ctx, struct bpf_object_skeleton *s,
-		   const char *pin, unsigned int scan, struct bpf_loaded *l)
+		   struct core_btf *core, const char *pin, unsigned int scan,
+		   struct bpf_loaded *l)
 {
 	char dir[PATH_MAX];
 	int rc;
@@ -414,11 +422,11 @@ int bpf_loaded_get(struct daxpin_ctx *ctx, struct bpf_object_skeleton *s,
 		return -E2BIG;
 	l->pin_dir = pin_dir_open(ctx, s, pin, dir, sizeof(dir));
 	if (l->pin_dir < 0) {
-		rc = get_unpinned(l, scan);
+		rc = get_unpinned(ctx, l, core, scan);
 	} else {
 		/* one loader at a time, so that all pins share one .bss */
 		bpf_loaded_lock(l);
-		rc = get_pinned(ctx, l, dir, scan, scan | ctx->scans);
+		rc = get_pinned(ctx, l, core, dir, scan, scan | ctx->scans);
 		bpf_loaded_unlock(l);
 	}
 	if (rc)

@@ -36,6 +36,8 @@
 #include <stddef.h>
 #include <bpf/libbpf.h>
 
+#include "core_btf.h"
+
 struct daxpin_ctx;
 
 /* libbpf's print callback, swapped in while a thread opens and loads */
@@ -76,7 +78,8 @@ struct bpf_loaded {
  * directory is NAME_HASH_PIN.
  */
 int bpf_loaded_get(struct daxpin_ctx *ctx, struct bpf_object_skeleton *skeleton,
-		   const char *pin, unsigned int scan, struct bpf_loaded *l);
+		   struct core_btf *core, const char *pin, unsigned int scan,
+		   struct bpf_loaded *l);
 void bpf_loaded_release(struct bpf_loaded *l);
 /*
  * One load of a module ("MODULE_INO", "MODULE_none" while it is not
@@ -92,8 +95,10 @@ void bpf_loaded_lock(const struct bpf_loaded *l);
 void bpf_loaded_unlock(const struct bpf_loaded *l);
 
 /*
- * BPF_SKELETON_GET(ctx, NAME, &skel, pin, scan, &loaded): NAME__open()
+ * BPF_SKELETON_GET(ctx, NAME, &skel, pin, scan, &loaded): NAME__open_opts()
  * and bpf_loaded_get() under the log policy; 0, or -errno with *skel NULL.
+ * libbpf relocates against the object's own subset of the kernel's BTF
+ * (lib/core/core_btf.h), made only if a load is needed.
  * Without bpf_capable(), -EPERM at once: libbpf would parse the object
  * and try a load only to be refused, the fixed cost of every
  * unprivileged invocation.
@@ -105,11 +110,20 @@ void bpf_loaded_unlock(const struct bpf_loaded *l);
 										\
 	*(skelp) = NULL;							\
 	if (bpf_capable()) {							\
+		struct core_btf core_;						\
+		size_t elf_size_;						\
+		const void *elf_ = name##__elf_bytes(&elf_size_);		\
+										\
+		core_btf_init(&core_, elf_, elf_size_);				\
+		LIBBPF_OPTS(bpf_object_open_opts, opts_,			\
+			    .btf_custom_path = core_btf_path(&core_));		\
 		bpf_log_enter(ctx, &scope_);					\
-		*(skelp) = name##__open();					\
+		*(skelp) = name##__open_opts(&opts_);				\
 		rc_ = *(skelp) ? bpf_loaded_get(ctx, (*(skelp))->skeleton,	\
-						pin, scan, loaded) : -errno;	\
+						&core_, pin, scan, loaded) :	\
+				 -errno;					\
 		bpf_log_leave(&scope_);						\
+		core_btf_release(&core_);					\
 	}									\
 	if (rc_ && *(skelp)) {							\
 		name##__destroy(*(skelp));					\

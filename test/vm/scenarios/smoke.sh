@@ -11,3 +11,7 @@ ndctl list -R
 ndctl create-namespace -r region0 -m devdax -a 4K -s 64M
 daxctl list
 [ "$(daxctl list | jq length)" -eq 1 ]
+
+# daxpin's CO-RE subset of this kernel's BTF (lib/core/core_btf.h)
+# relocates every BPF program exactly as libbpf does with the whole BTF
+"$VM_HELPERS/core-btf-check"
