@@ -19,7 +19,9 @@
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <linux/capability.h>
+#include <pthread.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 
 #include "bpf.h"
 #include "private.h"
@@ -262,6 +264,81 @@ static int bss_map(struct bpf_loaded *l, int map_fd)
 	return 0;
 }
 
+/*
+ * Iterators, SEC("iter/TARGET"), attach to the kernel's FUNC
+ * bpf_iter_TARGET by its BTF id. libbpf's own "iter/" handler finds it in
+ * the kernel's whole BTF, which it reads for any tracing program before
+ * it loads one: that read and its parse were most of a cold holders. This
+ * handler, registered over libbpf's, opens iterators as a type libbpf
+ * needs no kernel BTF for and makes them tracing iterators just before
+ * each is loaded (libbpf's prog_prepare_load_fn is there to adjust the
+ * type), with the id the CO-RE subset's pass found (core_btf.h). Without
+ * it, the id comes from the kernel's BTF read here.
+ */
+static __thread const struct core_btf *loading_core;
+
+static int iter_target_id(const char *func)
+{
+	struct btf *vmlinux;
+	int id = loading_core ? core_btf_func_id(loading_core, func) : -ENOENT;
+
+	if (id >= 0)
+		return id;
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return -errno;
+	id = btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC);
+	btf__free(vmlinux);
+	return id;
+}
+
+static int iter_prepare(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
+			long cookie)
+{
+	const char *target = bpf_program__section_name(prog) + strlen("iter/");
+	char func[128];
+	int id;
+
+	(void)cookie;
+	if ((size_t)snprintf(func, sizeof(func), "bpf_iter_%s", target) >= sizeof(func))
+		return -ENAMETOOLONG;
+	id = iter_target_id(func);
+	if (id < 0)
+		return id;
+	opts->expected_attach_type = BPF_TRACE_ITER;
+	opts->attach_btf_id = (__u32)id;
+	return bpf_program__set_type(prog, BPF_PROG_TYPE_TRACING);
+}
+
+static void iter_handler_register(void)
+{
+	LIBBPF_OPTS(libbpf_prog_handler_opts, opts, .prog_prepare_load_fn = iter_prepare);
+
+	/* a failure leaves libbpf's own handler: slower, as right */
+	libbpf_register_prog_handler("iter/", BPF_PROG_TYPE_SYSCALL, 0, &opts);
+}
+
+void bpf_handlers_register(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, iter_handler_register);
+}
+
+/* libbpf's load of the skeleton, its iterators' targets from core */
+static int skeleton_load(struct daxpin_ctx *ctx, struct bpf_object_skeleton *s,
+			 struct core_btf *core)
+{
+	int rc = core_btf_fill(ctx, core, vmlinux_btf);
+
+	if (rc)
+		return rc;
+	loading_core = core;
+	rc = bpf_object__load_skeleton(s) < 0 ? -errno : 0;
+	loading_core = NULL;
+	return rc;
+}
+
 /* The scans of the daxpin object, by the prefix of their programs' names. */
 static const struct {
 	unsigned int scan;
@@ -339,12 +416,8 @@ static int get_pinned(struct daxpin_ctx *ctx, struct bpf_loaded *l, struct core_
 	}
 	if (map_fd >= 0 && (rc = bpf_map__reuse_fd(*map_at(s, 0)->map, map_fd)))
 		goto out;
-	if ((rc = core_btf_fill(ctx, core, vmlinux_btf)))
+	if ((rc = skeleton_load(ctx, s, core)))
 		goto out;
-	if (bpf_object__load_skeleton(s) < 0) {
-		rc = -errno;
-		goto out;
-	}
 	/* a new .bss: pins of programs that wrote to an older one must go */
 	for (int i = 0; i < s->prog_cnt && map_fd < 0; i++)
 		unlinkat(l->pin_dir, prog_at(s, i)->name, 0);
@@ -381,10 +454,8 @@ static int get_unpinned(struct daxpin_ctx *ctx, struct bpf_loaded *l, struct cor
 	for (int i = 0; i < s->prog_cnt; i++)
 		if (bpf_program__set_autoload(*prog_at(s, i)->prog, prog_wanted(s, i, scan)))
 			return -EINVAL;
-	if ((rc = core_btf_fill(ctx, core, vmlinux_btf)))
+	if ((rc = skeleton_load(ctx, s, core)))
 		return rc;
-	if (bpf_object__load_skeleton(s) < 0)
-		return -errno;
 	for (int i = 0; i < s->prog_cnt; i++)
 		if (prog_wanted(s, i, scan) &&
 		    (l->prog_fds[i] = dup(bpf_program__fd(*prog_at(s, i)->prog))) < 0)

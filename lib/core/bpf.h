@@ -94,6 +94,9 @@ int bpf_loaded_prog_fd(const struct bpf_loaded *l, const struct bpf_program *pro
 void bpf_loaded_lock(const struct bpf_loaded *l);
 void bpf_loaded_unlock(const struct bpf_loaded *l);
 
+/* daxpin's libbpf section handlers (the iterators'), before any open */
+void bpf_handlers_register(void);
+
 /*
  * BPF_SKELETON_GET(ctx, NAME, &skel, pin, scan, &loaded): NAME__open_opts()
  * and bpf_loaded_get() under the log policy; 0, or -errno with *skel NULL.
@@ -114,6 +117,7 @@ void bpf_loaded_unlock(const struct bpf_loaded *l);
 		size_t elf_size_;						\
 		const void *elf_ = name##__elf_bytes(&elf_size_);		\
 										\
+		bpf_handlers_register();					\
 		core_btf_init(&core_, elf_, elf_size_);				\
 		LIBBPF_OPTS(bpf_object_open_opts, opts_,			\
 			    .btf_custom_path = core_btf_path(&core_));		\

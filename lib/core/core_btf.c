@@ -44,6 +44,8 @@ struct name_set {
 };
 
 struct minimizer {
+	struct core_btf *cb;
+	size_t funcs_cap;
 	struct kernel_btf k;
 	struct name_set roots;		/* the object's named types, by essential name */
 	struct name_set members;	/* every member name of the object's composites */
@@ -281,7 +283,27 @@ static int kernel_btf_read(struct kernel_btf *k, const char *path)
 	return 0;
 }
 
-/* One pass over the types: each one's offset, and the object's types among them. */
+/* The functions that iterators attach to, by their names' common prefix. */
+static const char iter_target_prefix[] = "bpf_iter_";
+
+static int func_note(struct minimizer *m, const char *name, uint32_t id)
+{
+	struct core_btf *cb = m->cb;
+	int rc = array_grow((void **)&cb->funcs, &m->funcs_cap, cb->nr_funcs + 1, sizeof(*cb->funcs));
+
+	if (rc)
+		return rc;
+	cb->funcs[cb->nr_funcs].name = strdup(name);
+	if (!cb->funcs[cb->nr_funcs].name)
+		return -ENOMEM;
+	cb->funcs[cb->nr_funcs++].id = (int)id;
+	return 0;
+}
+
+/*
+ * One pass over the types: each one's offset, the object's types among
+ * them, and the iterator targets.
+ */
 static int kernel_btf_index(struct minimizer *m, uint32_t **roots, size_t *nr_roots)
 {
 	struct kernel_btf *k = &m->k;
@@ -320,6 +342,14 @@ static int kernel_btf_index(struct minimizer *m, uint32_t **roots, size_t *nr_ro
 			if (rc)
 				return rc;
 			(*roots)[(*nr_roots)++] = k->nr;
+		}
+		if (btf_kind(t) == BTF_KIND_FUNC && t->name_off &&
+		    !strncmp(k->strs + t->name_off, iter_target_prefix,
+			     sizeof(iter_target_prefix) - 1)) {
+			int rc = func_note(m, k->strs + t->name_off, k->nr);
+
+			if (rc)
+				return rc;
 		}
 		k->offs[k->nr++] = off;
 		off += (uint32_t)(sizeof(*t) + (size_t)extra);
@@ -557,6 +587,7 @@ int core_btf_fill(struct daxpin_ctx *ctx, struct core_btf *cb, const char *vmlin
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
+	m->cb = cb;
 	rc = kernel_btf_read(&m->k, vmlinux_path);
 	if (!rc) {
 		rc = minimize(m, cb);
@@ -579,9 +610,22 @@ int core_btf_fill(struct daxpin_ctx *ctx, struct core_btf *cb, const char *vmlin
 	return rc;
 }
 
+int core_btf_func_id(const struct core_btf *cb, const char *func)
+{
+	for (size_t i = 0; i < cb->nr_funcs; i++)
+		if (!strcmp(cb->funcs[i].name, func))
+			return cb->funcs[i].id;
+	return -ENOENT;
+}
+
 void core_btf_release(struct core_btf *cb)
 {
 	if (cb->fd >= 0)
 		close(cb->fd);
 	cb->fd = -1;
+	for (size_t i = 0; i < cb->nr_funcs; i++)
+		free(cb->funcs[i].name);
+	free(cb->funcs);
+	cb->funcs = NULL;
+	cb->nr_funcs = 0;
 }

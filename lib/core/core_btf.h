@@ -21,12 +21,21 @@
  * the whole BTF; tested against it on both kernels (test/vm/core-btf-check).
  * Types of modules are not searched: the objects given here use none.
  *
+ * The same pass notes the kernel's iterator targets (FUNC bpf_iter_*): an
+ * iterator program attaches by the id of one, which libbpf would otherwise
+ * find by reading the whole BTF again (lib/core/bpf.c).
+ *
  * Made only when libbpf is about to load (pinned programs need no BTF):
  * the path is fixed at open, the contents written by core_btf_fill().
  */
 #include <stddef.h>
 
 struct daxpin_ctx;
+
+struct core_btf_func {
+	char *name;
+	int id;
+};
 
 struct core_btf {
 	int fd;		/* an empty memfd until filled; -1: none (libbpf reads the kernel's) */
@@ -35,6 +44,8 @@ struct core_btf {
 	size_t object_size;
 	int filled;
 	int subset;	/* filled with the subset, not with the whole BTF */
+	struct core_btf_func *funcs;	/* the iterator targets, once filled */
+	size_t nr_funcs;
 };
 
 /* A path for the object's BTF; with none (memfd refused), cb->fd is -1. */
@@ -48,6 +59,8 @@ const char *core_btf_path(const struct core_btf *cb);
  * 0 or -errno; once per core_btf.
  */
 int core_btf_fill(struct daxpin_ctx *ctx, struct core_btf *cb, const char *vmlinux_path);
+/* The kernel BTF id of iterator target FUNC (from the fill), or -ENOENT. */
+int core_btf_func_id(const struct core_btf *cb, const char *func);
 void core_btf_release(struct core_btf *cb);
 
 #endif
