@@ -50,11 +50,17 @@ DAXPIN_EXPORT int daxpin_holders_scan(struct daxpin_ctx *ctx,
 	int rc = -ENOTSUP;
 
 	*out = NULL;
+	bool file_keys = false;
+
 	for (size_t i = 0; i < nr_targets; i++)
-		for (size_t j = 0; j < targets[i].nr_keys; j++)
-			s.has_device_keys |= targets[i].keys[j].kind == DAXPIN_KEY_CHARDEV ||
-					     targets[i].keys[j].kind == DAXPIN_KEY_BLOCKDEV;
+		for (size_t j = 0; j < targets[i].nr_keys; j++) {
+			enum daxpin_key_kind kind = targets[i].keys[j].kind;
+
+			s.has_device_keys |= kind == DAXPIN_KEY_CHARDEV || kind == DAXPIN_KEY_BLOCKDEV;
+			file_keys |= kind == DAXPIN_KEY_FILE || kind == DAXPIN_KEY_FILESYSTEM;
+		}
 	s.devices_map_shared = holders_devices_map_shared(targets, nr_targets);
+	s.shared_maps_only = s.has_device_keys && !file_keys && s.devices_map_shared;
 	s.links = holders_links_that_can_match(targets, nr_targets);
 	holders_deadline_set(&s.deadline, timeout_ms);
 	h = calloc(1, sizeof(*h));

@@ -53,6 +53,7 @@ struct scan {
 	size_t nr_targets;
 	bool has_device_keys;
 	bool devices_map_shared;	/* every device key is a device-dax node */
+	bool shared_maps_only;		/* and there are no other keys: no private mapping can match */
 	unsigned int links;	/* which of cwd, root, exe can match some key */
 	pid_t self;
 	pid_t *pids;		/* the processes in /proc when the scan began */

@@ -279,13 +279,18 @@ static int scan_maps_text(struct worker *w, int dfd, int fd)
 	}
 }
 
-/* Asks for the next file-backed mapping at or after addr; -ENOENT after the last. */
-static int query_vma(int fd, uint64_t addr, char *name, size_t name_size,
-		     struct procmap_query *q)
+/*
+ * Asks for the next file-backed mapping at or after addr, the next shared
+ * one when only those can match (the kernel passes over the others, a
+ * python process's hundred libraries in one call); -ENOENT after the last.
+ */
+static int query_vma(const struct worker *w, int fd, uint64_t addr, char *name,
+		     size_t name_size, struct procmap_query *q)
 {
 	memset(q, 0, sizeof(*q));
 	q->size = sizeof(*q);
-	q->query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA | PROCMAP_QUERY_FILE_BACKED_VMA;
+	q->query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA | PROCMAP_QUERY_FILE_BACKED_VMA |
+			 (w->s->shared_maps_only ? PROCMAP_QUERY_VMA_SHARED : 0);
 	q->query_addr = addr;
 	q->vma_name_addr = (uintptr_t)name;
 	q->vma_name_size = (uint32_t)name_size;
@@ -308,7 +313,7 @@ static int scan_maps_query(struct worker *w, int dfd, int fd)
 	uint64_t addr = 0;
 	int rc;
 
-	while ((rc = query_vma(fd, addr, NULL, 0, &q)) == 0) {
+	while ((rc = query_vma(w, fd, addr, NULL, 0, &q)) == 0) {
 		struct file_id id = { .dev = makedev(q.dev_major, q.dev_minor), .ino = q.inode };
 		struct vma v = { .start = q.vma_start, .end = q.vma_end, .dev = id.dev,
 				 .ino = id.ino,
@@ -321,7 +326,7 @@ static int scan_maps_query(struct worker *w, int dfd, int fd)
 			continue;
 		if (rc == -EAGAIN) {
 			/* the path only now, once per file: building it is what costs */
-			rc = query_vma(fd, v.start, path, sizeof(path), &q);
+			rc = query_vma(w, fd, v.start, path, sizeof(path), &q);
 			rc = vma_identify(w, dfd, &v, rc ? NULL : reachable_path(path), &id);
 			if (rc < 0)
 				return rc;
