@@ -10,9 +10,10 @@
  * handle's log function (DAXPIN_LOG=debug shows them). A failure to load is
  * for the caller to explain: the error code says why.
  *
- * Loading costs the most of an invocation (libbpf parsing the kernel's BTF
- * for CO-RE, then the verifier: seconds under emulation; kernel symbols are
- * looked up by the programs themselves, bpf/core/daxpin_ksyms.h), so a
+ * Loading costs the most of an invocation (the kernel's BTF for CO-RE,
+ * read once into the object's own subset, lib/core/core_btf.h; then the
+ * verifier: a second and more under emulation; kernel symbols are looked
+ * up by the programs themselves, bpf/core/daxpin_ksyms.h), so a
  * skeleton loaded with pinning is pinned in bpffs, in
  * /sys/fs/bpf/daxpin/NAME_HASH (HASH: of the BPF object's bytes, so another
  * daxpin build never uses them; bpffs lives as long as the boot, so neither
