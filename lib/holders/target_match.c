@@ -40,6 +40,7 @@ bool holders_target_matches(const struct daxpin_target *t, const struct file_id 
 static bool is_devdax(dev_t dev)
 {
 	char path[64], link[PATH_MAX];
+	const char *class;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/subsystem", major(dev), minor(dev));
@@ -47,7 +48,8 @@ static bool is_devdax(dev_t dev)
 	if (n < 0)
 		return false;
 	link[n] = '\0';
-	return strcmp(strrchr(link, '/') ? strrchr(link, '/') + 1 : link, "dax") == 0;
+	class = strrchr(link, '/');
+	return strcmp(class ? class + 1 : link, "dax") == 0;
 }
 
 /*
