@@ -568,8 +568,14 @@ void core_btf_init(struct core_btf *cb, const void *object, size_t object_size)
 {
 	*cb = (struct core_btf){ .object = object, .object_size = object_size };
 	cb->fd = memfd_create("daxpin-core-btf", MFD_CLOEXEC);
-	if (cb->fd >= 0)
-		snprintf(cb->path, sizeof(cb->path), "/proc/self/fd/%d", cb->fd);
+	if (cb->fd < 0)
+		return;
+	snprintf(cb->path, sizeof(cb->path), "/proc/self/fd/%d", cb->fd);
+	/* libbpf opens the path: without /proc it reads the kernel's BTF itself */
+	if (access(cb->path, R_OK)) {
+		close(cb->fd);
+		cb->fd = -1;
+	}
 }
 
 const char *core_btf_path(const struct core_btf *cb)
