@@ -583,6 +583,28 @@ const char *core_btf_path(const struct core_btf *cb)
 	return cb->fd >= 0 ? cb->path : NULL;
 }
 
+/*
+ * No kernel BTF at vmlinux_path: the one libbpf finds where else it looks
+ * (a vmlinux image under /boot or /lib/modules), whole, or its error.
+ */
+static int whole_from_libbpf(struct daxpin_ctx *ctx, struct core_btf *cb,
+			     const char *vmlinux_path, int why)
+{
+	struct btf *vmlinux;
+	const void *raw;
+	uint32_t size;
+	int rc;
+
+	dbg(ctx, "%s: %s: the kernel BTF from libbpf\n", vmlinux_path, strerror(-why));
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return -errno;
+	raw = btf__raw_data(vmlinux, &size);
+	rc = raw ? write_all(cb->fd, raw, size) : -ENOMEM;
+	btf__free(vmlinux);
+	return rc;
+}
+
 int core_btf_fill(struct daxpin_ctx *ctx, struct core_btf *cb, const char *vmlinux_path)
 {
 	struct minimizer *m;
@@ -603,6 +625,8 @@ int core_btf_fill(struct daxpin_ctx *ctx, struct core_btf *cb, const char *vmlin
 			    strerror(-rc));
 			rc = ftruncate(cb->fd, 0) ? -errno : write_all(cb->fd, m->k.data, m->k.size);
 		}
+	} else {
+		rc = whole_from_libbpf(ctx, cb, vmlinux_path, rc);
 	}
 	if (m->k.mapped)
 		munmap((void *)m->k.data, m->k.size);

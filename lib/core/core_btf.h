@@ -48,14 +48,15 @@ struct core_btf {
 	size_t nr_funcs;
 };
 
-/* A path for the object's BTF; with none (memfd refused), cb->fd is -1. */
+/* A path for the object's BTF; with none (memfd refused, no /proc), cb->fd is -1. */
 void core_btf_init(struct core_btf *cb, const void *object, size_t object_size);
 /* NULL when core_btf_init() made no file */
 const char *core_btf_path(const struct core_btf *cb);
 /*
  * Writes the types the object needs, from the kernel's BTF at
  * vmlinux_path; if they cannot be made (a BTF kind this code does not
- * know), the kernel's whole BTF instead, as libbpf would have read it.
+ * know), the kernel's whole BTF instead, as libbpf would have read it
+ * (without vmlinux_path, from where libbpf finds one).
  * 0 or -errno; once per core_btf.
  */
 int core_btf_fill(struct daxpin_ctx *ctx, struct core_btf *cb, const char *vmlinux_path);

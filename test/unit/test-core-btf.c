@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <linux/btf.h>
@@ -213,6 +214,34 @@ static void unknown_kind_hands_over_the_whole_btf(void **state)
 	btf__free(b);
 }
 
+/*
+ * No BTF where daxpin reads it: the kernel's from where libbpf finds one,
+ * whole (this machine's own, /sys/kernel/btf/vmlinux), or libbpf's error
+ * where the machine has none.
+ */
+static void missing_btf_falls_back_to_libbpf(void **state)
+{
+	struct daxpin_ctx *ctx = *state;
+	struct core_btf cb;
+	struct stat kernel, sub;
+	const void *elf;
+	size_t elf_size;
+	int rc;
+
+	elf = daxpin__elf_bytes(&elf_size);
+	core_btf_init(&cb, elf, elf_size);
+	rc = core_btf_fill(ctx, &cb, "/nonexistent/vmlinux");
+	assert_false(cb.subset);
+	if (stat("/sys/kernel/btf/vmlinux", &kernel) == 0) {
+		assert_int_equal(rc, 0);
+		assert_int_equal(fstat(cb.fd, &sub), 0);
+		assert_int_equal(sub.st_size, kernel.st_size);
+	} else {
+		assert_true(rc < 0);
+	}
+	core_btf_release(&cb);
+}
+
 static int setup(void **state)
 {
 	struct daxpin_ctx *ctx;
@@ -234,6 +263,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(keeps_what_relocations_reach),
 		cmocka_unit_test(unknown_kind_hands_over_the_whole_btf),
+		cmocka_unit_test(missing_btf_falls_back_to_libbpf),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
