@@ -446,6 +446,8 @@ int cmd_layouts(int argc, char **argv, struct daxpin_ctx *ctx)
 	if (rc != EXIT_OK)
 		goto out;
 	/* per-file page state needs root; without it, unknown and said so */
+	if (files)
+		daxpin_set_scans(ctx, DAXPIN_SCAN_PAGES | DAXPIN_SCAN_PAGEFILES);
 	if (wait || files)
 		daxpin_pagestate_open(ctx, &ps);
 	if (files) {

@@ -45,7 +45,7 @@ struct page {
 	unsigned long compound_info;	/* 7.2 */
 	atomic_t _mapcount;		/* -1 based; small folios only */
 	atomic_t _refcount;
-	/* the file of a page (pagestate_file) */
+	/* the file of a page (pagefile_lookup) */
 	struct address_space *mapping;
 	unsigned long index;		/* 6.1 ... 6.15 */
 	unsigned long __folio_index;	/* 6.16 on */

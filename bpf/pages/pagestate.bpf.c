@@ -17,7 +17,7 @@
  * the caller names, one per concurrent call. Consecutive folios in the same state are merged into
  * one run, so an idle device yields a handful of runs whatever its size.
  *
- * A second program, pagestate_file, names the file a filesystem-DAX page
+ * A second program, pagefile_lookup, names the file a filesystem-DAX page
  * belongs to: a layout break holds the file's inode lock while it waits, so
  * the file's extents (FIEMAP) cannot be read then; the busy pages of the
  * namespace can, and each names its file through page->mapping->host.
@@ -379,7 +379,7 @@ struct address_space {
 struct pagefile_lookup lookup;
 
 SEC("syscall")
-int pagestate_file(void *ctx)
+int pagefile_lookup(void *ctx)
 {
 	__u64 vmemmap = 0, psz = bpf_core_type_size(struct page);
 	long ret;

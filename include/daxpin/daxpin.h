@@ -68,6 +68,7 @@ int daxpin_get_log_priority(struct daxpin_ctx *ctx);
 #define DAXPIN_SCAN_HOLDERS	(1U << 0)	/* daxpin_holders_scan() */
 #define DAXPIN_SCAN_OWNERS	(1U << 1)	/* daxpin_owners_scan() */
 #define DAXPIN_SCAN_PAGES	(1U << 2)	/* daxpin_pagestate_open() */
+#define DAXPIN_SCAN_PAGEFILES	(1U << 3)	/* daxpin_page_files() */
 void daxpin_set_scans(struct daxpin_ctx *ctx, unsigned int scans);
 
 #endif

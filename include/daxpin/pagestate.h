@@ -244,6 +244,10 @@ struct daxpin_page_file {
  * page->mapping and page->index while the file has it in its mapping
  * (dax_associate_entry()), on 6.1 and since 6.15 alike.
  *
+ * The lookup is a BPF program of its own, loaded with the handle where
+ * DAXPIN_SCAN_PAGEFILES was declared (daxpin_set_scans()), else at the
+ * first call (the page counts' programs then come from their pins).
+ *
  * Return: 0, or the error daxpin_pagestate_open() gave, or another
  * negative errno.
  */

@@ -347,6 +347,7 @@ static const struct {
 	{ DAXPIN_SCAN_HOLDERS, "holders" },
 	{ DAXPIN_SCAN_OWNERS, "owners" },
 	{ DAXPIN_SCAN_PAGES, "pagestate" },
+	{ DAXPIN_SCAN_PAGEFILES, "pagefile" },
 };
 
 /* The scan a program belongs to, 0 for a program of none. */

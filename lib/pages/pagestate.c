@@ -108,7 +108,8 @@ static int setup(struct daxpin_pagestate *ps)
 	return 0;
 }
 
-static int load(struct daxpin_pagestate *ps)
+/* scans: DAXPIN_SCAN_PAGES, with DAXPIN_SCAN_PAGEFILES for page files */
+static int load(struct daxpin_pagestate *ps, unsigned int scans)
 {
 	int rc;
 
@@ -120,7 +121,7 @@ static int load(struct daxpin_pagestate *ps)
 	/* checked here too: lockdown's reason comes first, then this one */
 	if (!bpf_capable())
 		return unavailable(ps, -EPERM, "needs CAP_BPF and CAP_PERFMON (run as root)");
-	rc = BPF_SKELETON_GET(ps->ctx, daxpin, &ps->skel, "", DAXPIN_SCAN_PAGES, &ps->loaded);
+	rc = BPF_SKELETON_GET(ps->ctx, daxpin, &ps->skel, "", scans, &ps->loaded);
 	if (rc)
 		return unavailable(ps, rc, "loading the BPF program failed: %s",
 				   strerror(-rc));
@@ -334,7 +335,7 @@ static int scan_parallel(struct daxpin_pagestate *ps, const struct scan_piece *p
 	return rc;
 }
 
-/* Up to PAGEFILE_MAX frames, through the pagestate_file program's .bss. */
+/* Up to PAGEFILE_MAX frames, through the pagefile_lookup program's .bss. */
 static int page_files_chunk(struct daxpin_pagestate *ps, struct daxpin_page_file *pages,
 			    size_t nr)
 {
@@ -345,7 +346,7 @@ static int page_files_chunk(struct daxpin_pagestate *ps, struct daxpin_page_file
 	l->nr = nr;
 	for (size_t i = 0; i < nr; i++)
 		l->pfn[i] = pages[i].pfn;
-	rc = bpf_prog_test_run_opts(bpf_loaded_prog_fd(&ps->loaded, ps->skel->progs.pagestate_file),
+	rc = bpf_prog_test_run_opts(bpf_loaded_prog_fd(&ps->loaded, ps->skel->progs.pagefile_lookup),
 				    NULL);
 	if (rc)
 		return -errno;
@@ -375,7 +376,8 @@ DAXPIN_EXPORT int daxpin_pagestate_open(struct daxpin_ctx *ctx,
 		return -ENOMEM;
 	ps->ctx = ctx;
 #if PAGESTATE_BPF
-	return load(ps);
+	/* the lookup of page files only where the handle's caller declared it */
+	return load(ps, DAXPIN_SCAN_PAGES | (ctx->scans & DAXPIN_SCAN_PAGEFILES));
 #else
 	return unavailable(ps, -ENOTSUP, "built without BPF support");
 #endif
@@ -461,6 +463,17 @@ DAXPIN_EXPORT int daxpin_page_files(struct daxpin_pagestate *ps,
 	if (ps->error)
 		return ps->error;
 #if PAGESTATE_BPF
+	/*
+	 * A handle opened without DAXPIN_SCAN_PAGEFILES declared has no
+	 * lookup: opened again with it (pinned, only the lookup loads).
+	 */
+	if (bpf_loaded_prog_fd(&ps->loaded, ps->skel->progs.pagefile_lookup) < 0) {
+		BPF_SKELETON_PUT(daxpin, ps->skel, &ps->loaded);
+		ps->skel = NULL;
+		rc = load(ps, DAXPIN_SCAN_PAGES | DAXPIN_SCAN_PAGEFILES);
+		if (rc)
+			return rc;
+	}
 	bpf_loaded_lock(&ps->loaded);
 	for (size_t done = 0; done < nr && !rc; done += PAGEFILE_MAX)
 		rc = page_files_chunk(ps, pages + done,
