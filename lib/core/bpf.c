@@ -314,7 +314,7 @@ static void iter_handler_register(void)
 {
 	LIBBPF_OPTS(libbpf_prog_handler_opts, opts, .prog_prepare_load_fn = iter_prepare);
 
-	/* a failure leaves libbpf's own handler: slower, as right */
+	/* on failure libbpf keeps its own handler: slower, and as right */
 	libbpf_register_prog_handler("iter/", BPF_PROG_TYPE_SYSCALL, 0, &opts);
 }
 
