@@ -377,6 +377,7 @@ static int emit(struct minimizer *m, uint32_t id);
 static int emit_composite(struct minimizer *m, const struct btf_type *t)
 {
 	const struct btf_member *mb = (const void *)(t + 1);
+	bool kflag = btf_kflag(t);	/* offsets carry bitfield sizes */
 	uint16_t vlen = btf_vlen(t);
 	int *ids, id, rc = 0;
 
@@ -398,8 +399,6 @@ static int emit_composite(struct minimizer *m, const struct btf_type *t)
 		     btf__add_struct(m->out, kernel_name(&m->k, t->name_off), t->size) :
 		     btf__add_union(m->out, kernel_name(&m->k, t->name_off), t->size);
 	for (uint16_t i = 0; i < vlen && id >= 0 && rc >= 0; i++) {
-		bool kflag = btf_kflag(t);
-
 		if (ids[i] < 0)
 			continue;
 		rc = btf__add_field(m->out, kernel_name(&m->k, mb[i].name_off), ids[i],

@@ -47,11 +47,10 @@ DAXPIN_EXPORT int daxpin_holders_scan(struct daxpin_ctx *ctx,
 	struct scan s = { .ctx = ctx, .targets = targets, .nr_targets = nr_targets,
 			  .self = getpid(), .pidfds = !(flags & DAXPIN_HOLDERS_NO_PIDFD) };
 	struct daxpin_holders *h;
+	bool file_keys = false;
 	int rc = -ENOTSUP;
 
 	*out = NULL;
-	bool file_keys = false;
-
 	for (size_t i = 0; i < nr_targets; i++)
 		for (size_t j = 0; j < targets[i].nr_keys; j++) {
 			enum daxpin_key_kind kind = targets[i].keys[j].kind;
