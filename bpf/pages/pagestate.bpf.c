@@ -226,45 +226,92 @@ static __always_inline long scan_folio(struct slot *s)
 	return 0;
 }
 
-/* Pages the fast path below looks at per bpf_loop() iteration. */
+/* Pages the fast path below looks at per bpf_loop() iteration of the walk,
+ * in bpf_loop() iterations of its own of SMALL_PER_STEP pages: the verifier
+ * follows a bounded loop once per iteration, a bpf_loop() callback once. */
 #define SMALL_PER_CALL 64
+#define SMALL_PER_STEP 8
 
-/* ld64() for the fast path: 0, for the loop to end, where ld64() would
- * fail the walk (never: the bound is for the verifier) */
-static __always_inline int peek64(struct slot *s, __u64 off, __u64 *val)
+/* The fast path's state, on extend_small()'s stack for its callback. */
+struct small_walk {
+	__u64 off;		/* the next page's offset in the buffer */
+	__u64 left;		/* pages before the buffer or the range ends */
+	__u64 counts;		/* _mapcount and _refcount of the run, one load */
+	__u64 head;		/* the PG_head bit */
+	__u32 psz, info_off, map_off, slot;
+	__u32 n;		/* pages that continue the run */
+};
+
+/* A load from a slot's buffer; 0, for the fast path to end, where it
+ * would pass the buffer (never: the bound is for the verifier). The
+ * barrier keeps clang from checking one register and loading through
+ * another. */
+static __always_inline int peek64(const __u8 *b, __u64 off, __u64 *val)
 {
 	barrier_var(off);
 	if (off > BUF_BYTES - sizeof(__u64))
 		return 0;
-	*val = *(__u64 *)(s->buf + off);
+	*val = *(__u64 *)(b + off);
 	return 1;
+}
+
+/* Whether the struct page at off of a slot's buffer continues the run. */
+static __always_inline int continues_small(const __u8 *b, __u64 off,
+					   const struct small_walk *w)
+{
+	__u64 flags, info, counts;
+
+	return peek64(b, off, &flags) && !(flags & w->head) &&
+	       peek64(b, off + w->info_off, &info) && !(info & 1) &&
+	       peek64(b, off + w->map_off, &counts) && counts == w->counts;
+}
+
+/* bpf_loop() callback of the fast path: SMALL_PER_STEP pages; 1 to stop. */
+static long extend_small_step(__u32 index, void *arg)
+{
+	struct small_walk *w = arg;
+	const __u8 *b = buf[w->slot & (PAGESCAN_SLOTS - 1)];
+	__u64 off = w->off;
+	__u32 n = w->n;
+	long stop = 0;
+
+	for (int j = 0; j < SMALL_PER_STEP; j++, n++, off += w->psz)
+		if (n >= w->left || !continues_small(b, off, w)) {
+			stop = 1;
+			break;
+		}
+	w->off = off;
+	w->n = n;
+	return stop;
 }
 
 /*
  * The fast path of a device of small folios (4K device-dax, fsdax): the
  * pages after a small folio that continue its run in the same state extend
  * the run in place. Three loads from the buffer per page (_mapcount and
- * _refcount are adjacent: one load) and the walk state in registers: the
- * general path's bookkeeping (refill and emit) cost several times the copy
- * of the struct page under QEMU.
+ * _refcount are adjacent: one load): the general path's bookkeeping
+ * (refill and emit) cost several times the copy of the struct page under
+ * QEMU.
  */
-static __always_inline void extend_small(struct slot *s)
+static __always_inline void extend_small(struct slot *s, __u32 slot)
 {
 	struct walk *st = s->st;
-	__u32 n = st->nr_runs, psz = st->psz;
-	__u64 pos = st->pos, lim = st->buf_pfn + st->buf_n, off, i;
-	__u32 ref_off = bpf_core_field_offset(struct page, _refcount);
-	__u32 map_off = bpf_core_field_offset(struct page, _mapcount);
-	__u32 info_off = bpf_core_field_exists(struct page, compound_info) ?
-			 bpf_core_field_offset(struct page, compound_info) :
-			 bpf_core_field_offset(struct page, compound_head);
-	__u64 head = 1ULL << bpf_core_enum_value(enum pageflags, PG_head);
-	__u64 flags, info, counts;
+	__u32 n = st->nr_runs;
+	__u64 pos = st->pos, lim = st->buf_pfn + st->buf_n;
+	struct small_walk w = {
+		.head = 1ULL << bpf_core_enum_value(enum pageflags, PG_head),
+		.psz = st->psz,
+		.info_off = bpf_core_field_exists(struct page, compound_info) ?
+			    bpf_core_field_offset(struct page, compound_info) :
+			    bpf_core_field_offset(struct page, compound_head),
+		.map_off = bpf_core_field_offset(struct page, _mapcount),
+		.slot = slot,
+	};
 	struct pagescan_run *r;
-	__s32 refcount, mapcount;
 
 	/* adjacent on every kernel so far; elsewhere only the general path */
-	if (ref_off != map_off + 4 || n == 0 || n > PAGESCAN_RUNS_MAX)
+	if (bpf_core_field_offset(struct page, _refcount) != w.map_off + 4 ||
+	    n == 0 || n > PAGESCAN_RUNS_MAX)
 		return;
 	/* clang knows n from emit() and drops the bound the verifier
 	 * needs: the mask gives it one */
@@ -276,19 +323,15 @@ static __always_inline void extend_small(struct slot *s)
 		return;
 	if (lim > st->end)
 		lim = st->end;
-	refcount = r->refcount;
-	mapcount = r->mapcount;
+	if (pos >= lim)
+		return;
+	w.left = lim - pos;
 	/* little-endian: _mapcount (stored one below the count) low */
-	counts = (__u64)(__u32)refcount << 32 | (__u32)(mapcount - 1);
-	off = (pos - st->buf_pfn) * psz;
-	for (i = 0; i < SMALL_PER_CALL && pos + i < lim; i++, off += psz) {
-		if (!peek64(s, off, &flags) || flags & head ||
-		    !peek64(s, off + info_off, &info) || info & 1 ||
-		    !peek64(s, off + map_off, &info) || info != counts)
-			break;
-	}
-	r->nr_folios += i;
-	st->pos = pos + i;
+	w.counts = (__u64)(__u32)r->refcount << 32 | (__u32)(r->mapcount - 1);
+	w.off = (pos - st->buf_pfn) * w.psz;
+	bpf_loop(SMALL_PER_CALL / SMALL_PER_STEP, extend_small_step, &w, 0);
+	r->nr_folios += w.n;
+	st->pos = pos + w.n;
 }
 
 __noinline int scan_general(__u32 slot)
@@ -305,7 +348,7 @@ __noinline int scan_small(__u32 slot)
 {
 	struct slot s = slot_of(slot);
 
-	extend_small(&s);
+	extend_small(&s, slot);
 	return 0;
 }
 
