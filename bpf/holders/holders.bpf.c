@@ -69,20 +69,34 @@ struct bpf_iter__task_vma {
 /* set by user space after loading, before the iterators run */
 struct holders_filter holders_filter;
 
-/* Whether v is in the filter's device numbers (rdev: of device nodes). A
- * global function: the verifier checks its loop once, not in every emit(). */
-__noinline int in_filter(__u32 rdev, __u32 v)
-{
-	const __u32 *set = rdev ? holders_filter.rdevs : holders_filter.devs;
-	__u32 nr = rdev ? holders_filter.nr_rdevs : holders_filter.nr_devs;
+/* One step of in_set()'s search: past the 2^sh entries from i when the
+ * last of them is below v. Arithmetic, not a branch (the barrier keeps
+ * clang from making it one): the values are 32-bit, so the 64-bit
+ * difference is negative exactly when set[] < v. */
+#define IN_SET_STEP(set, i, v, sh) ({						\
+	__u64 d_ = (__u64)(set)[(i) + (1U << (sh)) - 1] - (v);			\
+	barrier_var(d_);							\
+	(i) += (d_ >> 63) << (sh);						\
+})
 
-	for (__u32 i = 0; i < HOLDERS_DEVS_MAX; i++) {
-		if (i >= nr)
-			break;
-		if (set[i] == v)
-			return 1;
-	}
-	return 0;
+/*
+ * Whether v is among the first nr entries of set, sorted ascending with the
+ * rest UINT32_MAX (filter_fill() in lib/holders/holders_bpf.c): a binary
+ * search of fixed steps. The verifier follows it as one straight path; a
+ * loop it would follow once per entry, a branch per step once per path.
+ */
+static __always_inline int in_set(const __u32 *set, __u32 nr, __u32 v)
+{
+	__u64 i = 0, key = v;
+
+	_Static_assert(HOLDERS_DEVS_MAX == 64, "six steps");
+	IN_SET_STEP(set, i, key, 5);
+	IN_SET_STEP(set, i, key, 4);
+	IN_SET_STEP(set, i, key, 3);
+	IN_SET_STEP(set, i, key, 2);
+	IN_SET_STEP(set, i, key, 1);
+	IN_SET_STEP(set, i, key, 0);
+	return i < nr && set[i & (HOLDERS_DEVS_MAX - 1)] == v;
 }
 
 /*
@@ -108,8 +122,9 @@ static __always_inline void emit(struct seq_file *seq, __u32 kind,
 	r.mode = inode->i_mode;
 	r.rdev = inode->i_rdev;
 	type = r.mode & S_IFMT;
-	if (!in_filter(0, r.dev) &&
-	    !((type == S_IFCHR || type == S_IFBLK) && in_filter(1, r.rdev)))
+	if (!in_set(holders_filter.devs, holders_filter.nr_devs, r.dev) &&
+	    !((type == S_IFCHR || type == S_IFBLK) &&
+	      in_set(holders_filter.rdevs, holders_filter.nr_rdevs, r.rdev)))
 		return;
 	r.kind = kind;
 	r.tgid = task->tgid;

@@ -44,24 +44,35 @@ static dev_t dev_from_kernel(__u32 kdev)
 	return makedev(kdev >> 20, kdev & 0xfffff);
 }
 
+/* Adds dev to a set kept sorted: the programs search it in halves. */
 static int filter_add(__u32 *set, __u32 *nr, dev_t dev)
 {
-	__u32 kdev = dev_to_kernel(dev);
+	__u32 kdev = dev_to_kernel(dev), i = 0;
 
-	for (__u32 i = 0; i < *nr; i++)
-		if (set[i] == kdev)
-			return 0;
+	while (i < *nr && set[i] < kdev)
+		i++;
+	if (i < *nr && set[i] == kdev)
+		return 0;
 	if (*nr == HOLDERS_DEVS_MAX)
 		return -E2BIG;
-	set[(*nr)++] = kdev;
+	memmove(&set[i + 1], &set[i], (*nr - i) * sizeof(*set));
+	set[i] = kdev;
+	(*nr)++;
 	return 0;
 }
 
-/* The devices the programs pass on: of filesystems and files, and device nodes'. */
+/*
+ * The devices the programs pass on: of filesystems and files, and device
+ * nodes'. Unused entries are UINT32_MAX, above every entry in use, as the
+ * programs' search needs.
+ */
 static int filter_fill(const struct scan *s, struct holders_filter *f)
 {
 	int rc = 0;
 
+	memset(f->devs, 0xff, sizeof(f->devs));
+	memset(f->rdevs, 0xff, sizeof(f->rdevs));
+	f->nr_devs = f->nr_rdevs = 0;
 	for (size_t i = 0; i < s->nr_targets && !rc; i++)
 		for (size_t j = 0; j < s->targets[i].nr_keys && !rc; j++) {
 			const struct daxpin_key *k = &s->targets[i].keys[j];
@@ -83,7 +94,7 @@ struct recs {
 /* The iterators with the targets' filter in their .bss, locked while in use. */
 static int bpf_open(const struct scan *s, struct daxpin **skel, struct bpf_loaded *loaded)
 {
-	struct holders_filter filter = { 0 };
+	struct holders_filter filter;
 	int rc;
 
 	rc = filter_fill(s, &filter);
