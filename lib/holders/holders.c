@@ -4,7 +4,7 @@
  *
  * For every process: its mappings (PROCMAP_QUERY, or the maps text with a
  * cheap device:inode test on each line before the rest is parsed), its file
- * descriptors, and its cwd, root and exe links. Workers, one per core, take
+ * descriptors, and its cwd, root and exe links. Workers, two per core, take
  * processes from a shared list. Files are
  * identified by device and inode, never by path: a container with its own
  * /dev or its own mount of the DAX filesystem holds the same device and
