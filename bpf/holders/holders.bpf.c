@@ -70,13 +70,17 @@ struct bpf_iter__task_vma {
 struct holders_filter holders_filter;
 
 /* One step of in_set()'s search: past the 2^sh entries from i when the
- * last of them is below v. Arithmetic, not a branch (the barrier keeps
- * clang from making it one): the values are 32-bit, so the 64-bit
- * difference is negative exactly when set[] < v. */
+ * last of them is below v. Arithmetic, not a branch: the values are
+ * 32-bit, so the 64-bit difference is negative exactly when set[] < v.
+ * The barriers keep clang from making a branch of the comparison, and an
+ * OR of the addition (6.1's verifier keeps no bounds through an OR of two
+ * registers). */
 #define IN_SET_STEP(set, i, v, sh) ({						\
-	__u64 d_ = (__u64)(set)[(i) + (1U << (sh)) - 1] - (v);			\
+	__u64 d_ = (__u64)(set)[(i) + (1U << (sh)) - 1] - (v), step_;		\
 	barrier_var(d_);							\
-	(i) += (d_ >> 63) << (sh);						\
+	step_ = (d_ >> 63) << (sh);						\
+	barrier_var(step_);							\
+	(i) += step_;								\
 })
 
 /*
