@@ -50,7 +50,9 @@ struct pagescan_run runs[PAGESCAN_SLOTS][PAGESCAN_RUNS_MAX];
  * with KASLR). */
 struct pagestate_setup setup;
 
-static __u8 buf[PAGESCAN_SLOTS][BUF_BYTES];
+/* A word past BUF_BYTES in each: a load at any offset ld64() leaves is
+ * inside the buffer. */
+static __u8 buf[PAGESCAN_SLOTS][BUF_BYTES + sizeof(__u64)];
 
 /* Walk state, kept in .bss because the bpf_loop callback cannot write the
  * context at variable offsets. */
@@ -106,23 +108,20 @@ static __always_inline int refill(struct slot *s, __u64 pfn, __u64 n)
 	return 0;
 }
 
-/* Loads from the buffer; the bound checks only satisfy the verifier: the
- * walk never indexes past what refill() read. The barrier keeps clang from
- * checking one register and loading through another. */
-static __always_inline __u64 ld64(struct slot *s, __u64 off)
+/* Loads from a slot's buffer. The walk never reads past what refill()
+ * read; the mask only shows the verifier a bound, where a check would give
+ * it a branch to follow at every load. The barrier keeps clang from
+ * masking one register and loading through another. */
+static __always_inline __u64 ld64(const __u8 *b, __u64 off)
 {
 	barrier_var(off);
-	if (off > BUF_BYTES - sizeof(__u64))
-		return fail(s->st, -E2BIG), 0;
-	return *(__u64 *)(s->buf + off);
+	return *(const __u64 *)(b + (off & (BUF_BYTES - 1)));
 }
 
-static __always_inline __s32 ld32(struct slot *s, __u64 off)
+static __always_inline __s32 ld32(const __u8 *b, __u64 off)
 {
 	barrier_var(off);
-	if (off > BUF_BYTES - sizeof(__s32))
-		return fail(s->st, -E2BIG), 0;
-	return *(__s32 *)(s->buf + off);
+	return *(const __s32 *)(b + (off & (BUF_BYTES - 1)));
 }
 
 /* Appends a folio to the run table, merging it into the last run when it
@@ -178,13 +177,13 @@ static __always_inline long scan_folio(struct slot *s)
 	}
 	off = (pos - st->buf_pfn) * st->psz;
 
-	flags = ld64(s, off);
+	flags = ld64(s->buf, off);
 	if (bpf_core_field_exists(struct page, compound_info))
-		info = ld64(s, off + bpf_core_field_offset(struct page, compound_info));
+		info = ld64(s->buf, off + bpf_core_field_offset(struct page, compound_info));
 	else
-		info = ld64(s, off + bpf_core_field_offset(struct page, compound_head));
-	refcount = ld32(s, off + bpf_core_field_offset(struct page, _refcount));
-	mapcount = ld32(s, off + bpf_core_field_offset(struct page, _mapcount)) + 1;
+		info = ld64(s->buf, off + bpf_core_field_offset(struct page, compound_head));
+	refcount = ld32(s->buf, off + bpf_core_field_offset(struct page, _refcount));
+	mapcount = ld32(s->buf, off + bpf_core_field_offset(struct page, _mapcount)) + 1;
 
 	if (info & 1) {
 		/* a tail page where a folio should start: the range began
@@ -204,19 +203,17 @@ static __always_inline long scan_folio(struct slot *s)
 			off = 0;
 		}
 		if (bpf_core_field_exists(struct folio, _nr_pages))
-			pages = ld32(s, off + bpf_core_field_offset(struct folio, _nr_pages));
+			pages = ld32(s->buf, off + bpf_core_field_offset(struct folio, _nr_pages));
 		else
-			pages = ld32(s, off + bpf_core_field_offset(struct folio, _folio_nr_pages));
-		pincount = ld32(s, off + bpf_core_field_offset(struct folio, _pincount));
+			pages = ld32(s->buf, off + bpf_core_field_offset(struct folio, _folio_nr_pages));
+		pincount = ld32(s->buf, off + bpf_core_field_offset(struct folio, _pincount));
 		if (bpf_core_field_exists(struct folio, _large_mapcount))
-			mapcount = ld32(s, off + bpf_core_field_offset(struct folio, _large_mapcount)) + 1;
+			mapcount = ld32(s->buf, off + bpf_core_field_offset(struct folio, _large_mapcount)) + 1;
 		else
-			mapcount = ld32(s, off + bpf_core_field_offset(struct folio, _total_mapcount)) + 1;
+			mapcount = ld32(s->buf, off + bpf_core_field_offset(struct folio, _total_mapcount)) + 1;
 		if (!pages)	/* a folio being split or torn down under us */
 			pages = 1;
 	}
-	if (st->error)
-		return 1;
 	if (emit(s, pos, pages, refcount, mapcount, pincount, 0))
 		return 1;
 	st->pos = pos + pages;
@@ -230,7 +227,7 @@ static __always_inline long scan_folio(struct slot *s)
  * in bpf_loop() iterations of its own of SMALL_PER_STEP pages: the verifier
  * follows a bounded loop once per iteration, a bpf_loop() callback once. */
 #define SMALL_PER_CALL 64
-#define SMALL_PER_STEP 8
+#define SMALL_PER_STEP 4
 
 /* The fast path's state, on extend_small()'s stack for its callback. */
 struct small_walk {
@@ -242,28 +239,12 @@ struct small_walk {
 	__u32 n;		/* pages that continue the run */
 };
 
-/* A load from a slot's buffer; 0, for the fast path to end, where it
- * would pass the buffer (never: the bound is for the verifier). The
- * barrier keeps clang from checking one register and loading through
- * another. */
-static __always_inline int peek64(const __u8 *b, __u64 off, __u64 *val)
-{
-	barrier_var(off);
-	if (off > BUF_BYTES - sizeof(__u64))
-		return 0;
-	*val = *(__u64 *)(b + off);
-	return 1;
-}
-
 /* Whether the struct page at off of a slot's buffer continues the run. */
 static __always_inline int continues_small(const __u8 *b, __u64 off,
 					   const struct small_walk *w)
 {
-	__u64 flags, info, counts;
-
-	return peek64(b, off, &flags) && !(flags & w->head) &&
-	       peek64(b, off + w->info_off, &info) && !(info & 1) &&
-	       peek64(b, off + w->map_off, &counts) && counts == w->counts;
+	return !(ld64(b, off) & w->head) && !(ld64(b, off + w->info_off) & 1) &&
+	       ld64(b, off + w->map_off) == w->counts;
 }
 
 /* bpf_loop() callback of the fast path: SMALL_PER_STEP pages; 1 to stop. */
