@@ -9,6 +9,7 @@
  * /proc scan.
  */
 #include "../core/daxpin_tasks.h"
+#include "../core/daxpin_search.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "holders_abi.h"
@@ -69,37 +70,16 @@ struct bpf_iter__task_vma {
 /* set by user space after loading, before the iterators run */
 struct holders_filter holders_filter;
 
-/* One step of in_set()'s search: past the 2^sh entries from i when the
- * last of them is below v. Arithmetic, not a branch: the values are
- * 32-bit, so the 64-bit difference is negative exactly when set[] < v.
- * The barriers keep clang from making a branch of the comparison, and an
- * OR of the addition (6.1's verifier keeps no bounds through an OR of two
- * registers). */
-#define IN_SET_STEP(set, i, v, sh) ({						\
-	__u64 d_ = (__u64)(set)[(i) + (1U << (sh)) - 1] - (v), step_;		\
-	barrier_var(d_);							\
-	step_ = (d_ >> 63) << (sh);						\
-	barrier_var(step_);							\
-	(i) += step_;								\
-})
-
-/*
- * Whether v is among the first nr entries of set, sorted ascending with the
- * rest UINT32_MAX (filter_fill() in lib/holders/holders_bpf.c): a binary
- * search of fixed steps. The verifier follows it as one straight path; a
- * loop it would follow once per entry, a branch per step once per path.
- */
+/* Whether v is among the first nr entries of set, sorted ascending with the
+ * rest UINT32_MAX (filter_fill() in lib/holders/holders_bpf.c). */
 static __always_inline int in_set(const __u32 *set, __u32 nr, __u32 v)
 {
-	__u64 i = 0, key = v;
+	__u64 i = 0;
 
-	_Static_assert(HOLDERS_DEVS_MAX == 64, "six steps");
-	IN_SET_STEP(set, i, key, 5);
-	IN_SET_STEP(set, i, key, 4);
-	IN_SET_STEP(set, i, key, 3);
-	IN_SET_STEP(set, i, key, 2);
-	IN_SET_STEP(set, i, key, 1);
-	IN_SET_STEP(set, i, key, 0);
+	_Static_assert(HOLDERS_DEVS_MAX == 64, "SEARCH64");
+#define DEV_BEFORE(k) ((__s64)set[k] - (__s64)v)
+	SEARCH64(i, DEV_BEFORE);
+#undef DEV_BEFORE
 	return i < nr && set[i & (HOLDERS_DEVS_MAX - 1)] == v;
 }
 
