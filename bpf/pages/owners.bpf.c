@@ -25,6 +25,7 @@
  */
 #include "../core/daxpin_tasks.h"
 #include "../core/daxpin_ksyms.h"
+#include "../core/daxpin_search.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "owners_abi.h"
@@ -121,21 +122,26 @@ static struct {
 	__u32 bv_size, bv_page, bv_offset, bv_len;	/* struct bio_vec */
 } w;
 
+/* The filter's range that holds pfn, or -1: the ranges are sorted and
+ * disjoint, so the first that ends past pfn is the only one that can. */
 static __always_inline int range_of(__u64 pfn)
 {
-	for (__u32 i = 0; i < OWNERS_RANGES_MAX; i++) {
-		if (i >= owners_filter.nr_ranges)
-			break;
-		if (pfn >= owners_filter.start[i] && pfn < owners_filter.end[i])
-			return (int)i;
-	}
-	return -1;
+	__u64 i = 0;
+
+	_Static_assert(OWNERS_RANGES_MAX == 64, "SEARCH64");
+#define END_BEFORE(k) ((__s64)owners_filter.end[k] - (__s64)pfn - 1)
+	SEARCH64(i, END_BEFORE);
+#undef END_BEFORE
+	i &= OWNERS_RANGES_MAX - 1;
+	if (i >= owners_filter.nr_ranges || pfn < owners_filter.start[i] ||
+	    pfn >= owners_filter.end[i])
+		return -1;
+	return (int)i;
 }
 
 /* Records n pages from the struct page at page_addr + skip pages if they
  * are wanted, extending the last run where they continue it. A global
- * function: the verifier checks it (and range_of()'s loop) once, not in
- * every caller. */
+ * function: the verifier checks it once, not in every caller. */
 __noinline int add_pages(__u64 page_addr, __u64 skip, __u64 n)
 {
 	__u32 k = w.nr_runs;

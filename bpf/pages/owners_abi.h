@@ -40,7 +40,11 @@ struct owners_rec {
 	char comm[16];
 };
 
-/* The page frames to look for: [start, end) each. */
+/* The page frames to look for: [start, end) each, sorted and disjoint,
+ * the unused entries OWNERS_PFN_PAD, above every page frame (the program
+ * searches the ends in halves). */
+#define OWNERS_PFN_PAD (1ULL << 62)
+
 struct owners_filter {
 	__u64 start[OWNERS_RANGES_MAX];
 	__u64 end[OWNERS_RANGES_MAX];
