@@ -39,6 +39,15 @@ int owners_scanner_run(struct owners_scanner *sc, struct daxpin_pagestate *ps,
 void owners_scanner_close(struct owners_scanner *sc);
 
 /*
+ * owners_filter.c: the targets' page frames as the iterator's filter, the
+ * ranges cut at every edge of any of them; -E2BIG beyond
+ * OWNERS_RANGES_MAX of those.
+ */
+struct owners_filter;
+int owners_filter_fill(const struct daxpin_owners_target *targets, size_t nr,
+		       struct owners_filter *f);
+
+/*
  * pagestate.c: the raw folio runs of [pfn, end), for callers that classify
  * pages by more than their counts (system RAM: lib/memory/). fn returning
  * non-zero ends the walk with that value. The errno daxpin_pagestate_open()
