@@ -227,7 +227,7 @@ static __always_inline long scan_folio(struct slot *s)
  * in bpf_loop() iterations of its own of SMALL_PER_STEP pages: the verifier
  * follows a bounded loop once per iteration, a bpf_loop() callback once. */
 #define SMALL_PER_CALL 64
-#define SMALL_PER_STEP 4
+#define SMALL_PER_STEP 8
 
 /* The fast path's state, on extend_small()'s stack for its callback. */
 struct small_walk {
