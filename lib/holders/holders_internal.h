@@ -56,6 +56,7 @@ struct scan {
 	bool shared_maps_only;		/* and there are no other keys: no private mapping can match */
 	unsigned int links;	/* which of cwd, root, exe can match some key */
 	pid_t self;
+	int proc_fd;		/* /proc, O_PATH, shared by the workers */
 	pid_t *pids;		/* the processes in /proc when the scan began */
 	size_t nr_pids;
 	size_t next;		/* the next pid to take; atomic */

@@ -387,13 +387,7 @@ static void *worker_run(void *arg)
 {
 	struct worker *w = arg;
 	struct scan *s = w->s;
-	int proc_fd;
 
-	proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (proc_fd < 0) {
-		w->rc = -errno;
-		return NULL;
-	}
 	while (!w->rc) {
 		size_t i = __atomic_fetch_add(&s->next, 1, __ATOMIC_RELAXED);
 
@@ -404,9 +398,8 @@ static void *worker_run(void *arg)
 			break;
 		}
 		if (s->pids[i] != s->self)
-			w->rc = scan_process(w, proc_fd, s->pids[i]);
+			w->rc = scan_process(w, s->proc_fd, s->pids[i]);
 	}
-	close(proc_fd);
 	return NULL;
 }
 
@@ -559,6 +552,9 @@ int holders_scan_proc(struct scan *s, struct daxpin_holders *h)
 
 	h->hidden = proc_hides_processes();
 	h->pid_namespace = !holders_in_initial_pid_ns();
+	s->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s->proc_fd < 0)
+		return -errno;
 	rc = list_pids(s);
 	if (rc < 0)
 		goto out;
@@ -588,5 +584,6 @@ out:
 	for (size_t i = 0; i < nr_w; i++)
 		holders_worker_release(&w[i]);
 	free(w);
+	close(s->proc_fd);
 	return rc;
 }
