@@ -39,7 +39,9 @@ struct holders_rec {
 	__u64 cgroup_id;	/* of the cgroup v2 hierarchy */
 };
 
-/* The devices to pass on: filesystems (st_dev) and device nodes (st_rdev). */
+/* The devices to pass on: filesystems (st_dev) and device nodes (st_rdev),
+ * each set sorted ascending, UINT32_MAX after the last (the programs search
+ * it in halves). */
 struct holders_filter {
 	__u32 devs[HOLDERS_DEVS_MAX];
 	__u32 nr_devs;
