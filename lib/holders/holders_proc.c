@@ -449,8 +449,8 @@ void holders_worker_release(struct worker *w)
 /*
  * /proc is read by the kernel for the reading thread, so the scan scales
  * with the cores; and a worker waits whenever the status of an open file
- * comes from a filesystem's server (9p, and NFS or FUSE on kernels that
- * ignore AT_STATX_DONT_SYNC for them). Two workers per core keep the cores
+ * comes from a filesystem's server (9p, which ignores AT_STATX_DONT_SYNC,
+ * asks it at every stat). Two workers per core keep the cores
  * busy meanwhile (300 openers and 30 python mappers on 2 CPUs with a 9p
  * root: 0.555 s with one worker, 0.473 s with two, 0.398 s with four): at
  * most 8, and one per 128 processes, so that none is idle on a small
