@@ -6,6 +6,7 @@
  * What the files of the holders scan share: target_match.c (whether a file
  * is one a target is known by), holders_maps.c (a process's mappings),
  * holders_proc.c (the /proc scan: descriptors, links, workers),
+ * netfs_fds.c (open files on network file systems, stat'ed once),
  * holders_bpf.c (the same facts from BPF iterators), holders_merge.c (the
  * finds merged, the result's reasons) and holders.c (the public API).
  */
@@ -25,6 +26,8 @@
 #else
 #define HOLDERS_BPF 0
 #endif
+
+struct statx;
 
 /* What the scan knows of a file: enough to test every kind of key. */
 struct file_id {
@@ -64,7 +67,20 @@ struct scan {
 	bool no_query;		/* atomic: the kernel has no PROCMAP_QUERY */
 	bool pidfds;		/* each holding process gets a pidfd */
 	struct timespec deadline;	/* zero: none */
+	dev_t *netfs_devs;	/* our mounts of network file systems (libmount's list) */
+	size_t nr_netfs_devs;
 };
+
+/* The last file on a network file system a worker stat'ed at one fd number. */
+struct netfs_fd {
+	bool valid;
+	int mnt_id;
+	uint64_t ino;
+	struct file_id id;
+};
+
+/* fd numbers remembered: stdio and what a parent opens before it forks */
+#define HOLDERS_NETFS_FDS 16
 
 /* A process found holding a target, in a worker's flat list. */
 struct held {
@@ -89,6 +105,8 @@ struct worker {
 	size_t unexamined;	/* processes skipped for another reason (EMFILE...) */
 	int unexamined_error;	/* the first one's errno */
 	size_t without_pidfd;	/* holders whose pidfd could not be opened */
+	struct netfs_fd netfs[HOLDERS_NETFS_FDS];
+	size_t netfs_hits;	/* open files identified by their fdinfo */
 	int rc;
 };
 
@@ -108,6 +126,14 @@ bool holders_devices_map_shared(const struct daxpin_target *targets, size_t nr_t
 void holders_vma_match(struct worker *w, const struct vma *v, const struct file_id *id);
 int holders_scan_maps(struct worker *w, int dfd);
 int holders_stat_entry(int dirfd, const char *name, struct file_id *id);
+void holders_id_from_statx(struct file_id *id, const struct statx *stx);
+
+/* netfs_fds.c */
+bool holders_on_netfs(const struct scan *s, dev_t dev);
+bool holders_fdinfo_parse(const char *text, int *mnt_id, uint64_t *ino);
+/* fd name of the process at pid_dfd, in its fd directory fd_dfd */
+int holders_stat_fd(struct worker *w, int pid_dfd, int fd_dfd, const char *name,
+		    struct file_id *id);
 
 /* holders_proc.c */
 int holders_pidfd(const struct scan *s, pid_t pid);

@@ -78,7 +78,7 @@ static int cache_insert(struct id_cache *c, const struct file_id *id)
 	return 0;
 }
 
-static void id_from_statx(struct file_id *id, const struct statx *stx)
+void holders_id_from_statx(struct file_id *id, const struct statx *stx)
 {
 	id->dev = makedev(stx->stx_dev_major, stx->stx_dev_minor);
 	id->ino = stx->stx_ino;
@@ -97,7 +97,7 @@ int holders_stat_entry(int dirfd, const char *name, struct file_id *id)
 
 	if (statx(dirfd, name, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO, &stx) < 0)
 		return -errno;
-	id_from_statx(id, &stx);
+	holders_id_from_statx(id, &stx);
 	return 0;
 }
 

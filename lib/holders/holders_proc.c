@@ -53,7 +53,7 @@ static int scan_fds(struct worker *w, int dfd)
 
 			off += d->d_reclen;
 			/* an fd closed since getdents is simply gone */
-			if (d->d_name[0] != '.' && holders_stat_entry(fd, d->d_name, &id) == 0)
+			if (d->d_name[0] != '.' && holders_stat_fd(w, dfd, fd, d->d_name, &id) == 0)
 				holders_match_access(w, &id, DAXPIN_ACCESS_FD);
 		}
 		/*
@@ -512,49 +512,66 @@ static bool in_group(gid_t gid)
  * (hidepid=2/invisible or 4/ptraceable; hidepid=1 only denies access, which
  * the scan counts). Root and members of the gid= group see them all.
  */
-static bool proc_hides_processes(void)
+static bool hides_processes(struct libmnt_fs *fs)
 {
-	struct libmnt_table *tb;
-	struct libmnt_iter *it;
-	struct libmnt_fs *fs;
-	bool hides = false;
+	const char *opts = mnt_fs_get_fs_options(fs);
+	char *hidepid, *gid;
+	size_t len, gid_len;
+	bool hides;
 
-	if (geteuid() == 0)
+	if (geteuid() == 0 || !mnt_fs_streq_target(fs, "/proc") ||
+	    !mnt_fs_match_fstype(fs, "proc") || !opts ||
+	    mnt_optstr_get_option(opts, "hidepid", &hidepid, &len) || !hidepid)
 		return false;
-	tb = mnt_new_table_from_file("/proc/self/mountinfo");
-	it = mnt_new_iter(MNT_ITER_FORWARD);
-	while (tb && it && !hides && mnt_table_next_fs(tb, it, &fs) == 0) {
-		const char *opts = mnt_fs_get_fs_options(fs);
-		char *hidepid, *gid;
-		size_t len, gid_len;
+	hides = (len == 1 && (*hidepid == '2' || *hidepid == '4')) ||
+		(len == 9 && !strncmp(hidepid, "invisible", 9)) ||
+		(len == 10 && !strncmp(hidepid, "ptraceable", 10));
+	if (hides && !mnt_optstr_get_option(opts, "gid", &gid, &gid_len) && gid &&
+	    in_group((gid_t)strtoul(gid, NULL, 10)))
+		hides = false;
+	return hides;
+}
 
-		if (!mnt_fs_streq_target(fs, "/proc") || !mnt_fs_match_fstype(fs, "proc") ||
-		    !opts || mnt_optstr_get_option(opts, "hidepid", &hidepid, &len) || !hidepid)
+/* Our mount table: whether /proc hides processes, which mounts are netfs. */
+static int read_mounts(struct scan *s, struct daxpin_holders *h)
+{
+	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *fs;
+	size_t cap = 0;
+	int rc = 0;
+
+	while (tb && it && !rc && mnt_table_next_fs(tb, it, &fs) == 0) {
+		h->hidden |= hides_processes(fs);
+		if (!mnt_fs_is_netfs(fs))
 			continue;
-		hides = (len == 1 && (*hidepid == '2' || *hidepid == '4')) ||
-			(len == 9 && !strncmp(hidepid, "invisible", 9)) ||
-			(len == 10 && !strncmp(hidepid, "ptraceable", 10));
-		if (hides && !mnt_optstr_get_option(opts, "gid", &gid, &gid_len) && gid &&
-		    in_group((gid_t)strtoul(gid, NULL, 10)))
-			hides = false;
+		rc = array_grow((void **)&s->netfs_devs, &cap, s->nr_netfs_devs + 1,
+				sizeof(*s->netfs_devs));
+		if (!rc)
+			s->netfs_devs[s->nr_netfs_devs++] = mnt_fs_get_devno(fs);
 	}
 	mnt_free_iter(it);
 	mnt_unref_table(tb);
-	return hides;
+	return rc;
 }
 
 /* The /proc scan: workers, two per core, each taking processes in turn. */
 int holders_scan_proc(struct scan *s, struct daxpin_holders *h)
 {
 	struct worker *w = NULL;
-	size_t nr_w = 0, started = 0;
+	size_t nr_w = 0, started = 0, netfs_hits = 0;
 	int rc;
 
-	h->hidden = proc_hides_processes();
+	s->proc_fd = -1;
 	h->pid_namespace = !holders_in_initial_pid_ns();
+	rc = read_mounts(s, h);
+	if (rc < 0)
+		goto out;
 	s->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (s->proc_fd < 0)
-		return -errno;
+	if (s->proc_fd < 0) {
+		rc = -errno;
+		goto out;
+	}
 	rc = list_pids(s);
 	if (rc < 0)
 		goto out;
@@ -581,9 +598,16 @@ int holders_scan_proc(struct scan *s, struct daxpin_holders *h)
 	if (!rc)
 		rc = holders_merge(h, w, nr_w);
 out:
-	for (size_t i = 0; i < nr_w; i++)
+	for (size_t i = 0; i < nr_w; i++) {
+		netfs_hits += w[i].netfs_hits;
 		holders_worker_release(&w[i]);
+	}
+	if (netfs_hits)
+		dbg(s->ctx, "%zu open files on network file systems identified by fdinfo, not stat\n",
+		    netfs_hits);
 	free(w);
-	close(s->proc_fd);
+	free(s->netfs_devs);
+	if (s->proc_fd >= 0)
+		close(s->proc_fd);
 	return rc;
 }

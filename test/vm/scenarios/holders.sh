@@ -184,6 +184,36 @@ cat /tmp/u.json
 jq -e '.[0].complete == false and (.[0].reason | test("not readable"))' /tmp/u.json >/dev/null ||
 	fail "unprivileged: not marked incomplete"
 
+# Open files on a network file system (the results share: 9p asks its
+# server at every stat). Siblings started in turn, so one /proc worker
+# meets them in this order, hold fd 3 on one 9p file, then on another,
+# then on the device, then on the first again: the scan identifies a
+# repeat by its fdinfo instead of a stat, and no sibling takes the
+# previous one's file.
+netfs_a=$RESULTS/netfs-a
+netfs_b=$RESULTS/netfs-b
+: >"$netfs_a"
+: >"$netfs_b"
+netfs_pids=""
+for f in "$netfs_a" "$netfs_a" "$netfs_b" /dev/dax0.0 "$netfs_a"; do
+	sleep 600 3<"$f" &
+	netfs_pids="$netfs_pids $!"
+done
+set -- $netfs_pids
+for p; do
+	wait_until test -e "/proc/$p/fd/3"
+done
+holders_are "$netfs_a" "$1 f
+$2 f
+$5 f"
+holders_are "$netfs_b" "$3 f"
+holders_are dax0.0 "$devdax_holders
+$4 f"
+DAXPIN_LOG=debug "$DAXPIN" holders --no-bpf "$netfs_a" 2>&1 >/dev/null | grep 'identified by fdinfo' ||
+	fail "holders --no-bpf $netfs_a: no open file on 9p identified by fdinfo"
+kill $netfs_pids
+wait $netfs_pids 2>/dev/null || true
+
 # --- after: everything released, and the device is free ------------------
 release_refs devmap
 release_refs fsmap
