@@ -370,7 +370,9 @@ static int print_table(char **names, const struct daxpin_holders *h,
  * Names go to the topology, paths to the file system: "dax0.0" and
  * "namespace0.0" are names; "/dev/dax0.0" is a path, and also the name
  * dax0.0 when the node is missing (a container without it). A bare word
- * that names nothing may still be a file in the current directory.
+ * that names nothing may still be a file in the current directory. A
+ * device-dax device needs no topology: without BPF its number is all the
+ * scan looks for (the owners' scan reads the topology for its pages).
  */
 /* The topology, read once at the first name (or never); error: why it could not be. */
 struct topology_once {
@@ -398,6 +400,7 @@ static int target_resolve(struct daxpin_ctx *ctx, struct topology_once *once,
 	const char *name = strncmp(arg, "/dev/", 5) == 0 ? arg + 5 : arg;
 	bool is_path = strchr(arg, '/') != NULL;
 	const struct daxpin_topology *t;
+	dev_t devnum;
 	int rc;
 
 	if (is_path) {
@@ -405,6 +408,8 @@ static int target_resolve(struct daxpin_ctx *ctx, struct topology_once *once,
 		if (rc != -ENOENT || strchr(name, '/'))
 			return rc;
 	}
+	if (daxpin_devdax_number(ctx, name, &devnum) == 0)
+		return daxpin_target_add_key(tg, DAXPIN_KEY_CHARDEV, devnum, 0);
 	t = topology_get(ctx, once);
 	rc = t ? daxpin_target_add_name(tg, t, name) : once->error;
 	if (rc < 0 && !is_path) {
@@ -454,10 +459,15 @@ static int sysram_check_within(const struct daxpin_region *r, const struct daxpi
 static int sysram_check(struct daxpin_ctx *ctx, struct topology_once *once, const char *arg,
 			const struct holders_options *o)
 {
-	const struct daxpin_topology *t = topology_get(ctx, once);
 	const char *name = strncmp(arg, "/dev/", 5) == 0 ? arg + 5 : arg;
+	const struct daxpin_topology *t;
 	struct daxpin_object obj;
+	dev_t devnum;
 
+	/* bound to device_dax: not system RAM, and known without the topology */
+	if (daxpin_devdax_number(ctx, name, &devnum) == 0)
+		return EXIT_OK;
+	t = topology_get(ctx, once);
 	if (!t || daxpin_topology_lookup(t, name, &obj))
 		return EXIT_OK;
 	if (!obj.daxdev)

@@ -104,15 +104,6 @@ DAXPIN_EXPORT int daxpin_new(struct daxpin_ctx **out)
 	if (env)
 		ctx->log_priority = log_priority_parse(env);
 
-	rc = ndctl_new(&ctx->ndctl);
-	if (rc < 0)
-		goto fail;
-	/* libndctl and libdaxctl would otherwise log to stderr on their own */
-	ndctl_set_userdata(ctx->ndctl, ctx);
-	ndctl_set_log_fn(ctx->ndctl, log_ndctl);
-	daxctl_set_userdata(ndctl_get_daxctl_ctx(ctx->ndctl), ctx);
-	daxctl_set_log_fn(ndctl_get_daxctl_ctx(ctx->ndctl), log_daxctl);
-	ndctl_set_log_priority(ctx->ndctl, ctx->log_priority);
 	ctx->udev = udev_new();
 	if (!ctx->udev) {
 		rc = -ENOMEM;
@@ -123,6 +114,33 @@ DAXPIN_EXPORT int daxpin_new(struct daxpin_ctx **out)
 fail:
 	daxpin_unref(ctx);
 	return rc;
+}
+
+/*
+ * libndctl at its first use: ndctl_new() and the libdaxctl context it makes
+ * each read the module configuration (libkmod parses /etc/modprobe.d and
+ * /lib/modprobe.d twice), which a command that needs no topology (holders
+ * of a device-dax device without BPF) would pay for nothing.
+ */
+int daxpin_ndctl(struct daxpin_ctx *ctx, struct ndctl_ctx **ndctl)
+{
+	int rc;
+
+	if (!ctx->ndctl) {
+		rc = ndctl_new(&ctx->ndctl);
+		if (rc < 0) {
+			ctx->ndctl = NULL;
+			return rc;
+		}
+		/* libndctl and libdaxctl would otherwise log to stderr on their own */
+		ndctl_set_userdata(ctx->ndctl, ctx);
+		ndctl_set_log_fn(ctx->ndctl, log_ndctl);
+		daxctl_set_userdata(ndctl_get_daxctl_ctx(ctx->ndctl), ctx);
+		daxctl_set_log_fn(ndctl_get_daxctl_ctx(ctx->ndctl), log_daxctl);
+		ndctl_set_log_priority(ctx->ndctl, ctx->log_priority);
+	}
+	*ndctl = ctx->ndctl;
+	return 0;
 }
 
 DAXPIN_EXPORT void daxpin_unref(struct daxpin_ctx *ctx)
@@ -144,7 +162,8 @@ DAXPIN_EXPORT void daxpin_set_log_fn(struct daxpin_ctx *ctx, daxpin_log_fn fn)
 DAXPIN_EXPORT void daxpin_set_log_priority(struct daxpin_ctx *ctx, int priority)
 {
 	ctx->log_priority = priority;
-	ndctl_set_log_priority(ctx->ndctl, priority);
+	if (ctx->ndctl)
+		ndctl_set_log_priority(ctx->ndctl, priority);
 }
 
 DAXPIN_EXPORT int daxpin_get_log_priority(struct daxpin_ctx *ctx)

@@ -19,9 +19,12 @@ struct daxpin_ctx {
 	int log_priority;
 	daxpin_log_fn log_fn;
 	unsigned int scans;	/* daxpin_set_scans() */
-	struct ndctl_ctx *ndctl;
+	struct ndctl_ctx *ndctl;	/* daxpin_ndctl() */
 	struct udev *udev;
 };
+
+/* libndctl's context, made at the first call; 0 or a negative errno. */
+int daxpin_ndctl(struct daxpin_ctx *ctx, struct ndctl_ctx **ndctl);
 
 void daxpin_log(struct daxpin_ctx *ctx, int priority, const char *file,
 		int line, const char *fn, const char *format, ...)

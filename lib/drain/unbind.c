@@ -12,13 +12,13 @@
 #include "events/uevents.h"
 #include "unbind.h"
 
-static struct ndctl_namespace *ndns_find(struct daxpin_ctx *ctx, const char *name)
+static struct ndctl_namespace *ndns_find(struct ndctl_ctx *ndctl, const char *name)
 {
 	struct ndctl_namespace *ndns;
 	struct ndctl_region *region;
 	struct ndctl_bus *bus;
 
-	ndctl_bus_foreach(ctx->ndctl, bus)
+	ndctl_bus_foreach(ndctl, bus)
 		ndctl_region_foreach(bus, region)
 			ndctl_namespace_foreach(region, ndns)
 				if (strcmp(ndctl_namespace_get_devname(ndns), name) == 0)
@@ -85,9 +85,13 @@ int daxdev_driver_now(const char *name, char *driver, size_t size)
 
 int unbind_namespace(struct daxpin_ctx *ctx, const struct daxpin_namespace *ns)
 {
-	struct ndctl_namespace *ndns = ndns_find(ctx, ns->dev);
-	int rc;
+	struct ndctl_namespace *ndns;
+	struct ndctl_ctx *ndctl;
+	int rc = daxpin_ndctl(ctx, &ndctl);
 
+	if (rc < 0)
+		return rc;
+	ndns = ndns_find(ndctl, ns->dev);
 	if (!ndns)
 		return -ENOENT;
 	rc = ndctl_namespace_disable_safe(ndns);

@@ -69,6 +69,23 @@ static int daxdev_read_driver(struct daxpin_ctx *ctx, struct daxpin_daxdev *d)
 	return rc;
 }
 
+DAXPIN_EXPORT int daxpin_devdax_number(struct daxpin_ctx *ctx, const char *name, dev_t *devnum)
+{
+	struct udev_device *udev_dev;
+	int rc = -ENOENT;
+
+	udev_dev = udev_device_new_from_subsystem_sysname(ctx->udev, "dax", name);
+	if (!udev_dev)
+		return rc;
+	if (driver_from_name(udev_device_get_driver(udev_dev)) == DAXPIN_DRIVER_DEVICE_DAX &&
+	    udev_device_get_devnum(udev_dev)) {
+		*devnum = udev_device_get_devnum(udev_dev);
+		rc = 0;
+	}
+	udev_device_unref(udev_dev);
+	return rc;
+}
+
 static int daxdev_fill(struct daxpin_ctx *ctx, struct daxctl_dev *dev,
 		       struct daxpin_daxdev *d)
 {
@@ -330,9 +347,10 @@ static bool daxdev_claimed(const struct daxpin_topology *t, const char *dev)
 }
 
 /* dax regions that no ndctl namespace leads to: hmem, CXL */
-static int dax_regions_fill(struct daxpin_ctx *ctx, struct daxpin_topology *t)
+static int dax_regions_fill(struct daxpin_ctx *ctx, struct ndctl_ctx *ndctl,
+			    struct daxpin_topology *t)
 {
-	struct daxctl_ctx *daxctl = ndctl_get_daxctl_ctx(ctx->ndctl);
+	struct daxctl_ctx *daxctl = ndctl_get_daxctl_ctx(ndctl);
 	struct daxctl_region *region;
 	int rc;
 
@@ -398,15 +416,18 @@ DAXPIN_EXPORT int daxpin_topology_scan(struct daxpin_ctx *ctx,
 	struct ndctl_region *region;
 	struct ndctl_bus *bus;
 	struct libmnt_table *mounts;
-	int rc = 0;
+	struct ndctl_ctx *ndctl;
+	int rc = daxpin_ndctl(ctx, &ndctl);
 
+	if (rc < 0)
+		return rc;
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
 	/* without mountinfo (no /proc) mounts are simply not reported */
 	mounts = mnt_new_table_from_file("/proc/self/mountinfo");
 
-	ndctl_bus_foreach(ctx->ndctl, bus) {
+	ndctl_bus_foreach(ndctl, bus) {
 		ndctl_region_foreach(bus, region) {
 			struct daxpin_region *r;
 
@@ -420,7 +441,7 @@ DAXPIN_EXPORT int daxpin_topology_scan(struct daxpin_ctx *ctx,
 				goto out;
 		}
 	}
-	rc = dax_regions_fill(ctx, t);
+	rc = dax_regions_fill(ctx, ndctl, t);
 out:
 	mnt_unref_table(mounts);
 	if (rc) {
