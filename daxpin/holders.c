@@ -394,13 +394,19 @@ static const struct daxpin_topology *topology_get(struct daxpin_ctx *ctx,
 	return once->t;
 }
 
-static int target_resolve(struct daxpin_ctx *ctx, struct topology_once *once,
-			  const char *arg, struct daxpin_target *tg)
+/* "dax0.0" of "/dev/dax0.0" or of "dax0.0" */
+static const char *object_name(const char *arg)
 {
-	const char *name = strncmp(arg, "/dev/", 5) == 0 ? arg + 5 : arg;
+	return strncmp(arg, "/dev/", 5) == 0 ? arg + 5 : arg;
+}
+
+/* devdax: the number of the device-dax device arg names, NULL if none */
+static int target_resolve(struct daxpin_ctx *ctx, struct topology_once *once,
+			  const char *arg, const dev_t *devdax, struct daxpin_target *tg)
+{
+	const char *name = object_name(arg);
 	bool is_path = strchr(arg, '/') != NULL;
 	const struct daxpin_topology *t;
-	dev_t devnum;
 	int rc;
 
 	if (is_path) {
@@ -408,8 +414,8 @@ static int target_resolve(struct daxpin_ctx *ctx, struct topology_once *once,
 		if (rc != -ENOENT || strchr(name, '/'))
 			return rc;
 	}
-	if (daxpin_devdax_number(ctx, name, &devnum) == 0)
-		return daxpin_target_add_key(tg, DAXPIN_KEY_CHARDEV, devnum, 0);
+	if (devdax)
+		return daxpin_target_add_key(tg, DAXPIN_KEY_CHARDEV, *devdax, 0);
 	t = topology_get(ctx, once);
 	rc = t ? daxpin_target_add_name(tg, t, name) : once->error;
 	if (rc < 0 && !is_path) {
@@ -459,15 +465,10 @@ static int sysram_check_within(const struct daxpin_region *r, const struct daxpi
 static int sysram_check(struct daxpin_ctx *ctx, struct topology_once *once, const char *arg,
 			const struct holders_options *o)
 {
-	const char *name = strncmp(arg, "/dev/", 5) == 0 ? arg + 5 : arg;
-	const struct daxpin_topology *t;
+	const struct daxpin_topology *t = topology_get(ctx, once);
+	const char *name = object_name(arg);
 	struct daxpin_object obj;
-	dev_t devnum;
 
-	/* bound to device_dax: not system RAM, and known without the topology */
-	if (daxpin_devdax_number(ctx, name, &devnum) == 0)
-		return EXIT_OK;
-	t = topology_get(ctx, once);
 	if (!t || daxpin_topology_lookup(t, name, &obj))
 		return EXIT_OK;
 	if (!obj.daxdev)
@@ -704,14 +705,18 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 		daxpin_set_scans(ctx, DAXPIN_SCAN_HOLDERS |
 				      (o.no_owners ? 0 : DAXPIN_SCAN_OWNERS | DAXPIN_SCAN_PAGES));
 	for (int i = 0; i < nr && rc == EXIT_OK; i++) {
-		bool cxl;
+		bool cxl, devdax;
+		dev_t devnum;
 		int err;
 		char *name;
 
 		rc = cxl_target(ctx, &topo, argv[optind + i], &targets[i], &o, &cxl);
 		if (cxl || rc != EXIT_OK)
 			continue;
-		err = target_resolve(ctx, &topo, argv[optind + i], &targets[i]);
+		/* bound to device_dax: not system RAM, and known without the topology */
+		devdax = daxpin_devdax_number(ctx, object_name(argv[optind + i]), &devnum) == 0;
+		err = target_resolve(ctx, &topo, argv[optind + i], devdax ? &devnum : NULL,
+				     &targets[i]);
 		name = err < 0 ? str_escape(argv[optind + i], true) : NULL;
 
 		if (err < 0 && err == topo.error) {
@@ -727,7 +732,7 @@ int cmd_holders(int argc, char **argv, struct daxpin_ctx *ctx)
 		free(name);
 		if (err < 0)
 			rc = resolve_status(err);
-		else
+		else if (!devdax)
 			rc = sysram_check(ctx, &topo, argv[optind + i], &o);
 	}
 	if (rc == EXIT_OK) {

@@ -519,7 +519,7 @@ static bool hides_processes(struct libmnt_fs *fs)
 	size_t len, gid_len;
 	bool hides;
 
-	if (geteuid() == 0 || !mnt_fs_streq_target(fs, "/proc") ||
+	if (!mnt_fs_streq_target(fs, "/proc") ||
 	    !mnt_fs_match_fstype(fs, "proc") || !opts ||
 	    mnt_optstr_get_option(opts, "hidepid", &hidepid, &len) || !hidepid)
 		return false;
@@ -538,11 +538,12 @@ static int read_mounts(struct scan *s, struct daxpin_holders *h)
 	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
 	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
 	struct libmnt_fs *fs;
+	bool root = geteuid() == 0;
 	size_t cap = 0;
 	int rc = 0;
 
 	while (tb && it && !rc && mnt_table_next_fs(tb, it, &fs) == 0) {
-		h->hidden |= hides_processes(fs);
+		h->hidden |= !root && hides_processes(fs);
 		if (!mnt_fs_is_netfs(fs))
 			continue;
 		rc = array_grow((void **)&s->netfs_devs, &cap, s->nr_netfs_devs + 1,
