@@ -34,6 +34,7 @@
 #define PAGE_SHIFT_4K 12
 
 struct block_walk {
+	int kpageflags;		/* /proc/kpageflags */
 	const uint64_t *flags;	/* kpageflags of the block, from base */
 	uint64_t base, nr;
 	struct daxpin_memblock_pages *pages;
@@ -60,16 +61,15 @@ static int64_t expected_refs(uint64_t flags, int32_t mapcount, uint32_t nr)
 	return refs;
 }
 
-static void classify(struct daxpin_memblock_pages *p, uint64_t pfn, uint64_t flags,
-		     const struct pagescan_run *run)
+/* The counter of p a folio of run with these flags goes to; NULL: in use, blocking nothing. */
+static uint64_t *kind_of(struct daxpin_memblock_pages *p, uint64_t flags,
+			 const struct pagescan_run *run)
 {
 	uint32_t nr = run->folio_pages;
 	uint64_t *kind;
 
-	if (run->refcount == 0) {
-		p->free += nr;
-		return;
-	}
+	if (run->refcount == 0)
+		return &p->free;
 	if (has(flags, KPF_RESERVED))
 		kind = &p->reserved;
 	else if (has(flags, KPF_SLAB))
@@ -77,7 +77,7 @@ static void classify(struct daxpin_memblock_pages *p, uint64_t pfn, uint64_t fla
 	else if (has(flags, KPF_PGTABLE))
 		kind = &p->page_tables;
 	else if (has(flags, KPF_OFFLINE))
-		return;	/* a balloon's page: its driver lets go when asked (MEM_GOING_OFFLINE) */
+		return NULL;	/* a balloon's page: its driver lets go when asked (MEM_GOING_OFFLINE) */
 	/* a user page: on an LRU list, or still in a CPU's LRU batch (offline
 	 * drains those first: lru_add_drain_all()), where only the page cache's
 	 * and anonymous memory's own flags tell it from a kernel allocation */
@@ -91,12 +91,32 @@ static void classify(struct daxpin_memblock_pages *p, uint64_t pfn, uint64_t fla
 		else if (run->refcount > expected_refs(flags, run->mapcount, nr))
 			kind = &p->referenced;
 		else
-			return;
+			return NULL;
 	} else
 		kind = &p->kernel;
-	*kind += nr;
-	if (!p->first_blocking_pfn)
-		p->first_blocking_pfn = pfn;
+	return kind;
+}
+
+static void classify(const struct block_walk *w, uint64_t pfn, const struct pagescan_run *run)
+{
+	uint64_t flags = w->flags[pfn - w->base];
+	uint64_t *kind = kind_of(w->pages, flags, run);
+
+	/*
+	 * The flags were read before the reference counts: a page taken in
+	 * between (a process's new anonymous page, uptodate before it is
+	 * mapped) had none yet, and would count as the kernel's. Its flags of
+	 * now say what it is.
+	 */
+	if (kind == &w->pages->kernel &&
+	    pread(w->kpageflags, &flags, sizeof(flags), (off_t)(pfn * sizeof(flags))) ==
+		    sizeof(flags))
+		kind = kind_of(w->pages, flags, run);
+	if (!kind)
+		return;
+	*kind += run->folio_pages;
+	if (kind != &w->pages->free && !w->pages->first_blocking_pfn)
+		w->pages->first_blocking_pfn = pfn;
 }
 
 static int walk_run(const struct pagescan_run *run, void *arg)
@@ -109,14 +129,15 @@ static int walk_run(const struct pagescan_run *run, void *arg)
 		/* the tail of a folio whose head is in the block before */
 		if (run->tail || pfn < w->base || pfn - w->base >= w->nr)
 			continue;
-		classify(w->pages, pfn, w->flags[pfn - w->base], run);
+		classify(w, pfn, run);
 	}
 	return 0;
 }
 
 static int scan_block(int kpageflags, struct daxpin_pagestate *ps, struct daxpin_memblock *b)
 {
-	struct block_walk w = { .base = b->start >> PAGE_SHIFT_4K, .nr = b->size >> PAGE_SHIFT_4K };
+	struct block_walk w = { .kpageflags = kpageflags, .base = b->start >> PAGE_SHIFT_4K,
+				.nr = b->size >> PAGE_SHIFT_4K };
 	size_t bytes = w.nr * sizeof(uint64_t);
 	uint64_t *flags = malloc(bytes);
 	ssize_t n;
